@@ -1,0 +1,3 @@
+//! Procedural macros of the `topology` framework.
+//!
+//! Use them through the `topology` crate, which re-exports them.

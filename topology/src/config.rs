@@ -1,0 +1,91 @@
+//! The settings shared by every pipeline of a topology.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::TopologyError;
+
+/// Settings shared by every pipeline of a topology.
+///
+/// The field names are those of the `global:` section of the YAML
+/// configuration file and, upper-cased with a `TOPOLOGY_` prefix, of the
+/// environment variables.
+///
+/// ```
+/// use topology::GlobalConfig;
+///
+/// let config = GlobalConfig { total_concurrency: Some(8), ..Default::default() };
+/// assert!(config.validate().is_ok());
+/// assert_eq!(config.poll_jitter_secs, 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GlobalConfig {
+    /// Upper bound of the random delay before each pipeline starts, in
+    /// seconds; `0` starts every pipeline at once.
+    pub poll_jitter_secs: u64,
+    /// How many permits the shared semaphore holds; `None` means unlimited.
+    pub total_concurrency: Option<usize>,
+    /// Whether pipelines share object-store clients per bucket.
+    pub connection_pooling: bool,
+    /// How long shutdown waits for running pipelines before aborting them,
+    /// in seconds; `0` waits forever.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for GlobalConfig {
+    fn default() -> Self {
+        Self {
+            poll_jitter_secs: 10,
+            total_concurrency: None,
+            connection_pooling: true,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl GlobalConfig {
+    /// The most permits a semaphore can hold; larger limits are rejected
+    /// rather than left to panic inside tokio.
+    pub const MAX_CONCURRENCY: usize = tokio::sync::Semaphore::MAX_PERMITS;
+
+    /// Checks the values that deserialization alone cannot.
+    ///
+    /// ```
+    /// use topology::GlobalConfig;
+    ///
+    /// let config = GlobalConfig { total_concurrency: Some(0), ..Default::default() };
+    /// let error = config.validate().unwrap_err();
+    /// assert!(error.to_string().contains("total_concurrency"));
+    /// ```
+    pub fn validate(&self) -> Result<(), TopologyError> {
+        match self.total_concurrency {
+            Some(0) => Err(TopologyError::invalid_setting(
+                "total_concurrency",
+                "0",
+                "must be at least 1 (leave it unset for no limit)",
+            )),
+            Some(n) if n > Self::MAX_CONCURRENCY => Err(TopologyError::invalid_setting(
+                "total_concurrency",
+                n.to_string(),
+                format!("must be at most {}", Self::MAX_CONCURRENCY),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The shutdown deadline, or `None` to wait forever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use topology::GlobalConfig;
+    ///
+    /// assert_eq!(GlobalConfig::default().shutdown_timeout(), Some(Duration::from_secs(30)));
+    /// let forever = GlobalConfig { shutdown_timeout_secs: 0, ..Default::default() };
+    /// assert_eq!(forever.shutdown_timeout(), None);
+    /// ```
+    pub fn shutdown_timeout(&self) -> Option<Duration> {
+        (self.shutdown_timeout_secs > 0).then(|| Duration::from_secs(self.shutdown_timeout_secs))
+    }
+}

@@ -1,0 +1,47 @@
+//! Errors that stop a topology from starting.
+
+use std::{io, net::SocketAddr};
+
+/// An error that stops a topology from starting.
+///
+/// Pipeline failures are not errors of this kind: they are outcomes, counted
+/// in [`RunStats`](crate::RunStats).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TopologyError {
+    /// A setting has a value that cannot be used.
+    #[error("invalid value `{value}` for setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name, as in the YAML file.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The metrics endpoint could not listen on its address.
+    #[error("cannot serve metrics on {address}: {source} (set another address, or `off` to disable the endpoint)")]
+    MetricsBind {
+        /// The address that could not be bound.
+        address: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+    /// Another metrics recorder was installed in this process first.
+    #[error("cannot install the Prometheus metrics recorder: {0}")]
+    MetricsRecorder(String),
+    /// The signal handlers could not be installed.
+    #[error("cannot install the shutdown signal handlers: {0}")]
+    Signals(#[source] io::Error),
+}
+
+impl TopologyError {
+    pub(crate) fn invalid_setting(
+        setting: &'static str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidSetting { setting, value: value.into(), reason: reason.into() }
+    }
+}

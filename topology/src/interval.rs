@@ -1,0 +1,70 @@
+//! Pipelines that do one iteration of work on a fixed period.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, MissedTickBehavior, interval};
+
+use crate::{PipelineContext, metrics::PipelineMetrics};
+
+tokio::task_local! {
+    /// The metrics of the pipeline whose task is running, set by the runner.
+    static CURRENT_PIPELINE: std::sync::Arc<PipelineMetrics>;
+}
+
+/// Runs `future` with `metrics` as the current pipeline's.
+pub(crate) fn scope_pipeline<F: Future>(
+    metrics: std::sync::Arc<PipelineMetrics>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    CURRENT_PIPELINE.scope(metrics, future)
+}
+
+/// Calls `iteration` every `period` until shutdown begins or an iteration
+/// fails.
+///
+/// The first iteration starts at once. Iterations never overlap: one that
+/// takes longer than `period` delays the next instead of piling up. Shutdown
+/// is observed only *between* iterations, so an iteration in flight always
+/// completes; the wait for the next one ends as soon as shutdown begins.
+/// Each iteration's duration is recorded in
+/// `topology_pipeline_iteration_duration_seconds` when run by the runner.
+///
+/// ```
+/// # topology::block_on(async {
+/// use std::time::Duration;
+/// use topology::{PipelineContext, run_every};
+///
+/// let ctx = PipelineContext::default();
+/// let mut runs = 0;
+/// let result: Result<(), std::io::Error> = run_every(&ctx, Duration::from_millis(10), || {
+///     runs += 1;
+///     if runs == 3 {
+///         ctx.shutdown.cancel(); // the third iteration still completes
+///     }
+///     async { Ok(()) }
+/// })
+/// .await;
+/// assert!(result.is_ok());
+/// assert_eq!(runs, 3);
+/// # }).unwrap();
+/// ```
+pub async fn run_every<F, Fut, E>(ctx: &PipelineContext, period: Duration, mut iteration: F) -> Result<(), E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    let mut ticks = interval(period.max(Duration::from_millis(1)));
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let current = CURRENT_PIPELINE.try_with(std::sync::Arc::clone).ok();
+    loop {
+        if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let result = iteration().await;
+        if let Some(metrics) = &current {
+            metrics.iteration(started.elapsed());
+        }
+        result?;
+    }
+}

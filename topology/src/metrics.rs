@@ -1,0 +1,135 @@
+//! Metrics through the `metrics` facade, exported in Prometheus text.
+//!
+//! Per-pipeline series carry the labels `key` and `typetag`; outcome counters
+//! add `outcome` (`completed`, `failed`, `cancelled`, `panicked`, `timed_out`,
+//! `aborted`). See [`metric_names`] for the full list.
+
+mod server;
+
+use std::{
+    sync::{Mutex, OnceLock, PoisonError},
+    time::Duration,
+};
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+pub use self::server::{MetricsAddress, MetricsServer};
+use crate::{OutcomeKind, TopologyError};
+
+/// The names of every metric the runtime records.
+pub mod metric_names {
+    /// Gauge: 1 while the pipeline runs (after its start jitter), else 0.
+    pub const PIPELINE_RUNNING: &str = "topology_pipeline_running";
+    /// Counter: how many times the pipeline started running.
+    pub const PIPELINE_STARTS: &str = "topology_pipeline_starts_total";
+    /// Counter, labelled `outcome`: how pipeline runs ended.
+    pub const PIPELINE_OUTCOMES: &str = "topology_pipeline_outcomes_total";
+    /// Histogram: how long each run of the pipeline took, in seconds.
+    pub const PIPELINE_RUN_DURATION: &str = "topology_pipeline_run_duration_seconds";
+    /// Histogram: how long each iteration of an interval pipeline took, in seconds.
+    pub const PIPELINE_ITERATION_DURATION: &str = "topology_pipeline_iteration_duration_seconds";
+    /// Histogram: the random delay before the pipeline started, in seconds.
+    pub const PIPELINE_START_JITTER: &str = "topology_pipeline_start_jitter_seconds";
+    /// Counter: how many times the pipeline was restarted after a failure.
+    pub const PIPELINE_RESTARTS: &str = "topology_pipeline_restarts_total";
+    /// Gauge: permits of the global semaphore held right now.
+    pub const PERMITS_IN_USE: &str = "topology_semaphore_permits_in_use";
+    /// Gauge: object-store clients held by the storage pool.
+    pub const POOLED_STORES: &str = "topology_storage_pooled_stores";
+    /// Gauge: 1 once shutdown has begun.
+    pub const SHUTTING_DOWN: &str = "topology_shutting_down";
+}
+
+pub(crate) use metric_names::{
+    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RUN_DURATION,
+    PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
+};
+
+/// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
+const DURATION_BUCKETS: &[f64] = &[
+    0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+];
+
+/// Installs the process-wide Prometheus recorder once and returns its handle.
+///
+/// A process has one global recorder; later calls reuse the first handle, so
+/// several topologies in one process (as in tests) share it.
+pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    static INSTALL: Mutex<()> = Mutex::new(());
+
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let _installing = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
+        .and_then(PrometheusBuilder::install_recorder)
+        .map_err(|e| TopologyError::MetricsRecorder(e.to_string()))?;
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
+/// The metric handles of one pipeline, registered once with its labels.
+#[derive(Clone)]
+pub(crate) struct PipelineMetrics {
+    labels: [(&'static str, String); 2],
+}
+
+impl PipelineMetrics {
+    pub(crate) fn new(key: String, typetag: &'static str) -> Self {
+        Self { labels: [("key", key), ("typetag", typetag.to_owned())] }
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        &self.labels[0].1
+    }
+
+    pub(crate) fn start_jitter(&self, jitter: Duration) {
+        ::metrics::histogram!(PIPELINE_START_JITTER, &self.labels).record(jitter.as_secs_f64());
+    }
+
+    /// Marks the pipeline running until the returned guard drops, which also
+    /// happens when its task is aborted.
+    pub(crate) fn started(&self) -> RunningGuard {
+        ::metrics::counter!(PIPELINE_STARTS, &self.labels).increment(1);
+        let running = ::metrics::gauge!(PIPELINE_RUNNING, &self.labels);
+        running.set(1.0);
+        RunningGuard { running, started: tokio::time::Instant::now(), duration: ::metrics::histogram!(PIPELINE_RUN_DURATION, &self.labels) }
+    }
+
+    pub(crate) fn iteration(&self, took: Duration) {
+        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, &self.labels).record(took.as_secs_f64());
+    }
+
+    pub(crate) fn outcome(&self, kind: OutcomeKind) {
+        let [key, typetag] = &self.labels;
+        ::metrics::counter!(
+            PIPELINE_OUTCOMES,
+            "key" => key.1.clone(),
+            "typetag" => typetag.1.clone(),
+            "outcome" => kind.as_str()
+        )
+        .increment(1);
+    }
+}
+
+/// Keeps the running gauge at 1 and records the run's duration on drop.
+pub(crate) struct RunningGuard {
+    running: ::metrics::Gauge,
+    duration: ::metrics::Histogram,
+    started: tokio::time::Instant,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.running.set(0.0);
+        self.duration.record(self.started.elapsed().as_secs_f64());
+    }
+}
+
+pub(crate) fn shutting_down() {
+    ::metrics::gauge!(SHUTTING_DOWN).set(1.0);
+}

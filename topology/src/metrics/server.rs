@@ -1,0 +1,145 @@
+//! The HTTP endpoint serving `/metrics` and `/health`.
+
+use std::{fmt, net::SocketAddr, str::FromStr};
+
+use axum::{Router, extract::State, http::StatusCode, http::header, response::IntoResponse, routing::get};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::TopologyError;
+
+/// Where the metrics endpoint listens, or `Off`.
+///
+/// Parsed from `off` or a socket address such as `0.0.0.0:9090`
+/// (`localhost:PORT` is accepted too).
+///
+/// ```
+/// use topology::MetricsAddress;
+///
+/// assert_eq!("off".parse::<MetricsAddress>().unwrap(), MetricsAddress::Off);
+/// assert!(matches!("0.0.0.0:9090".parse(), Ok(MetricsAddress::Listen(_))));
+/// let error = "9090".parse::<MetricsAddress>().unwrap_err();
+/// assert!(error.to_string().contains("metrics_addr"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsAddress {
+    /// No endpoint.
+    Off,
+    /// Listen on this address.
+    Listen(SocketAddr),
+}
+
+impl FromStr for MetricsAddress {
+    type Err = TopologyError;
+
+    fn from_str(value: &str) -> Result<Self, TopologyError> {
+        let trimmed = value.trim();
+        if trimmed.eq_ignore_ascii_case("off") {
+            return Ok(Self::Off);
+        }
+        let resolved = match trimmed.strip_prefix("localhost:") {
+            Some(port) => format!("127.0.0.1:{port}"),
+            None => trimmed.to_owned(),
+        };
+        resolved.parse().map(Self::Listen).map_err(|_| {
+            TopologyError::invalid_setting(
+                "metrics_addr",
+                value,
+                "expected `off` or an address with a port, such as `0.0.0.0:9090`",
+            )
+        })
+    }
+}
+
+impl fmt::Display for MetricsAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Off => f.write_str("off"),
+            Self::Listen(address) => address.fmt(f),
+        }
+    }
+}
+
+/// A running metrics endpoint: `/metrics` in Prometheus text, and `/health`,
+/// which answers 200 until shutdown begins and 503 from then on.
+///
+/// ```
+/// # topology::block_on(async {
+/// use topology::{CancellationToken, MetricsServer};
+///
+/// let shutdown = CancellationToken::new();
+/// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), shutdown.clone())
+///     .await
+///     .unwrap();
+/// assert_ne!(server.local_addr().port(), 0);
+/// server.stop().await;
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct MetricsServer {
+    local_addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct Endpoint {
+    prometheus: PrometheusHandle,
+    shutdown: CancellationToken,
+}
+
+impl MetricsServer {
+    /// Installs the Prometheus recorder (once per process), binds `address`
+    /// and starts serving. `/health` reports unhealthy once `shutdown` is
+    /// cancelled. An address that cannot be bound is an error, never a log
+    /// line.
+    pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
+        let prometheus = super::prometheus_handle()?;
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| TopologyError::MetricsBind { address, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| TopologyError::MetricsBind { address, source })?;
+        let router = Router::new()
+            .route("/metrics", get(render_metrics))
+            .route("/health", get(health))
+            .with_state(Endpoint { prometheus, shutdown });
+        let stop = CancellationToken::new();
+        let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let task = tokio::spawn(async move {
+            if let Err(error) = serving.await {
+                tracing::error!(%error, "metrics endpoint stopped");
+            }
+        });
+        tracing::info!(address = %local_addr, "serving /metrics and /health");
+        Ok(Self { local_addr, stop, task })
+    }
+
+    /// The address the endpoint listens on (useful after binding port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops serving and waits for open connections to close.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "metrics endpoint task ended abnormally");
+        }
+    }
+}
+
+async fn render_metrics(State(endpoint): State<Endpoint>) -> impl IntoResponse {
+    endpoint.prometheus.run_upkeep();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], endpoint.prometheus.render())
+}
+
+async fn health(State(endpoint): State<Endpoint>) -> impl IntoResponse {
+    if endpoint.shutdown.is_cancelled() {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+    } else {
+        (StatusCode::OK, "ok\n")
+    }
+}

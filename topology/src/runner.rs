@@ -1,0 +1,423 @@
+//! Spawning pipelines, watching them, and collecting how each one ended.
+
+use std::{collections::HashMap, fmt::Display, future::pending, sync::Arc, time::Duration};
+
+use tokio::{
+    task::{Id, JoinError, JoinSet},
+    time::{Instant, Interval, MissedTickBehavior, interval_at, sleep, sleep_until},
+};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{
+    OutcomeKind, Pipeline, PipelineContext, PipelineOutcome, RunStats, ShutdownSignals, Task,
+    TaskError, TaskOutput, TaskResult, TopologyError, metrics::PipelineMetrics, random_jitter,
+};
+
+/// The lifecycle of a running topology.
+#[allow(async_fn_in_trait)] // callers await it in place; no boxing is wanted
+pub trait RunningTopology {
+    /// What the run ends with.
+    type Stats;
+
+    /// Waits until every component has ended, and reports how.
+    async fn run_to_completion(self) -> Self::Stats;
+
+    /// Starts a graceful shutdown.
+    fn shutdown(&self);
+}
+
+/// Starts and stops a running topology from anywhere: cloneable, and still
+/// usable while [`RunningTopology::run_to_completion`] is awaited.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    shutdown: CancellationToken,
+    force: CancellationToken,
+}
+
+impl ShutdownHandle {
+    /// Starts a graceful shutdown, as the first signal does.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Aborts every pipeline at once, as a second signal does.
+    pub fn force(&self) {
+        self.shutdown.cancel();
+        self.force.cancel();
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+}
+
+/// Spawns pipelines with jittered starts and collects their outcomes.
+///
+/// ```
+/// # topology::block_on(async {
+/// use std::convert::Infallible;
+/// use topology::{Pipeline, PipelineContext, PipelineRunner, RunningTopology};
+///
+/// struct Once(&'static str);
+///
+/// impl Pipeline for Once {
+///     type Key = &'static str;
+///     type Error = Infallible;
+///     fn key(&self) -> &&'static str {
+///         &self.0
+///     }
+///     async fn run(self) -> Result<(), Infallible> {
+///         Ok(())
+///     }
+/// }
+///
+/// let runner = PipelineRunner::new(PipelineContext::default(), "job");
+/// let stats = runner.start([Once("a"), Once("b")]).run_to_completion().await;
+/// assert_eq!(stats.counts().completed, 2);
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct PipelineRunner {
+    context: PipelineContext,
+    typetag: &'static str,
+    shutdown_timeout: Option<Duration>,
+    progress_interval: Duration,
+}
+
+impl PipelineRunner {
+    /// How often shutdown progress is logged unless set otherwise.
+    pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
+
+    /// A runner for pipelines sharing `context`; `typetag` names their kind
+    /// (such as `"table"`) in logs and metrics. The shutdown timeout starts
+    /// at 30 seconds.
+    pub fn new(context: PipelineContext, typetag: &'static str) -> Self {
+        Self {
+            context,
+            typetag,
+            shutdown_timeout: Some(Duration::from_secs(30)),
+            progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
+        }
+    }
+
+    /// How long shutdown waits for running pipelines before aborting them;
+    /// `None` waits forever.
+    pub fn shutdown_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How often, while shutdown waits, a line names the pipelines still
+    /// running.
+    pub fn progress_interval(mut self, every: Duration) -> Self {
+        self.progress_interval = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The context the pipelines share.
+    pub fn context(&self) -> &PipelineContext {
+        &self.context
+    }
+
+    /// Spawns every pipeline, each after its own start jitter. Must be called
+    /// inside a tokio runtime. Signals are not watched: shut the topology down
+    /// through the returned handle or the context's token.
+    pub fn start<P: Pipeline>(&self, pipelines: impl IntoIterator<Item = P>) -> RunningPipelines<P::Key> {
+        self.start_tasks(pipelines.into_iter().map(|pipeline| pipeline_task(pipeline, self.typetag)))
+    }
+
+    /// Spawns tasks as [`start`](Self::start) spawns pipelines.
+    pub fn start_tasks<K>(&self, tasks: impl IntoIterator<Item = Task<K>>) -> RunningPipelines<K>
+    where
+        K: Clone + Display + Send + 'static,
+    {
+        let mut running = RunningPipelines {
+            tasks: JoinSet::new(),
+            entries: HashMap::new(),
+            shutdown: self.context.shutdown.clone(),
+            force: CancellationToken::new(),
+            shutdown_timeout: self.shutdown_timeout,
+            progress_interval: self.progress_interval,
+        };
+        for task in tasks {
+            running.spawn(task, self.context.poll_jitter_secs);
+        }
+        running
+    }
+
+    /// Installs the signal handlers, then runs every pipeline to its end.
+    ///
+    /// The first SIGINT, SIGTERM or SIGQUIT starts a graceful shutdown; any
+    /// signal after that aborts every pipeline at once.
+    pub async fn run<P: Pipeline>(
+        self,
+        pipelines: impl IntoIterator<Item = P>,
+    ) -> Result<RunStats<P::Key>, TopologyError> {
+        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+        Ok(self.run_with_signals(signals, pipelines).await)
+    }
+
+    /// Runs every pipeline to its end, shutting down on `signals`. Install the
+    /// signals before building anything that may take time, so that an early
+    /// signal is not lost.
+    pub async fn run_with_signals<P: Pipeline>(
+        self,
+        signals: ShutdownSignals,
+        pipelines: impl IntoIterator<Item = P>,
+    ) -> RunStats<P::Key> {
+        let running = self.start(pipelines);
+        let watcher = signals.watch(running.shutdown.clone(), running.force.clone());
+        let stats = running.run_to_completion().await;
+        watcher.abort();
+        stats
+    }
+}
+
+fn pipeline_task<P: Pipeline>(pipeline: P, typetag: &'static str) -> Task<P::Key> {
+    let key = pipeline.key().clone();
+    Task::new(key, typetag, async move {
+        pipeline.run().await.map(|()| TaskOutput::default()).map_err(TaskError::failed)
+    })
+}
+
+/// What the runner keeps about each spawned pipeline until it ends.
+struct Entry<K> {
+    key: K,
+    metrics: Arc<PipelineMetrics>,
+    typetag: &'static str,
+    spawned: Instant,
+}
+
+/// Pipelines that have been spawned and not yet collected.
+///
+/// Dropping it aborts every pipeline still running.
+pub struct RunningPipelines<K> {
+    tasks: JoinSet<TaskResult>,
+    entries: HashMap<Id, Entry<K>>,
+    shutdown: CancellationToken,
+    force: CancellationToken,
+    shutdown_timeout: Option<Duration>,
+    progress_interval: Duration,
+}
+
+impl<K> std::fmt::Debug for RunningPipelines<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningPipelines")
+            .field("running", &self.entries.len())
+            .field("shutting_down", &self.shutdown.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What has happened so far while collecting outcomes.
+#[derive(Default)]
+struct Collecting {
+    shutdown_seen: bool,
+    deadline: Option<Instant>,
+    timed_out: bool,
+    forced: bool,
+}
+
+impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
+    fn spawn(&mut self, task: Task<K>, max_jitter_secs: u64) {
+        let Task { key, future, typetag } = task;
+        let metrics = Arc::new(PipelineMetrics::new(key.to_string(), typetag));
+        let span = tracing::info_span!("pipeline", key = metrics.key(), typetag);
+        let jitter = random_jitter(max_jitter_secs);
+        let shutdown = self.shutdown.clone();
+        let task_metrics = Arc::clone(&metrics);
+        let run = async move {
+            let interrupted = if jitter.is_zero() {
+                shutdown.is_cancelled()
+            } else {
+                shutdown.run_until_cancelled(sleep(jitter)).await.is_none()
+            };
+            if interrupted {
+                return Err(TaskError::Cancelled);
+            }
+            task_metrics.start_jitter(jitter);
+            let _running = task_metrics.started();
+            tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
+            crate::interval::scope_pipeline(task_metrics, future).await
+        };
+        let handle = self.tasks.spawn(run.instrument(span));
+        self.entries.insert(handle.id(), Entry { key, metrics, typetag, spawned: Instant::now() });
+    }
+
+    /// A handle that starts or forces shutdown while this is being awaited.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle { shutdown: self.shutdown.clone(), force: self.force.clone() }
+    }
+
+    /// How many pipelines have not been collected yet.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether every pipeline has been collected.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn still_running(&self) -> String {
+        const SHOWN: usize = 20;
+        let mut keys: Vec<String> = self.entries.values().map(|entry| entry.key.to_string()).collect();
+        keys.sort_unstable();
+        let hidden = keys.len().saturating_sub(SHOWN);
+        keys.truncate(SHOWN);
+        let mut list = keys.join(", ");
+        if hidden > 0 {
+            list.push_str(&format!(" and {hidden} more"));
+        }
+        list
+    }
+
+    fn begin_shutdown(&self, state: &mut Collecting) -> Option<Interval> {
+        state.shutdown_seen = true;
+        crate::metrics::shutting_down();
+        let now = Instant::now();
+        state.deadline = self.shutdown_timeout.map(|timeout| now + timeout);
+        if self.entries.is_empty() {
+            return None;
+        }
+        match self.shutdown_timeout {
+            Some(timeout) => tracing::info!(
+                running = self.entries.len(),
+                "shutdown begun; waiting up to {}s for {} pipelines to finish: {}",
+                timeout.as_secs_f64(),
+                self.entries.len(),
+                self.still_running()
+            ),
+            None => tracing::info!(
+                running = self.entries.len(),
+                "shutdown begun; waiting with no deadline for {} pipelines to finish: {}",
+                self.entries.len(),
+                self.still_running()
+            ),
+        }
+        let mut progress = interval_at(now + self.progress_interval, self.progress_interval);
+        progress.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Some(progress)
+    }
+
+    fn report_progress(&self, state: &Collecting) {
+        match state.deadline {
+            Some(deadline) => tracing::info!(
+                running = self.entries.len(),
+                "shutting down: still waiting on {} pipelines ({}); {}s left before they are aborted",
+                self.entries.len(),
+                self.still_running(),
+                deadline.saturating_duration_since(Instant::now()).as_secs()
+            ),
+            None => tracing::info!(
+                running = self.entries.len(),
+                "shutting down: still waiting on {} pipelines ({}); no deadline",
+                self.entries.len(),
+                self.still_running()
+            ),
+        }
+    }
+
+    fn record(&mut self, joined: Result<(Id, TaskResult), JoinError>, state: &Collecting, stats: &mut RunStats<K>) {
+        let (id, result) = match joined {
+            Ok(done) => done,
+            Err(error) => {
+                let id = error.id();
+                let result = match error.try_into_panic() {
+                    Ok(payload) => TaskError::panicked(payload.as_ref()),
+                    // Only the runner aborts tasks: at the deadline, or when forced.
+                    Err(_) if state.timed_out && !state.forced => TaskError::TimedOut,
+                    Err(_) => TaskError::Aborted,
+                };
+                (id, Err(result))
+            }
+        };
+        let Some(entry) = self.entries.remove(&id) else {
+            return;
+        };
+        let kind = OutcomeKind::of(&result);
+        entry.metrics.outcome(kind);
+        log_outcome(&entry, &result);
+        stats.outcomes.push(PipelineOutcome { key: entry.key, result, elapsed: entry.spawned.elapsed() });
+    }
+}
+
+fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult) {
+    let (key, typetag) = (&entry.key, entry.typetag);
+    match result {
+        Ok(TaskOutput { message: Some(message) }) => {
+            tracing::info!(%key, typetag, "pipeline completed: {message}");
+        }
+        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed"),
+        Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
+        Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
+        Err(error) => tracing::error!(%key, typetag, "pipeline {error}"),
+    }
+}
+
+impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K> {
+    type Stats = RunStats<K>;
+
+    async fn run_to_completion(mut self) -> RunStats<K> {
+        let mut stats = RunStats { outcomes: Vec::with_capacity(self.entries.len()), forced: false };
+        let mut state = Collecting::default();
+        let mut progress: Option<Interval> = None;
+        while !self.tasks.is_empty() {
+            let deadline = state.deadline.filter(|_| !state.timed_out && !state.forced);
+            tokio::select! {
+                biased;
+                () = self.force.cancelled(), if !state.forced => {
+                    state.forced = true;
+                    if !self.entries.is_empty() {
+                        tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.entries.len(), self.still_running());
+                    }
+                    self.tasks.abort_all();
+                }
+                Some(joined) = self.tasks.join_next_with_id() => self.record(joined, &state, &mut stats),
+                () = self.shutdown.cancelled(), if !state.shutdown_seen => {
+                    progress = self.begin_shutdown(&mut state);
+                }
+                () = wait_until(deadline) => {
+                    state.timed_out = true;
+                    tracing::error!(
+                        "shutdown deadline passed; aborting {} pipelines still running: {}",
+                        self.entries.len(),
+                        self.still_running()
+                    );
+                    self.tasks.abort_all();
+                }
+                () = tick(progress.as_mut()), if !state.timed_out && !state.forced => self.report_progress(&state),
+            }
+        }
+        stats.forced = state.forced;
+        let summary = stats.summary();
+        if stats.is_success() {
+            tracing::info!("topology stopped: {summary}");
+        } else {
+            tracing::warn!("topology stopped: {summary}");
+        }
+        stats
+    }
+
+    fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn wait_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => pending().await,
+    }
+}
+
+async fn tick(progress: Option<&mut Interval>) {
+    match progress {
+        Some(progress) => {
+            progress.tick().await;
+        }
+        None => pending().await,
+    }
+}

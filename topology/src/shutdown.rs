@@ -1,0 +1,101 @@
+//! Operating-system signals that start and force shutdown.
+
+use std::{fmt, io};
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A signal that asks the process to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownSignal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (what Kubernetes and systemd send).
+    Terminate,
+    /// SIGQUIT.
+    Quit,
+}
+
+impl fmt::Display for ShutdownSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+            Self::Quit => "SIGQUIT",
+        })
+    }
+}
+
+/// Handlers for SIGINT, SIGTERM and SIGQUIT, installed when this is created.
+///
+/// Create it before spawning any pipeline: from then on a signal is queued
+/// for [`recv`](Self::recv) instead of killing the process, so an early
+/// SIGTERM is never lost. Must be created inside a tokio runtime.
+#[derive(Debug)]
+pub struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    quit: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers.
+    #[cfg(unix)]
+    pub fn install() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// Installs the handlers.
+    #[cfg(not(unix))]
+    pub fn install() -> io::Result<Self> {
+        Ok(Self {})
+    }
+
+    /// Waits for the next signal.
+    #[cfg(unix)]
+    pub async fn recv(&mut self) -> ShutdownSignal {
+        tokio::select! {
+            _ = self.interrupt.recv() => ShutdownSignal::Interrupt,
+            _ = self.terminate.recv() => ShutdownSignal::Terminate,
+            _ = self.quit.recv() => ShutdownSignal::Quit,
+        }
+    }
+
+    /// Waits for the next signal.
+    #[cfg(not(unix))]
+    pub async fn recv(&mut self) -> ShutdownSignal {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => ShutdownSignal::Interrupt,
+            // Without a handler there is nothing to wait for.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Watches for signals in a background task: the first one cancels
+    /// `shutdown`, any signal after shutdown has begun cancels `force`.
+    pub(crate) fn watch(mut self, shutdown: CancellationToken, force: CancellationToken) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let signal = self.recv().await;
+                if shutdown.is_cancelled() {
+                    tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
+                    force.cancel();
+                    return;
+                }
+                tracing::info!(
+                    %signal,
+                    "received shutdown signal; stopping gracefully (send another signal to abort at once)"
+                );
+                shutdown.cancel();
+            }
+        })
+    }
+}

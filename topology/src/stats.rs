@@ -1,0 +1,244 @@
+//! What a run of a topology ended with.
+
+use std::{fmt, process::ExitCode, time::Duration};
+
+use crate::{TaskError, TaskResult};
+
+/// The kind of a pipeline's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// It returned `Ok`.
+    Completed,
+    /// It returned an error.
+    Failed,
+    /// Shutdown began before it started.
+    Cancelled,
+    /// It panicked.
+    Panicked,
+    /// It was aborted at the shutdown deadline.
+    TimedOut,
+    /// It was aborted by a forced shutdown.
+    Aborted,
+}
+
+impl OutcomeKind {
+    /// Every kind, in the order the summary line gives them.
+    pub const ALL: [Self; 6] = [
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Panicked,
+        Self::TimedOut,
+        Self::Aborted,
+    ];
+
+    /// The kind of `result`.
+    pub fn of(result: &TaskResult) -> Self {
+        match result {
+            Ok(_) => Self::Completed,
+            Err(TaskError::Failed { .. }) => Self::Failed,
+            Err(TaskError::Cancelled) => Self::Cancelled,
+            Err(TaskError::Panicked { .. }) => Self::Panicked,
+            Err(TaskError::TimedOut) => Self::TimedOut,
+            Err(TaskError::Aborted) => Self::Aborted,
+        }
+    }
+
+    /// The snake-case name used in logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Panicked => "panicked",
+            Self::TimedOut => "timed_out",
+            Self::Aborted => "aborted",
+        }
+    }
+
+    /// Whether this outcome makes the process exit non-zero.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Self::Completed | Self::Cancelled)
+    }
+}
+
+impl fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How one pipeline ended.
+#[derive(Debug)]
+pub struct PipelineOutcome<K> {
+    /// The pipeline's key.
+    pub key: K,
+    /// What its task ended with.
+    pub result: TaskResult,
+    /// Time from spawn to the end, start jitter included.
+    pub elapsed: Duration,
+}
+
+impl<K> PipelineOutcome<K> {
+    /// The kind of this outcome.
+    pub fn kind(&self) -> OutcomeKind {
+        OutcomeKind::of(&self.result)
+    }
+}
+
+/// How many pipelines ended each way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    /// Returned `Ok`.
+    pub completed: usize,
+    /// Returned an error.
+    pub failed: usize,
+    /// Never started: shutdown came during their start jitter.
+    pub cancelled: usize,
+    /// Panicked.
+    pub panicked: usize,
+    /// Aborted at the shutdown deadline.
+    pub timed_out: usize,
+    /// Aborted by a forced shutdown.
+    pub aborted: usize,
+}
+
+impl OutcomeCounts {
+    /// The count for `kind`.
+    pub fn get(&self, kind: OutcomeKind) -> usize {
+        match kind {
+            OutcomeKind::Completed => self.completed,
+            OutcomeKind::Failed => self.failed,
+            OutcomeKind::Cancelled => self.cancelled,
+            OutcomeKind::Panicked => self.panicked,
+            OutcomeKind::TimedOut => self.timed_out,
+            OutcomeKind::Aborted => self.aborted,
+        }
+    }
+
+    fn add(&mut self, kind: OutcomeKind) {
+        let count = match kind {
+            OutcomeKind::Completed => &mut self.completed,
+            OutcomeKind::Failed => &mut self.failed,
+            OutcomeKind::Cancelled => &mut self.cancelled,
+            OutcomeKind::Panicked => &mut self.panicked,
+            OutcomeKind::TimedOut => &mut self.timed_out,
+            OutcomeKind::Aborted => &mut self.aborted,
+        };
+        *count += 1;
+    }
+
+    /// How many outcomes in all.
+    pub fn total(&self) -> usize {
+        OutcomeKind::ALL.iter().map(|kind| self.get(*kind)).sum()
+    }
+}
+
+/// Every pipeline's outcome from one run of a topology.
+///
+/// ```
+/// use topology::{OutcomeKind, PipelineOutcome, RunStats, TaskError, TaskOutput};
+/// use std::time::Duration;
+///
+/// let stats = RunStats {
+///     outcomes: vec![
+///         PipelineOutcome { key: "a", result: Ok(TaskOutput::default()), elapsed: Duration::ZERO },
+///         PipelineOutcome { key: "b", result: Err(TaskError::Cancelled), elapsed: Duration::ZERO },
+///     ],
+///     forced: false,
+/// };
+/// assert_eq!(stats.counts().completed, 1);
+/// assert!(stats.is_success());
+/// assert_eq!(stats.not_completed().collect::<Vec<_>>(), [(&"b", OutcomeKind::Cancelled)]);
+/// assert_eq!(stats.exit_code(), std::process::ExitCode::SUCCESS);
+/// ```
+#[derive(Debug)]
+pub struct RunStats<K> {
+    /// One outcome per pipeline, in the order they ended.
+    pub outcomes: Vec<PipelineOutcome<K>>,
+    /// Whether a second signal forced the shutdown.
+    pub forced: bool,
+}
+
+impl<K> Default for RunStats<K> {
+    fn default() -> Self {
+        Self { outcomes: Vec::new(), forced: false }
+    }
+}
+
+impl<K> RunStats<K> {
+    /// The exit code for a second signal that forced shutdown.
+    pub const FORCED_EXIT_CODE: u8 = 130;
+
+    /// How many pipelines ended each way.
+    pub fn counts(&self) -> OutcomeCounts {
+        let mut counts = OutcomeCounts::default();
+        for outcome in &self.outcomes {
+            counts.add(outcome.kind());
+        }
+        counts
+    }
+
+    /// The outcome of the pipeline with this key, if it ran.
+    pub fn outcome(&self, key: &K) -> Option<&PipelineOutcome<K>>
+    where
+        K: PartialEq,
+    {
+        self.outcomes.iter().find(|outcome| outcome.key == *key)
+    }
+
+    /// The keys of the pipelines that did not complete, with how they ended.
+    pub fn not_completed(&self) -> impl Iterator<Item = (&K, OutcomeKind)> {
+        self.outcomes
+            .iter()
+            .map(|outcome| (&outcome.key, outcome.kind()))
+            .filter(|(_, kind)| *kind != OutcomeKind::Completed)
+    }
+
+    /// True when no pipeline failed, panicked or was aborted, and shutdown
+    /// was not forced.
+    pub fn is_success(&self) -> bool {
+        !self.forced && self.outcomes.iter().all(|outcome| !outcome.kind().is_failure())
+    }
+
+    /// The process exit code: 0 when every pipeline completed or was
+    /// cancelled, 1 when one failed, panicked or timed out, 130 when a second
+    /// signal forced the shutdown.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.forced {
+            ExitCode::from(Self::FORCED_EXIT_CODE)
+        } else if self.is_success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl<K: fmt::Display> RunStats<K> {
+    /// The closing summary line: the counts, and the keys that did not
+    /// complete with how they ended.
+    pub fn summary(&self) -> String {
+        let counts = self.counts();
+        let mut line = format!("{} pipelines:", self.outcomes.len());
+        let mut first = true;
+        for kind in OutcomeKind::ALL {
+            let count = counts.get(kind);
+            if count > 0 || matches!(kind, OutcomeKind::Completed | OutcomeKind::Failed) {
+                line.push_str(if first { " " } else { ", " });
+                line.push_str(&format!("{count} {}", kind.as_str().replace('_', " ")));
+                first = false;
+            }
+        }
+        let mut rest = self.not_completed().peekable();
+        if rest.peek().is_some() {
+            line.push_str("; not completed: ");
+            let names: Vec<String> = rest.map(|(key, kind)| format!("{key} ({kind})")).collect();
+            line.push_str(&names.join(", "));
+        }
+        if self.forced {
+            line.push_str("; shutdown forced by a second signal");
+        }
+        line
+    }
+}

@@ -1,0 +1,206 @@
+//! Object-store clients shared per bucket.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
+use url::Url;
+
+use crate::metrics::POOLED_STORES;
+
+/// A shared [`StoragePool`], as held by [`PipelineContext`](crate::PipelineContext).
+pub type StoragePoolRef = Arc<StoragePool>;
+
+/// Why an object store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The URL does not parse.
+    #[error("invalid object store URL `{url}`: {source}")]
+    InvalidUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The scheme is not one this build knows.
+    #[error("unsupported object store URL `{url}`: expected memory://, file://, s3://, gs:// or az://")]
+    UnsupportedScheme {
+        /// The URL given.
+        url: String,
+    },
+    /// The scheme needs a cargo feature of `topology` that is off.
+    #[error("object store URL `{url}` needs the `{feature}` feature of the `topology` crate")]
+    FeatureDisabled {
+        /// The URL given.
+        url: String,
+        /// The feature that enables its scheme.
+        feature: &'static str,
+    },
+    /// The backend refused the URL or the options.
+    #[error("cannot open object store `{url}`: {source}")]
+    Backend {
+        /// The URL given.
+        url: String,
+        /// The backend's error.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+/// Which client may serve a URL: the same scheme, bucket and options.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct BucketKey {
+    scheme: String,
+    bucket: String,
+    options: BTreeMap<String, String>,
+}
+
+/// Object-store clients shared per bucket.
+///
+/// Every URL in the same bucket, given the same options, is served by one
+/// client; each caller gets a view rooted at its URL's path. Clients are
+/// created under the pool's lock, so pipelines that ask for a bucket at the
+/// same moment still share one client. Options (credentials, region,
+/// endpoint) are part of the key, so two configurations never share a client.
+///
+/// ```
+/// use std::sync::Arc;
+/// use topology::StoragePool;
+///
+/// let pool = StoragePool::new();
+/// pool.store("memory://lake/orders").unwrap();
+/// pool.store("memory://lake/events").unwrap();
+/// pool.store("memory://other").unwrap();
+/// assert_eq!(pool.len(), 2); // one client per bucket
+/// ```
+#[derive(Debug, Default)]
+pub struct StoragePool {
+    buckets: Mutex<HashMap<BucketKey, Arc<dyn ObjectStore>>>,
+}
+
+impl StoragePool {
+    /// An empty pool.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The store for `url`, rooted at its path, sharing the bucket's client.
+    pub fn store(&self, url: &str) -> Result<Arc<dyn ObjectStore>, StorageError> {
+        self.store_with_options(url, std::iter::empty::<(String, String)>())
+    }
+
+    /// Like [`store`](Self::store), with backend options; clients built with
+    /// different options are kept apart.
+    pub fn store_with_options<I, K, V>(
+        &self,
+        url: &str,
+        options: I,
+    ) -> Result<Arc<dyn ObjectStore>, StorageError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let location = Location::parse(url)?;
+        let key = BucketKey {
+            scheme: location.url.scheme().to_owned(),
+            bucket: location.bucket().to_owned(),
+            options: options.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+        };
+        let bucket = {
+            let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+            match buckets.get(&key) {
+                Some(store) => Arc::clone(store),
+                None => {
+                    let store = open_bucket(&location, &key.options)?;
+                    buckets.insert(key, Arc::clone(&store));
+                    metrics::gauge!(POOLED_STORES).set(buckets.len() as f64);
+                    store
+                }
+            }
+        };
+        Ok(location.rooted(bucket))
+    }
+
+    /// How many clients the pool holds.
+    pub fn len(&self) -> usize {
+        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether the pool holds no client yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Opens a fresh client for `url`, shared with nobody.
+pub(crate) fn open<I, K, V>(url: &str, options: I) -> Result<Arc<dyn ObjectStore>, StorageError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let location = Location::parse(url)?;
+    let options = options.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    let bucket = open_bucket(&location, &options)?;
+    Ok(location.rooted(bucket))
+}
+
+/// A parsed object-store URL: which bucket, and where inside it.
+struct Location {
+    url: Url,
+    prefix: Path,
+}
+
+impl Location {
+    fn parse(raw: &str) -> Result<Self, StorageError> {
+        let url = Url::parse(raw)
+            .map_err(|source| StorageError::InvalidUrl { url: raw.to_owned(), source })?;
+        // Object keys are case sensitive: the path is kept exactly as given.
+        let prefix = Path::from_url_path(url.path())
+            .map_err(|source| StorageError::Backend { url: raw.to_owned(), source: source.into() })?;
+        Ok(Self { url, prefix })
+    }
+
+    fn bucket(&self) -> &str {
+        self.url.host_str().unwrap_or_default()
+    }
+
+    fn rooted(&self, bucket: Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> {
+        if self.prefix.as_ref().is_empty() {
+            bucket
+        } else {
+            Arc::new(PrefixStore::new(bucket, self.prefix.clone()))
+        }
+    }
+}
+
+fn open_bucket(
+    location: &Location,
+    options: &BTreeMap<String, String>,
+) -> Result<Arc<dyn ObjectStore>, StorageError> {
+    let url = &location.url;
+    let feature_disabled =
+        |feature| StorageError::FeatureDisabled { url: url.to_string(), feature };
+    match url.scheme() {
+        "memory" => Ok(Arc::new(InMemory::new())),
+        "file" => Ok(Arc::new(LocalFileSystem::new())),
+        "s3" | "s3a" if !cfg!(feature = "aws") => Err(feature_disabled("aws")),
+        "gs" if !cfg!(feature = "gcp") => Err(feature_disabled("gcp")),
+        "az" | "adl" | "azure" | "abfs" | "abfss" if !cfg!(feature = "azure") => {
+            Err(feature_disabled("azure"))
+        }
+        "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss" => {
+            let mut root = url.clone();
+            root.set_path("/");
+            let (store, _) = object_store::parse_url_opts(&root, options)
+                .map_err(|source| StorageError::Backend { url: url.to_string(), source })?;
+            Ok(Arc::from(store))
+        }
+        _ => Err(StorageError::UnsupportedScheme { url: url.to_string() }),
+    }
+}
