@@ -1,1 +1,92 @@
-fn main() {}
+//! Spawn-and-join of 100 000 trivial pipelines through the runner, against
+//! tokio's raw `JoinSet` doing the same in the same run.
+//!
+//! Run with `cargo bench -p topology --bench spawn`; the ratio of the two
+//! medians is printed at the end and kept in the README's performance table.
+
+#![allow(missing_docs)]
+
+use std::{convert::Infallible, hint::black_box, time::Duration};
+
+use criterion::Criterion;
+use tokio::{runtime::Runtime, task::JoinSet};
+use topology::{Pipeline, PipelineContext, PipelineRunner, RunningTopology};
+
+const PIPELINES: u32 = 100_000;
+
+struct Trivial(u32);
+
+impl Pipeline for Trivial {
+    type Key = u32;
+    type Error = Infallible;
+
+    fn key(&self) -> &u32 {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        black_box(self.0);
+        Ok(())
+    }
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+fn spawn_and_join(c: &mut Criterion) {
+    let runtime = runtime();
+    let mut group = c.benchmark_group("spawn_and_join_100k");
+    group.sample_size(20).measurement_time(Duration::from_secs(20));
+    group.bench_function("tokio_joinset", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let mut set = JoinSet::new();
+            for i in 0..PIPELINES {
+                set.spawn(async move {
+                    black_box(i);
+                    Ok::<(), Infallible>(())
+                });
+            }
+            let mut done = 0u32;
+            while let Some(result) = set.join_next().await {
+                if matches!(result, Ok(Ok(()))) {
+                    done += 1;
+                }
+            }
+            assert_eq!(done, PIPELINES);
+        });
+    });
+    group.bench_function("topology_runner", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let ctx = PipelineContext { poll_jitter_secs: 0, ..Default::default() };
+            let stats = PipelineRunner::new(ctx, "bench").start((0..PIPELINES).map(Trivial)).run_to_completion().await;
+            assert_eq!(stats.counts().completed, PIPELINES as usize);
+        });
+    });
+    group.finish();
+}
+
+/// The median of one benchmark of the group, from criterion's estimates.
+fn median_ns(function: &str) -> Option<f64> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned()
+    });
+    let path = format!("{target}/criterion/spawn_and_join_100k/{function}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    spawn_and_join(&mut criterion);
+    criterion.final_summary();
+    if let (Some(baseline), Some(runner)) = (median_ns("tokio_joinset"), median_ns("topology_runner")) {
+        println!(
+            "spawn-and-join of {PIPELINES} pipelines: runner {:.1} ms, JoinSet {:.1} ms, ratio {:.2}",
+            runner / 1e6,
+            baseline / 1e6,
+            runner / baseline
+        );
+    }
+}

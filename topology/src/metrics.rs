@@ -7,7 +7,7 @@
 mod server;
 
 use std::{
-    sync::{Mutex, OnceLock, PoisonError},
+    sync::{Arc, Mutex, OnceLock, PoisonError},
     time::Duration,
 };
 
@@ -72,47 +72,50 @@ pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
-/// The metric handles of one pipeline, registered once with its labels.
-#[derive(Clone)]
+/// The labels of one pipeline's series, built once and shared by every
+/// registration.
 pub(crate) struct PipelineMetrics {
-    labels: [(&'static str, String); 2],
+    labels: Vec<::metrics::Label>,
+    key: Arc<str>,
 }
 
 impl PipelineMetrics {
     pub(crate) fn new(key: String, typetag: &'static str) -> Self {
-        Self { labels: [("key", key), ("typetag", typetag.to_owned())] }
+        let key: Arc<str> = key.into();
+        let labels = vec![
+            ::metrics::Label::new("key", Arc::clone(&key)),
+            ::metrics::Label::from_static_parts("typetag", typetag),
+        ];
+        Self { labels, key }
     }
 
     pub(crate) fn key(&self) -> &str {
-        &self.labels[0].1
+        &self.key
     }
 
-    pub(crate) fn start_jitter(&self, jitter: Duration) {
-        ::metrics::histogram!(PIPELINE_START_JITTER, &self.labels).record(jitter.as_secs_f64());
-    }
-
-    /// Marks the pipeline running until the returned guard drops, which also
-    /// happens when its task is aborted.
-    pub(crate) fn started(&self) -> RunningGuard {
-        ::metrics::counter!(PIPELINE_STARTS, &self.labels).increment(1);
-        let running = ::metrics::gauge!(PIPELINE_RUNNING, &self.labels);
+    /// Records the start and marks the pipeline running until the returned
+    /// guard drops, which also happens when its task is aborted.
+    pub(crate) fn started(&self, jitter: Duration) -> RunningGuard {
+        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone()).record(jitter.as_secs_f64());
+        ::metrics::counter!(PIPELINE_STARTS, self.labels.clone()).increment(1);
+        let running = ::metrics::gauge!(PIPELINE_RUNNING, self.labels.clone());
         running.set(1.0);
-        RunningGuard { running, started: tokio::time::Instant::now(), duration: ::metrics::histogram!(PIPELINE_RUN_DURATION, &self.labels) }
+        RunningGuard {
+            running,
+            duration: ::metrics::histogram!(PIPELINE_RUN_DURATION, self.labels.clone()),
+            started: tokio::time::Instant::now(),
+        }
     }
 
     pub(crate) fn iteration(&self, took: Duration) {
-        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, &self.labels).record(took.as_secs_f64());
+        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone()).record(took.as_secs_f64());
     }
 
     pub(crate) fn outcome(&self, kind: OutcomeKind) {
-        let [key, typetag] = &self.labels;
-        ::metrics::counter!(
-            PIPELINE_OUTCOMES,
-            "key" => key.1.clone(),
-            "typetag" => typetag.1.clone(),
-            "outcome" => kind.as_str()
-        )
-        .increment(1);
+        let mut labels = Vec::with_capacity(3);
+        labels.extend_from_slice(&self.labels);
+        labels.push(::metrics::Label::from_static_parts("outcome", kind.as_str()));
+        ::metrics::counter!(PIPELINE_OUTCOMES, labels).increment(1);
     }
 }
 

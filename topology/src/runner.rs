@@ -1,9 +1,10 @@
 //! Spawning pipelines, watching them, and collecting how each one ended.
 
-use std::{collections::HashMap, fmt::Display, future::pending, sync::Arc, time::Duration};
+use std::{fmt::Display, future::pending, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
+use futures_util::FutureExt;
 use tokio::{
-    task::{Id, JoinError, JoinSet},
+    task::{JoinError, JoinSet},
     time::{Instant, Interval, MissedTickBehavior, interval_at, sleep, sleep_until},
 };
 use tokio_util::sync::CancellationToken;
@@ -135,7 +136,8 @@ impl PipelineRunner {
     {
         let mut running = RunningPipelines {
             tasks: JoinSet::new(),
-            entries: HashMap::new(),
+            slots: Vec::new(),
+            remaining: 0,
             shutdown: self.context.shutdown.clone(),
             force: CancellationToken::new(),
             shutdown_timeout: self.shutdown_timeout,
@@ -194,8 +196,11 @@ struct Entry<K> {
 ///
 /// Dropping it aborts every pipeline still running.
 pub struct RunningPipelines<K> {
-    tasks: JoinSet<TaskResult>,
-    entries: HashMap<Id, Entry<K>>,
+    /// Each task ends with its slot, so that its entry is found without a map.
+    tasks: JoinSet<(usize, TaskResult)>,
+    /// One entry per spawned pipeline, taken when its outcome is collected.
+    slots: Vec<Option<Entry<K>>>,
+    remaining: usize,
     shutdown: CancellationToken,
     force: CancellationToken,
     shutdown_timeout: Option<Duration>,
@@ -205,7 +210,7 @@ pub struct RunningPipelines<K> {
 impl<K> std::fmt::Debug for RunningPipelines<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningPipelines")
-            .field("running", &self.entries.len())
+            .field("running", &self.remaining)
             .field("shutting_down", &self.shutdown.is_cancelled())
             .finish_non_exhaustive()
     }
@@ -223,6 +228,7 @@ struct Collecting {
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     fn spawn(&mut self, task: Task<K>, max_jitter_secs: u64) {
         let Task { key, future, typetag } = task;
+        let slot = self.slots.len();
         let metrics = Arc::new(PipelineMetrics::new(key.to_string(), typetag));
         let span = tracing::info_span!("pipeline", key = metrics.key(), typetag);
         let jitter = random_jitter(max_jitter_secs);
@@ -235,15 +241,21 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
                 shutdown.run_until_cancelled(sleep(jitter)).await.is_none()
             };
             if interrupted {
-                return Err(TaskError::Cancelled);
+                return (slot, Err(TaskError::Cancelled));
             }
-            task_metrics.start_jitter(jitter);
-            let _running = task_metrics.started();
+            let _running = task_metrics.started(jitter);
             tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
-            crate::interval::scope_pipeline(task_metrics, future).await
+            // Caught here rather than from the JoinError, so the outcome
+            // always comes back with its slot and the panic's message.
+            let result = AssertUnwindSafe(crate::interval::scope_pipeline(task_metrics, future))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|payload| Err(TaskError::panicked(payload.as_ref())));
+            (slot, result)
         };
-        let handle = self.tasks.spawn(run.instrument(span));
-        self.entries.insert(handle.id(), Entry { key, metrics, typetag, spawned: Instant::now() });
+        self.tasks.spawn(run.instrument(span));
+        self.slots.push(Some(Entry { key, metrics, typetag, spawned: Instant::now() }));
+        self.remaining += 1;
     }
 
     /// A handle that starts or forces shutdown while this is being awaited.
@@ -253,17 +265,17 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 
     /// How many pipelines have not been collected yet.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.remaining
     }
 
     /// Whether every pipeline has been collected.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.remaining == 0
     }
 
     fn still_running(&self) -> String {
         const SHOWN: usize = 20;
-        let mut keys: Vec<String> = self.entries.values().map(|entry| entry.key.to_string()).collect();
+        let mut keys: Vec<String> = self.slots.iter().flatten().map(|entry| entry.key.to_string()).collect();
         keys.sort_unstable();
         let hidden = keys.len().saturating_sub(SHOWN);
         keys.truncate(SHOWN);
@@ -279,21 +291,21 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         crate::metrics::shutting_down();
         let now = Instant::now();
         state.deadline = self.shutdown_timeout.map(|timeout| now + timeout);
-        if self.entries.is_empty() {
+        if self.remaining == 0 {
             return None;
         }
         match self.shutdown_timeout {
             Some(timeout) => tracing::info!(
-                running = self.entries.len(),
+                running = self.remaining,
                 "shutdown begun; waiting up to {}s for {} pipelines to finish: {}",
                 timeout.as_secs_f64(),
-                self.entries.len(),
+                self.remaining,
                 self.still_running()
             ),
             None => tracing::info!(
-                running = self.entries.len(),
+                running = self.remaining,
                 "shutdown begun; waiting with no deadline for {} pipelines to finish: {}",
-                self.entries.len(),
+                self.remaining,
                 self.still_running()
             ),
         }
@@ -305,42 +317,55 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     fn report_progress(&self, state: &Collecting) {
         match state.deadline {
             Some(deadline) => tracing::info!(
-                running = self.entries.len(),
+                running = self.remaining,
                 "shutting down: still waiting on {} pipelines ({}); {}s left before they are aborted",
-                self.entries.len(),
+                self.remaining,
                 self.still_running(),
                 deadline.saturating_duration_since(Instant::now()).as_secs()
             ),
             None => tracing::info!(
-                running = self.entries.len(),
+                running = self.remaining,
                 "shutting down: still waiting on {} pipelines ({}); no deadline",
-                self.entries.len(),
+                self.remaining,
                 self.still_running()
             ),
         }
     }
 
-    fn record(&mut self, joined: Result<(Id, TaskResult), JoinError>, state: &Collecting, stats: &mut RunStats<K>) {
-        let (id, result) = match joined {
-            Ok(done) => done,
-            Err(error) => {
-                let id = error.id();
-                let result = match error.try_into_panic() {
-                    Ok(payload) => TaskError::panicked(payload.as_ref()),
-                    // Only the runner aborts tasks: at the deadline, or when forced.
-                    Err(_) if state.timed_out && !state.forced => TaskError::TimedOut,
-                    Err(_) => TaskError::Aborted,
-                };
-                (id, Err(result))
-            }
-        };
-        let Some(entry) = self.entries.remove(&id) else {
+    fn record(&mut self, joined: Result<(usize, TaskResult), JoinError>, stats: &mut RunStats<K>) {
+        match joined {
+            Ok((slot, result)) => self.collect(slot, result, stats),
+            // Panics are caught inside the task; only an abort ends one
+            // without its slot. Aborted entries are swept up at the end.
+            Err(error) if error.is_cancelled() => {}
+            Err(error) => tracing::error!(%error, "pipeline task ended abnormally"),
+        }
+    }
+
+    fn collect(&mut self, slot: usize, result: TaskResult, stats: &mut RunStats<K>) {
+        let Some(entry) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
+        self.remaining -= 1;
         let kind = OutcomeKind::of(&result);
         entry.metrics.outcome(kind);
         log_outcome(&entry, &result);
         stats.outcomes.push(PipelineOutcome { key: entry.key, result, elapsed: entry.spawned.elapsed() });
+    }
+
+    /// Reports every pipeline whose task ended without an outcome: the ones
+    /// aborted at the deadline or by a forced shutdown.
+    fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].is_some() {
+                let result = if state.timed_out && !state.forced {
+                    Err(TaskError::TimedOut)
+                } else {
+                    Err(TaskError::Aborted)
+                };
+                self.collect(slot, result, stats);
+            }
+        }
     }
 }
 
@@ -361,7 +386,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
     type Stats = RunStats<K>;
 
     async fn run_to_completion(mut self) -> RunStats<K> {
-        let mut stats = RunStats { outcomes: Vec::with_capacity(self.entries.len()), forced: false };
+        let mut stats = RunStats { outcomes: Vec::with_capacity(self.remaining), forced: false };
         let mut state = Collecting::default();
         let mut progress: Option<Interval> = None;
         while !self.tasks.is_empty() {
@@ -370,20 +395,20 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                 biased;
                 () = self.force.cancelled(), if !state.forced => {
                     state.forced = true;
-                    if !self.entries.is_empty() {
-                        tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.entries.len(), self.still_running());
+                    if !self.remaining == 0 {
+                        tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.remaining, self.still_running());
                     }
                     self.tasks.abort_all();
                 }
-                Some(joined) = self.tasks.join_next_with_id() => self.record(joined, &state, &mut stats),
                 () = self.shutdown.cancelled(), if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
                 }
+                Some(joined) = self.tasks.join_next() => self.record(joined, &mut stats),
                 () = wait_until(deadline) => {
                     state.timed_out = true;
                     tracing::error!(
                         "shutdown deadline passed; aborting {} pipelines still running: {}",
-                        self.entries.len(),
+                        self.remaining,
                         self.still_running()
                     );
                     self.tasks.abort_all();
@@ -391,6 +416,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                 () = tick(progress.as_mut()), if !state.timed_out && !state.forced => self.report_progress(&state),
             }
         }
+        self.sweep_aborted(&state, &mut stats);
         stats.forced = state.forced;
         let summary = stats.summary();
         if stats.is_success() {

@@ -1,0 +1,113 @@
+//! `/metrics` and `/health`, scraped over real HTTP.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Behaviour, TestPipeline};
+use topology::{
+    CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
+    TopologyError, run_pipelines,
+};
+
+async fn get(url: String) -> (u16, String) {
+    let response = reqwest::get(&url).await.expect("the endpoint answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a text body"))
+}
+
+/// The value of the series whose line starts with `series`, if present.
+fn value(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
+    let ctx = PipelineContext::from_config(&GlobalConfig {
+        poll_jitter_secs: 0,
+        total_concurrency: Some(4),
+        ..Default::default()
+    })
+    .expect("valid config");
+    let server = MetricsServer::start("127.0.0.1:0".parse().expect("address"), ctx.shutdown.clone())
+        .await
+        .expect("bind");
+    let base = format!("http://{}", server.local_addr());
+
+    let held = ctx.acquire().await;
+    ctx.store("memory://scraped-bucket/x").expect("store");
+    let running = PipelineRunner::new(ctx.clone(), "scrape").start([
+        TestPipeline::new("scrape-ok", Behaviour::Complete, &ctx),
+        TestPipeline::new("scrape-bad", Behaviour::Fail, &ctx),
+        TestPipeline::new("scrape-live", Behaviour::UntilShutdown, &ctx),
+    ]);
+    let handle = running.shutdown_handle();
+    let collecting = tokio::spawn(running.run_to_completion());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let (status, health) = get(format!("{base}/health")).await;
+    assert_eq!((status, health.as_str()), (200, "ok\n"));
+    let (status, scrape) = get(format!("{base}/metrics")).await;
+    assert_eq!(status, 200);
+    let series = |name: &str, key: &str, extra: &str| format!("{name}{{key=\"{key}\",typetag=\"scrape\"{extra}}}");
+    assert_eq!(value(&scrape, &series("topology_pipeline_running", "scrape-live", "")), Some(1.0), "{scrape}");
+    assert_eq!(value(&scrape, &series("topology_pipeline_running", "scrape-ok", "")), Some(0.0));
+    assert_eq!(value(&scrape, &series("topology_pipeline_starts_total", "scrape-bad", "")), Some(1.0));
+    assert_eq!(
+        value(&scrape, &series("topology_pipeline_outcomes_total", "scrape-bad", ",outcome=\"failed\"")),
+        Some(1.0),
+        "{scrape}"
+    );
+    assert_eq!(
+        value(&scrape, &series("topology_pipeline_outcomes_total", "scrape-ok", ",outcome=\"completed\"")),
+        Some(1.0)
+    );
+    assert_eq!(value(&scrape, "topology_semaphore_permits_in_use"), Some(1.0), "{scrape}");
+    assert!(value(&scrape, "topology_storage_pooled_stores") >= Some(1.0));
+    assert!(scrape.contains("# TYPE topology_pipeline_run_duration_seconds histogram"));
+    drop(held);
+
+    handle.shutdown();
+    let (status, health) = get(format!("{base}/health")).await;
+    assert_eq!((status, health.as_str()), (503, "shutting down\n"));
+    let stats = collecting.await.expect("runner");
+    assert_eq!(stats.counts().completed, 2);
+
+    let (_, scrape) = get(format!("{base}/metrics")).await;
+    assert_eq!(value(&scrape, &series("topology_pipeline_running", "scrape-live", "")), Some(0.0));
+    assert_eq!(value(&scrape, "topology_semaphore_permits_in_use"), Some(0.0));
+    assert_eq!(value(&scrape, "topology_shutting_down"), Some(1.0));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_taken_metrics_address_is_an_error_returned_to_the_caller() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
+    let result = run_pipelines(&address, &GlobalConfig::default(), "table", |ctx| {
+        vec![TestPipeline::new("never-built", Behaviour::Complete, ctx)]
+    })
+    .await;
+    match result {
+        Err(error @ TopologyError::MetricsBind { .. }) => {
+            assert!(error.to_string().contains(&address), "{error}");
+        }
+        other => panic!("expected a bind error, got {other:?}"),
+    }
+    let error = MetricsServer::start(taken.local_addr().expect("address"), CancellationToken::new())
+        .await
+        .expect_err("taken");
+    assert!(matches!(error, TopologyError::MetricsBind { .. }));
+}
+
+#[tokio::test]
+async fn a_malformed_metrics_address_names_the_setting_and_value() {
+    let result = run_pipelines("9090", &GlobalConfig::default(), "table", |ctx| {
+        vec![TestPipeline::new("never-built", Behaviour::Complete, ctx)]
+    })
+    .await;
+    let error = result.expect_err("not an address").to_string();
+    assert!(error.contains("metrics_addr") && error.contains("`9090`"), "{error}");
+}

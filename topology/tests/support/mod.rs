@@ -1,0 +1,164 @@
+//! Helpers shared by the runtime's integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::{
+    convert::Infallible,
+    io,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use topology::{Pipeline, PipelineContext};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Captures the log lines emitted on this thread while the guard lives.
+///
+/// One global subscriber routes every event to the buffer of the thread that
+/// emits it: per-thread default subscribers race with tracing's global
+/// callsite cache when tests run in parallel.
+pub struct LogCapture {
+    buffer: Arc<Mutex<Vec<u8>>>,
+}
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl LogCapture {
+    pub fn start() -> Self {
+        static INSTALLED: std::sync::Once = std::sync::Once::new();
+        INSTALLED.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(ThreadBuffer)
+                .with_ansi(false)
+                .with_max_level(tracing::Level::DEBUG)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        });
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        CAPTURE.with(|capture| *capture.borrow_mut() = Some(Arc::clone(&buffer)));
+        Self { buffer }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+
+    /// The captured lines that contain every one of `needles`.
+    pub fn lines_with(&self, needles: &[&str]) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|line| needles.iter().all(|needle| line.contains(needle)))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+/// Writes to the capturing buffer of the current thread, if any.
+struct ThreadBuffer;
+
+impl io::Write for ThreadBuffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = capture.borrow().as_ref() {
+                buffer.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for ThreadBuffer {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self {
+        Self
+    }
+}
+
+/// An error a test pipeline returns.
+#[derive(Debug, thiserror::Error)]
+#[error("source unreachable")]
+pub struct TestError {
+    #[source]
+    pub cause: io::Error,
+}
+
+/// What a test pipeline does when run.
+#[derive(Clone, Copy, Debug)]
+pub enum Behaviour {
+    /// Returns `Ok` at once.
+    Complete,
+    /// Returns an error at once.
+    Fail,
+    /// Panics at once.
+    Panic,
+    /// Waits for shutdown, then returns `Ok`.
+    UntilShutdown,
+    /// Waits for shutdown, then keeps working this long before returning.
+    FinishAfter(Duration),
+    /// Never returns, ignoring shutdown.
+    Stubborn,
+}
+
+/// A pipeline that behaves as told.
+pub struct TestPipeline {
+    pub key: String,
+    pub behaviour: Behaviour,
+    pub ctx: PipelineContext,
+    pub ran: Option<Arc<Mutex<Vec<String>>>>,
+}
+
+impl TestPipeline {
+    pub fn new(key: &str, behaviour: Behaviour, ctx: &PipelineContext) -> Self {
+        Self { key: key.to_owned(), behaviour, ctx: ctx.clone(), ran: None }
+    }
+
+    pub fn recording(mut self, ran: &Arc<Mutex<Vec<String>>>) -> Self {
+        self.ran = Some(Arc::clone(ran));
+        self
+    }
+}
+
+impl Pipeline for TestPipeline {
+    type Key = String;
+    type Error = TestError;
+
+    fn key(&self) -> &String {
+        &self.key
+    }
+
+    async fn run(self) -> Result<(), TestError> {
+        if let Some(ran) = &self.ran {
+            ran.lock().unwrap_or_else(PoisonError::into_inner).push(self.key.clone());
+        }
+        match self.behaviour {
+            Behaviour::Complete => Ok(()),
+            Behaviour::Fail => Err(TestError { cause: io::Error::other("connection refused") }),
+            Behaviour::Panic => panic!("boom in {}", self.key),
+            Behaviour::UntilShutdown => {
+                self.ctx.shutdown.cancelled().await;
+                Ok(())
+            }
+            Behaviour::FinishAfter(work) => {
+                self.ctx.shutdown.cancelled().await;
+                tokio::time::sleep(work).await;
+                Ok(())
+            }
+            Behaviour::Stubborn => {
+                std::future::pending::<Infallible>().await;
+                Ok(())
+            }
+        }
+    }
+}
