@@ -4,13 +4,16 @@
 //! Run with `cargo bench -p topology --bench spawn`; the ratio of the two
 //! medians is printed at the end and kept in the README's performance table.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 #![allow(missing_docs)]
 
 use std::{convert::Infallible, hint::black_box, time::Duration};
 
 use criterion::Criterion;
 use tokio::{runtime::Runtime, task::JoinSet};
-use topology::{Pipeline, PipelineContext, PipelineRunner, RunningTopology};
+use topology::{
+    CancellationToken, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunningTopology,
+};
 
 const PIPELINES: u32 = 100_000;
 
@@ -31,13 +34,19 @@ impl Pipeline for Trivial {
 }
 
 fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 fn spawn_and_join(c: &mut Criterion) {
     let runtime = runtime();
     let mut group = c.benchmark_group("spawn_and_join_100k");
-    group.sample_size(20).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("tokio_joinset", |b| {
         b.to_async(&runtime).iter(|| async {
             let mut set = JoinSet::new();
@@ -58,8 +67,38 @@ fn spawn_and_join(c: &mut Criterion) {
     });
     group.bench_function("topology_runner", |b| {
         b.to_async(&runtime).iter(|| async {
-            let ctx = PipelineContext { poll_jitter_secs: 0, ..Default::default() };
-            let stats = PipelineRunner::new(ctx, "bench").start((0..PIPELINES).map(Trivial)).run_to_completion().await;
+            let ctx = PipelineContext {
+                poll_jitter_secs: 0,
+                ..Default::default()
+            };
+            let stats = PipelineRunner::new(ctx, "bench")
+                .start((0..PIPELINES).map(Trivial))
+                .run_to_completion()
+                .await;
+            assert_eq!(stats.counts().completed, PIPELINES as usize);
+        });
+    });
+    // Last, since a process cannot uninstall its recorder: the same run with
+    // the Prometheus recorder receiving every per-pipeline series.
+    group.bench_function("topology_runner_with_metrics", |b| {
+        runtime.block_on(async {
+            let server = MetricsServer::start(
+                "127.0.0.1:0".parse().expect("address"),
+                CancellationToken::new(),
+            )
+            .await
+            .expect("metrics endpoint");
+            server.stop().await;
+        });
+        b.to_async(&runtime).iter(|| async {
+            let ctx = PipelineContext {
+                poll_jitter_secs: 0,
+                ..Default::default()
+            };
+            let stats = PipelineRunner::new(ctx, "bench")
+                .start((0..PIPELINES).map(Trivial))
+                .run_to_completion()
+                .await;
             assert_eq!(stats.counts().completed, PIPELINES as usize);
         });
     });
@@ -68,9 +107,8 @@ fn spawn_and_join(c: &mut Criterion) {
 
 /// The median of one benchmark of the group, from criterion's estimates.
 fn median_ns(function: &str) -> Option<f64> {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned()
-    });
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
     let path = format!("{target}/criterion/spawn_and_join_100k/{function}/new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -81,12 +119,21 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     spawn_and_join(&mut criterion);
     criterion.final_summary();
-    if let (Some(baseline), Some(runner)) = (median_ns("tokio_joinset"), median_ns("topology_runner")) {
-        println!(
-            "spawn-and-join of {PIPELINES} pipelines: runner {:.1} ms, JoinSet {:.1} ms, ratio {:.2}",
-            runner / 1e6,
-            baseline / 1e6,
-            runner / baseline
-        );
+    let Some(baseline) = median_ns("tokio_joinset") else {
+        return;
+    };
+    println!("spawn-and-join of {PIPELINES} pipelines, median; ratio against tokio's JoinSet:");
+    println!(
+        "  tokio_joinset                 {:8.1} ms  1.00",
+        baseline / 1e6
+    );
+    for function in ["topology_runner", "topology_runner_with_metrics"] {
+        if let Some(median) = median_ns(function) {
+            println!(
+                "  {function:<29} {:8.1} ms  {:.2}",
+                median / 1e6,
+                median / baseline
+            );
+        }
     }
 }

@@ -44,8 +44,12 @@ impl PipelineContext {
     pub fn from_config(config: &GlobalConfig) -> Result<Self, TopologyError> {
         config.validate()?;
         Ok(Self {
-            global_semaphore: config.total_concurrency.map(|n| Arc::new(Semaphore::new(n))),
-            storage_pool: config.connection_pooling.then(|| Arc::new(StoragePool::new())),
+            global_semaphore: config
+                .total_concurrency
+                .map(|n| Arc::new(Semaphore::new(n))),
+            storage_pool: config
+                .connection_pooling
+                .then(|| Arc::new(StoragePool::new())),
             poll_jitter_secs: config.poll_jitter_secs,
             shutdown: CancellationToken::new(),
         })
@@ -119,7 +123,10 @@ impl PipelineContext {
     /// Use it for waits between units of work, so that a long poll interval
     /// never delays shutdown.
     pub async fn sleep(&self, duration: Duration) -> bool {
-        self.shutdown.run_until_cancelled(tokio::time::sleep(duration)).await.is_some()
+        self.shutdown
+            .run_until_cancelled(tokio::time::sleep(duration))
+            .await
+            .is_some()
     }
 
     /// Whether shutdown has begun.

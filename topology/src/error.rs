@@ -20,7 +20,9 @@ pub enum TopologyError {
         reason: String,
     },
     /// The metrics endpoint could not listen on its address.
-    #[error("cannot serve metrics on {address}: {source} (set another address, or `off` to disable the endpoint)")]
+    #[error(
+        "cannot serve metrics on {address}: {source} (set another address, or `off` to disable the endpoint)"
+    )]
     MetricsBind {
         /// The address that could not be bound.
         address: SocketAddr,
@@ -42,6 +44,10 @@ impl TopologyError {
         value: impl Into<String>,
         reason: impl Into<String>,
     ) -> Self {
-        Self::InvalidSetting { setting, value: value.into(), reason: reason.into() }
+        Self::InvalidSetting {
+            setting,
+            value: value.into(),
+            reason: reason.into(),
+        }
     }
 }

@@ -8,12 +8,12 @@ use crate::{PipelineContext, metrics::PipelineMetrics};
 
 tokio::task_local! {
     /// The metrics of the pipeline whose task is running, set by the runner.
-    static CURRENT_PIPELINE: std::sync::Arc<PipelineMetrics>;
+    static CURRENT_PIPELINE: Option<std::sync::Arc<PipelineMetrics>>;
 }
 
 /// Runs `future` with `metrics` as the current pipeline's.
 pub(crate) fn scope_pipeline<F: Future>(
-    metrics: std::sync::Arc<PipelineMetrics>,
+    metrics: Option<std::sync::Arc<PipelineMetrics>>,
     future: F,
 ) -> impl Future<Output = F::Output> {
     CURRENT_PIPELINE.scope(metrics, future)
@@ -48,16 +48,25 @@ pub(crate) fn scope_pipeline<F: Future>(
 /// assert_eq!(runs, 3);
 /// # }).unwrap();
 /// ```
-pub async fn run_every<F, Fut, E>(ctx: &PipelineContext, period: Duration, mut iteration: F) -> Result<(), E>
+pub async fn run_every<F, Fut, E>(
+    ctx: &PipelineContext,
+    period: Duration,
+    mut iteration: F,
+) -> Result<(), E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
     let mut ticks = interval(period.max(Duration::from_millis(1)));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let current = CURRENT_PIPELINE.try_with(std::sync::Arc::clone).ok();
+    let current = CURRENT_PIPELINE.try_with(Clone::clone).ok().flatten();
     loop {
-        if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
+        if ctx
+            .shutdown
+            .run_until_cancelled(ticks.tick())
+            .await
+            .is_none()
+        {
             return Ok(());
         }
         let started = Instant::now();

@@ -7,7 +7,10 @@
 mod server;
 
 use std::{
-    sync::{Arc, Mutex, OnceLock, PoisonError},
+    sync::{
+        Arc, Mutex, OnceLock, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -50,6 +53,29 @@ const DURATION_BUCKETS: &[f64] = &[
     0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
 ];
 
+/// Whether per-pipeline series are recorded; see [`enable_metrics`].
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Turns on the per-pipeline metrics.
+///
+/// Labelled per-pipeline series cost a few allocations per pipeline, so the
+/// runtime records them only once a recorder is there to receive them.
+/// [`run_pipelines`](crate::run_pipelines) and
+/// [`MetricsServer::start`] install the Prometheus recorder and call this; a
+/// program that installs its own `metrics` recorder calls it itself.
+///
+/// ```
+/// topology::enable_metrics();
+/// ```
+pub fn enable_metrics() {
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
+/// Whether per-pipeline series are recorded.
+pub(crate) fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// Installs the process-wide Prometheus recorder once and returns its handle.
 ///
 /// A process has one global recorder; later calls reuse the first handle, so
@@ -69,6 +95,7 @@ pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
         .and_then(PrometheusBuilder::install_recorder)
         .map_err(|e| TopologyError::MetricsRecorder(e.to_string()))?;
+    enable_metrics();
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
@@ -76,27 +103,26 @@ pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
 /// registration.
 pub(crate) struct PipelineMetrics {
     labels: Vec<::metrics::Label>,
-    key: Arc<str>,
 }
 
 impl PipelineMetrics {
-    pub(crate) fn new(key: String, typetag: &'static str) -> Self {
-        let key: Arc<str> = key.into();
+    /// The pipeline's labels, or `None` while metrics are not enabled.
+    pub(crate) fn new(key: &impl std::fmt::Display, typetag: &'static str) -> Option<Arc<Self>> {
+        if !enabled() {
+            return None;
+        }
         let labels = vec![
-            ::metrics::Label::new("key", Arc::clone(&key)),
+            ::metrics::Label::new("key", key.to_string()),
             ::metrics::Label::from_static_parts("typetag", typetag),
         ];
-        Self { labels, key }
-    }
-
-    pub(crate) fn key(&self) -> &str {
-        &self.key
+        Some(Arc::new(Self { labels }))
     }
 
     /// Records the start and marks the pipeline running until the returned
     /// guard drops, which also happens when its task is aborted.
     pub(crate) fn started(&self, jitter: Duration) -> RunningGuard {
-        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone()).record(jitter.as_secs_f64());
+        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone())
+            .record(jitter.as_secs_f64());
         ::metrics::counter!(PIPELINE_STARTS, self.labels.clone()).increment(1);
         let running = ::metrics::gauge!(PIPELINE_RUNNING, self.labels.clone());
         running.set(1.0);
@@ -108,13 +134,17 @@ impl PipelineMetrics {
     }
 
     pub(crate) fn iteration(&self, took: Duration) {
-        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone()).record(took.as_secs_f64());
+        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone())
+            .record(took.as_secs_f64());
     }
 
     pub(crate) fn outcome(&self, kind: OutcomeKind) {
         let mut labels = Vec::with_capacity(3);
         labels.extend_from_slice(&self.labels);
-        labels.push(::metrics::Label::from_static_parts("outcome", kind.as_str()));
+        labels.push(::metrics::Label::from_static_parts(
+            "outcome",
+            kind.as_str(),
+        ));
         ::metrics::counter!(PIPELINE_OUTCOMES, labels).increment(1);
     }
 }

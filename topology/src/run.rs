@@ -1,8 +1,8 @@
 //! The one-call way to run a topology.
 
 use crate::{
-    GlobalConfig, MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunStats,
-    ShutdownSignals, TopologyError,
+    GlobalConfig, MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner,
+    RunStats, ShutdownSignals, TopologyError,
 };
 
 /// Runs a topology: installs the signal handlers, serves metrics, builds the
@@ -49,11 +49,16 @@ where
     let metrics_address: MetricsAddress = metrics_address.parse()?;
     let context = PipelineContext::from_config(global_config)?;
     let server = match metrics_address {
-        MetricsAddress::Listen(address) => Some(MetricsServer::start(address, context.shutdown.clone()).await?),
+        MetricsAddress::Listen(address) => {
+            Some(MetricsServer::start(address, context.shutdown.clone()).await?)
+        }
         MetricsAddress::Off => None,
     };
     let pipelines: Vec<P> = build(&context).into_iter().collect();
-    let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
+    let keys: Vec<String> = pipelines
+        .iter()
+        .map(|pipeline| pipeline.key().to_string())
+        .collect();
     tracing::info!(
         typetag,
         poll_jitter_secs = global_config.poll_jitter_secs,

@@ -125,8 +125,25 @@ impl PipelineRunner {
     /// Spawns every pipeline, each after its own start jitter. Must be called
     /// inside a tokio runtime. Signals are not watched: shut the topology down
     /// through the returned handle or the context's token.
-    pub fn start<P: Pipeline>(&self, pipelines: impl IntoIterator<Item = P>) -> RunningPipelines<P::Key> {
-        self.start_tasks(pipelines.into_iter().map(|pipeline| pipeline_task(pipeline, self.typetag)))
+    pub fn start<P: Pipeline>(
+        &self,
+        pipelines: impl IntoIterator<Item = P>,
+    ) -> RunningPipelines<P::Key> {
+        let pipelines = pipelines.into_iter();
+        let mut running = self.running(pipelines.size_hint().0);
+        for pipeline in pipelines {
+            let key = pipeline.key().clone();
+            // Not boxed: a pipeline's future is spawned as it is.
+            let work = async move {
+                pipeline
+                    .run()
+                    .await
+                    .map(|()| TaskOutput::default())
+                    .map_err(TaskError::failed)
+            };
+            running.spawn(key, self.typetag, work, self.context.poll_jitter_secs);
+        }
+        running
     }
 
     /// Spawns tasks as [`start`](Self::start) spawns pipelines.
@@ -134,19 +151,30 @@ impl PipelineRunner {
     where
         K: Clone + Display + Send + 'static,
     {
-        let mut running = RunningPipelines {
+        let tasks = tasks.into_iter();
+        let mut running = self.running(tasks.size_hint().0);
+        for Task {
+            key,
+            future,
+            typetag,
+        } in tasks
+        {
+            running.spawn(key, typetag, future, self.context.poll_jitter_secs);
+        }
+        running
+    }
+
+    fn running<K>(&self, expected: usize) -> RunningPipelines<K> {
+        RunningPipelines {
             tasks: JoinSet::new(),
-            slots: Vec::new(),
+            slots: Vec::with_capacity(expected),
             remaining: 0,
-            shutdown: self.context.shutdown.clone(),
+            started: Instant::now(),
+            shutdown: Arc::new(self.context.shutdown.clone()),
             force: CancellationToken::new(),
             shutdown_timeout: self.shutdown_timeout,
             progress_interval: self.progress_interval,
-        };
-        for task in tasks {
-            running.spawn(task, self.context.poll_jitter_secs);
         }
-        running
     }
 
     /// Installs the signal handlers, then runs every pipeline to its end.
@@ -170,26 +198,19 @@ impl PipelineRunner {
         pipelines: impl IntoIterator<Item = P>,
     ) -> RunStats<P::Key> {
         let running = self.start(pipelines);
-        let watcher = signals.watch(running.shutdown.clone(), running.force.clone());
+        let handle = running.shutdown_handle();
+        let watcher = signals.watch(handle.shutdown, handle.force);
         let stats = running.run_to_completion().await;
         watcher.abort();
         stats
     }
 }
 
-fn pipeline_task<P: Pipeline>(pipeline: P, typetag: &'static str) -> Task<P::Key> {
-    let key = pipeline.key().clone();
-    Task::new(key, typetag, async move {
-        pipeline.run().await.map(|()| TaskOutput::default()).map_err(TaskError::failed)
-    })
-}
-
 /// What the runner keeps about each spawned pipeline until it ends.
 struct Entry<K> {
     key: K,
-    metrics: Arc<PipelineMetrics>,
+    metrics: Option<Arc<PipelineMetrics>>,
     typetag: &'static str,
-    spawned: Instant,
 }
 
 /// Pipelines that have been spawned and not yet collected.
@@ -201,7 +222,11 @@ pub struct RunningPipelines<K> {
     /// One entry per spawned pipeline, taken when its outcome is collected.
     slots: Vec<Option<Entry<K>>>,
     remaining: usize,
-    shutdown: CancellationToken,
+    /// When the pipelines were spawned; outcomes report the time since.
+    started: Instant,
+    /// Shared by the tasks through one `Arc`: cloning a token itself takes a
+    /// lock, which thousands of tasks starting at once would contend on.
+    shutdown: Arc<CancellationToken>,
     force: CancellationToken,
     shutdown_timeout: Option<Duration>,
     progress_interval: Duration,
@@ -226,41 +251,63 @@ struct Collecting {
 }
 
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
-    fn spawn(&mut self, task: Task<K>, max_jitter_secs: u64) {
-        let Task { key, future, typetag } = task;
+    fn spawn<F>(&mut self, key: K, typetag: &'static str, work: F, max_jitter_secs: u64)
+    where
+        F: Future<Output = TaskResult> + Send + 'static,
+    {
         let slot = self.slots.len();
-        let metrics = Arc::new(PipelineMetrics::new(key.to_string(), typetag));
-        let span = tracing::info_span!("pipeline", key = metrics.key(), typetag);
+        let metrics = PipelineMetrics::new(&key, typetag);
+        let span = tracing::info_span!("pipeline", key = %key, typetag);
         let jitter = random_jitter(max_jitter_secs);
-        let shutdown = self.shutdown.clone();
-        let task_metrics = Arc::clone(&metrics);
+        // Without jitter there is nothing to wait for, so the task needs no
+        // token: a pipeline spawned after shutdown began is cancelled here.
+        let jitter_wait = if jitter.is_zero() {
+            None
+        } else {
+            Some((Arc::clone(&self.shutdown), jitter))
+        };
+        let cancelled = jitter.is_zero() && self.shutdown.is_cancelled();
+        let task_metrics = metrics.clone();
         let run = async move {
-            let interrupted = if jitter.is_zero() {
-                shutdown.is_cancelled()
-            } else {
-                shutdown.run_until_cancelled(sleep(jitter)).await.is_none()
-            };
-            if interrupted {
+            if let Some((shutdown, jitter)) = jitter_wait {
+                // Boxed so that the many pipelines without jitter do not
+                // carry a timer in their task.
+                if shutdown
+                    .run_until_cancelled(Box::pin(sleep(jitter)))
+                    .await
+                    .is_none()
+                {
+                    return (slot, Err(TaskError::Cancelled));
+                }
+            } else if cancelled {
                 return (slot, Err(TaskError::Cancelled));
             }
-            let _running = task_metrics.started(jitter);
+            let _running = task_metrics.as_ref().map(|metrics| metrics.started(jitter));
             tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
             // Caught here rather than from the JoinError, so the outcome
             // always comes back with its slot and the panic's message.
-            let result = AssertUnwindSafe(crate::interval::scope_pipeline(task_metrics, future))
+            let result = AssertUnwindSafe(crate::interval::scope_pipeline(task_metrics, work))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|payload| Err(TaskError::panicked(payload.as_ref())));
             (slot, result)
         };
-        self.tasks.spawn(run.instrument(span));
-        self.slots.push(Some(Entry { key, metrics, typetag, spawned: Instant::now() }));
+        let run = run.instrument(span);
+        self.tasks.spawn(run);
+        self.slots.push(Some(Entry {
+            key,
+            metrics,
+            typetag,
+        }));
         self.remaining += 1;
     }
 
     /// A handle that starts or forces shutdown while this is being awaited.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { shutdown: self.shutdown.clone(), force: self.force.clone() }
+        ShutdownHandle {
+            shutdown: CancellationToken::clone(&self.shutdown),
+            force: self.force.clone(),
+        }
     }
 
     /// How many pipelines have not been collected yet.
@@ -275,7 +322,12 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 
     fn still_running(&self) -> String {
         const SHOWN: usize = 20;
-        let mut keys: Vec<String> = self.slots.iter().flatten().map(|entry| entry.key.to_string()).collect();
+        let mut keys: Vec<String> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|entry| entry.key.to_string())
+            .collect();
         keys.sort_unstable();
         let hidden = keys.len().saturating_sub(SHOWN);
         keys.truncate(SHOWN);
@@ -332,9 +384,14 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         }
     }
 
-    fn record(&mut self, joined: Result<(usize, TaskResult), JoinError>, stats: &mut RunStats<K>) {
+    fn record(
+        &mut self,
+        joined: Result<(usize, TaskResult), JoinError>,
+        now: Instant,
+        stats: &mut RunStats<K>,
+    ) {
         match joined {
-            Ok((slot, result)) => self.collect(slot, result, stats),
+            Ok((slot, result)) => self.collect(slot, result, now, stats),
             // Panics are caught inside the task; only an abort ends one
             // without its slot. Aborted entries are swept up at the end.
             Err(error) if error.is_cancelled() => {}
@@ -342,20 +399,27 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         }
     }
 
-    fn collect(&mut self, slot: usize, result: TaskResult, stats: &mut RunStats<K>) {
+    fn collect(&mut self, slot: usize, result: TaskResult, now: Instant, stats: &mut RunStats<K>) {
         let Some(entry) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
         self.remaining -= 1;
         let kind = OutcomeKind::of(&result);
-        entry.metrics.outcome(kind);
+        if let Some(metrics) = &entry.metrics {
+            metrics.outcome(kind);
+        }
         log_outcome(&entry, &result);
-        stats.outcomes.push(PipelineOutcome { key: entry.key, result, elapsed: entry.spawned.elapsed() });
+        stats.outcomes.push(PipelineOutcome {
+            key: entry.key,
+            result,
+            elapsed: now - self.started,
+        });
     }
 
     /// Reports every pipeline whose task ended without an outcome: the ones
     /// aborted at the deadline or by a forced shutdown.
     fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
+        let now = Instant::now();
         for slot in 0..self.slots.len() {
             if self.slots[slot].is_some() {
                 let result = if state.timed_out && !state.forced {
@@ -363,7 +427,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
                 } else {
                     Err(TaskError::Aborted)
                 };
-                self.collect(slot, result, stats);
+                self.collect(slot, result, now, stats);
             }
         }
     }
@@ -372,7 +436,9 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult) {
     let (key, typetag) = (&entry.key, entry.typetag);
     match result {
-        Ok(TaskOutput { message: Some(message) }) => {
+        Ok(TaskOutput {
+            message: Some(message),
+        }) => {
             tracing::info!(%key, typetag, "pipeline completed: {message}");
         }
         Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed"),
@@ -386,7 +452,10 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
     type Stats = RunStats<K>;
 
     async fn run_to_completion(mut self) -> RunStats<K> {
-        let mut stats = RunStats { outcomes: Vec::with_capacity(self.remaining), forced: false };
+        let mut stats = RunStats {
+            outcomes: Vec::with_capacity(self.remaining),
+            forced: false,
+        };
         let mut state = Collecting::default();
         let mut progress: Option<Interval> = None;
         while !self.tasks.is_empty() {
@@ -403,7 +472,15 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                 () = self.shutdown.cancelled(), if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
                 }
-                Some(joined) = self.tasks.join_next() => self.record(joined, &mut stats),
+                Some(joined) = self.tasks.join_next() => {
+                    // Collect whatever else has ended without another round
+                    // of the select, with one reading of the clock.
+                    let now = Instant::now();
+                    self.record(joined, now, &mut stats);
+                    while let Some(joined) = self.tasks.try_join_next() {
+                        self.record(joined, now, &mut stats);
+                    }
+                }
                 () = wait_until(deadline) => {
                     state.timed_out = true;
                     tracing::error!(

@@ -81,7 +81,11 @@ impl ShutdownSignals {
 
     /// Watches for signals in a background task: the first one cancels
     /// `shutdown`, any signal after shutdown has begun cancels `force`.
-    pub(crate) fn watch(mut self, shutdown: CancellationToken, force: CancellationToken) -> JoinHandle<()> {
+    pub(crate) fn watch(
+        mut self,
+        shutdown: CancellationToken,
+        force: CancellationToken,
+    ) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 let signal = self.recv().await;

@@ -75,7 +75,8 @@ pub struct PipelineOutcome<K> {
     pub key: K,
     /// What its task ended with.
     pub result: TaskResult,
-    /// Time from spawn to the end, start jitter included.
+    /// Time from the start of the topology to this pipeline's end, start
+    /// jitter included.
     pub elapsed: Duration,
 }
 
@@ -162,7 +163,10 @@ pub struct RunStats<K> {
 
 impl<K> Default for RunStats<K> {
     fn default() -> Self {
-        Self { outcomes: Vec::new(), forced: false }
+        Self {
+            outcomes: Vec::new(),
+            forced: false,
+        }
     }
 }
 
@@ -198,7 +202,11 @@ impl<K> RunStats<K> {
     /// True when no pipeline failed, panicked or was aborted, and shutdown
     /// was not forced.
     pub fn is_success(&self) -> bool {
-        !self.forced && self.outcomes.iter().all(|outcome| !outcome.kind().is_failure())
+        !self.forced
+            && self
+                .outcomes
+                .iter()
+                .all(|outcome| !outcome.kind().is_failure())
     }
 
     /// The process exit code: 0 when every pipeline completed or was

@@ -5,7 +5,9 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
+use object_store::{
+    ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore,
+};
 use url::Url;
 
 use crate::metrics::POOLED_STORES;
@@ -27,7 +29,9 @@ pub enum StorageError {
         source: url::ParseError,
     },
     /// The scheme is not one this build knows.
-    #[error("unsupported object store URL `{url}`: expected memory://, file://, s3://, gs:// or az://")]
+    #[error(
+        "unsupported object store URL `{url}`: expected memory://, file://, s3://, gs:// or az://"
+    )]
     UnsupportedScheme {
         /// The URL given.
         url: String,
@@ -109,7 +113,10 @@ impl StoragePool {
         let key = BucketKey {
             scheme: location.url.scheme().to_owned(),
             bucket: location.bucket().to_owned(),
-            options: options.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            options: options
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         };
         let bucket = {
             let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -128,7 +135,10 @@ impl StoragePool {
 
     /// How many clients the pool holds.
     pub fn len(&self) -> usize {
-        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether the pool holds no client yet.
@@ -145,7 +155,10 @@ where
     V: Into<String>,
 {
     let location = Location::parse(url)?;
-    let options = options.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    let options = options
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
     let bucket = open_bucket(&location, &options)?;
     Ok(location.rooted(bucket))
 }
@@ -158,11 +171,15 @@ struct Location {
 
 impl Location {
     fn parse(raw: &str) -> Result<Self, StorageError> {
-        let url = Url::parse(raw)
-            .map_err(|source| StorageError::InvalidUrl { url: raw.to_owned(), source })?;
+        let url = Url::parse(raw).map_err(|source| StorageError::InvalidUrl {
+            url: raw.to_owned(),
+            source,
+        })?;
         // Object keys are case sensitive: the path is kept exactly as given.
-        let prefix = Path::from_url_path(url.path())
-            .map_err(|source| StorageError::Backend { url: raw.to_owned(), source: source.into() })?;
+        let prefix = Path::from_url_path(url.path()).map_err(|source| StorageError::Backend {
+            url: raw.to_owned(),
+            source: source.into(),
+        })?;
         Ok(Self { url, prefix })
     }
 
@@ -184,8 +201,10 @@ fn open_bucket(
     options: &BTreeMap<String, String>,
 ) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let url = &location.url;
-    let feature_disabled =
-        |feature| StorageError::FeatureDisabled { url: url.to_string(), feature };
+    let feature_disabled = |feature| StorageError::FeatureDisabled {
+        url: url.to_string(),
+        feature,
+    };
     match url.scheme() {
         "memory" => Ok(Arc::new(InMemory::new())),
         "file" => Ok(Arc::new(LocalFileSystem::new())),
@@ -197,10 +216,16 @@ fn open_bucket(
         "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss" => {
             let mut root = url.clone();
             root.set_path("/");
-            let (store, _) = object_store::parse_url_opts(&root, options)
-                .map_err(|source| StorageError::Backend { url: url.to_string(), source })?;
+            let (store, _) = object_store::parse_url_opts(&root, options).map_err(|source| {
+                StorageError::Backend {
+                    url: url.to_string(),
+                    source,
+                }
+            })?;
             Ok(Arc::from(store))
         }
-        _ => Err(StorageError::UnsupportedScheme { url: url.to_string() }),
+        _ => Err(StorageError::UnsupportedScheme {
+            url: url.to_string(),
+        }),
     }
 }

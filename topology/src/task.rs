@@ -18,7 +18,9 @@ pub struct TaskOutput {
 impl TaskOutput {
     /// An output with a message.
     pub fn with_message(message: impl Into<String>) -> Self {
-        Self { message: Some(message.into()) }
+        Self {
+            message: Some(message.into()),
+        }
     }
 }
 
@@ -48,7 +50,9 @@ pub enum TaskError {
 impl TaskError {
     /// A failure carrying `error`.
     pub fn failed(error: impl Error + Send + 'static) -> Self {
-        Self::Failed { error: Box::new(error) }
+        Self::Failed {
+            error: Box::new(error),
+        }
     }
 
     /// A panic, with the message recovered from a panic payload.
@@ -123,12 +127,19 @@ impl<K> Task<K> {
         typetag: &'static str,
         future: impl Future<Output = TaskResult> + Send + 'static,
     ) -> Self {
-        Self { key, future: Box::pin(future), typetag }
+        Self {
+            key,
+            future: Box::pin(future),
+            typetag,
+        }
     }
 }
 
 impl<K: fmt::Debug> fmt::Debug for Task<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task").field("key", &self.key).field("typetag", &self.typetag).finish_non_exhaustive()
+        f.debug_struct("Task")
+            .field("key", &self.key)
+            .field("typetag", &self.typetag)
+            .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,7 @@
 //! The global semaphore, through the real runner.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use std::{
@@ -45,10 +47,15 @@ impl Pipeline for Contender {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_limit_is_never_exceeded_under_contention() {
-    let config = GlobalConfig { poll_jitter_secs: 0, total_concurrency: Some(3), ..Default::default() };
+    let config = GlobalConfig {
+        poll_jitter_secs: 0,
+        total_concurrency: Some(3),
+        ..Default::default()
+    };
     let ctx = PipelineContext::from_config(&config).expect("valid config");
     let (held, peak, acquired) = Default::default();
-    let (held, peak, acquired): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<AtomicUsize>) = (held, peak, acquired);
+    let (held, peak, acquired): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<AtomicUsize>) =
+        (held, peak, acquired);
     let pipelines = (0..40).map(|i| Contender {
         key: format!("table-{i}"),
         ctx: ctx.clone(),
@@ -56,11 +63,18 @@ async fn the_limit_is_never_exceeded_under_contention() {
         peak: Arc::clone(&peak),
         acquired: Arc::clone(&acquired),
     });
-    let stats = PipelineRunner::new(ctx.clone(), "table").start(pipelines).run_to_completion().await;
+    let stats = PipelineRunner::new(ctx.clone(), "table")
+        .start(pipelines)
+        .run_to_completion()
+        .await;
 
     assert_eq!(stats.counts().completed, 40);
     assert_eq!(acquired.load(Ordering::SeqCst), 40 * 20);
-    assert_eq!(peak.load(Ordering::SeqCst), 3, "the limit is reached, never passed");
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        3,
+        "the limit is reached, never passed"
+    );
     let semaphore = ctx.global_semaphore.as_ref().expect("a limit was set");
     assert_eq!(semaphore.available_permits(), 3, "every permit came back");
 }
@@ -84,8 +98,13 @@ async fn futures_free_collect(ctx: &PipelineContext, n: usize) -> Vec<topology::
 #[test]
 fn a_zero_or_huge_limit_is_rejected_with_the_setting_named() {
     for (limit, shown) in [(0, "`0`"), (usize::MAX, "`18446744073709551615`")] {
-        let config = GlobalConfig { total_concurrency: Some(limit), ..Default::default() };
-        let error = PipelineContext::from_config(&config).expect_err("invalid limit").to_string();
+        let config = GlobalConfig {
+            total_concurrency: Some(limit),
+            ..Default::default()
+        };
+        let error = PipelineContext::from_config(&config)
+            .expect_err("invalid limit")
+            .to_string();
         assert!(error.contains("total_concurrency"), "{error}");
         assert!(error.contains(shown), "{error}");
     }

@@ -1,5 +1,7 @@
 //! The runner: outcomes, jitter, shutdown, deadlines and panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use std::{
@@ -13,18 +15,25 @@ use topology::{
 };
 
 fn context(jitter_secs: u64) -> PipelineContext {
-    PipelineContext { poll_jitter_secs: jitter_secs, ..Default::default() }
+    PipelineContext {
+        poll_jitter_secs: jitter_secs,
+        ..Default::default()
+    }
 }
 
 fn kind_of(stats: &topology::RunStats<String>, key: &str) -> OutcomeKind {
-    stats.outcome(&key.to_owned()).map(|outcome| outcome.kind()).expect("the key has an outcome")
+    stats
+        .outcome(&key.to_owned())
+        .map(|outcome| outcome.kind())
+        .expect("the key has an outcome")
 }
 
 #[tokio::test(start_paused = true)]
 async fn every_outcome_kind_is_reported_with_its_key() {
     let logs = LogCapture::start();
     let ctx = context(0);
-    let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
+    let runner =
+        PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
     let running = runner.start([
         TestPipeline::new("done", Behaviour::Complete, &ctx),
         TestPipeline::new("broken", Behaviour::Fail, &ctx),
@@ -45,30 +54,77 @@ async fn every_outcome_kind_is_reported_with_its_key() {
     assert_eq!(kind_of(&stats, "stuck"), OutcomeKind::TimedOut);
     assert_eq!(kind_of(&stats, "polite"), OutcomeKind::Completed);
     let counts = stats.counts();
-    assert_eq!((counts.completed, counts.failed, counts.panicked, counts.timed_out), (2, 1, 1, 1));
+    assert_eq!(
+        (
+            counts.completed,
+            counts.failed,
+            counts.panicked,
+            counts.timed_out
+        ),
+        (2, 1, 1, 1)
+    );
     assert!(!stats.is_success());
     assert_eq!(stats.exit_code(), std::process::ExitCode::FAILURE);
 
     // The failure keeps its whole source chain, the panic its message.
     let broken = stats.outcome(&"broken".to_owned()).expect("broken ran");
     assert_eq!(
-        broken.result.as_ref().err().map(ToString::to_string).as_deref(),
+        broken
+            .result
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("failed: source unreachable: connection refused")
     );
-    match &stats.outcome(&"crashy".to_owned()).expect("crashy ran").result {
+    match &stats
+        .outcome(&"crashy".to_owned())
+        .expect("crashy ran")
+        .result
+    {
         Err(TaskError::Panicked { message }) => assert_eq!(message, "boom in crashy"),
         other => panic!("expected a panic, got {other:?}"),
     }
 
     // Every outcome is logged with its key and typetag, and a summary closes.
-    assert_eq!(logs.lines_with(&["pipeline completed", "key=done", "typetag=\"table\""]).len(), 1);
-    assert_eq!(logs.lines_with(&["ERROR", "pipeline failed: source unreachable", "key=broken"]).len(), 1, "{}", logs.text());
-    assert_eq!(logs.lines_with(&["ERROR", "pipeline panicked: boom in crashy", "key=crashy"]).len(), 1);
-    assert_eq!(logs.lines_with(&["ERROR", "still running at the shutdown deadline", "key=stuck"]).len(), 1);
+    assert_eq!(
+        logs.lines_with(&["pipeline completed", "key=done", "typetag=\"table\""])
+            .len(),
+        1
+    );
+    assert_eq!(
+        logs.lines_with(&["ERROR", "pipeline failed: source unreachable", "key=broken"])
+            .len(),
+        1,
+        "{}",
+        logs.text()
+    );
+    assert_eq!(
+        logs.lines_with(&["ERROR", "pipeline panicked: boom in crashy", "key=crashy"])
+            .len(),
+        1
+    );
+    assert_eq!(
+        logs.lines_with(&[
+            "ERROR",
+            "still running at the shutdown deadline",
+            "key=stuck"
+        ])
+        .len(),
+        1
+    );
     let summary = logs.lines_with(&["topology stopped: 5 pipelines:"]);
     assert_eq!(summary.len(), 1, "{}", logs.text());
-    assert!(summary[0].contains("2 completed, 1 failed, 1 panicked, 1 timed out"), "{}", summary[0]);
-    assert!(summary[0].contains("not completed: broken (failed), crashy (panicked), stuck (timed_out)"), "{}", summary[0]);
+    assert!(
+        summary[0].contains("2 completed, 1 failed, 1 panicked, 1 timed out"),
+        "{}",
+        summary[0]
+    );
+    assert!(
+        summary[0].contains("not completed: broken (failed), crashy (panicked), stuck (timed_out)"),
+        "{}",
+        summary[0]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -78,14 +134,18 @@ async fn shutdown_during_jitter_cancels_pipelines_that_never_started() {
     let ctx = context(3600);
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let running = runner.start(
-        ["a", "b", "c"].map(|key| TestPipeline::new(key, Behaviour::Complete, &ctx).recording(&ran)),
+        ["a", "b", "c"]
+            .map(|key| TestPipeline::new(key, Behaviour::Complete, &ctx).recording(&ran)),
     );
     ctx.shutdown.cancel();
     let started = tokio::time::Instant::now();
     let stats = running.run_to_completion().await;
 
     assert_eq!(stats.counts().cancelled, 3);
-    assert!(ran.lock().expect("lock").is_empty(), "no pipeline may run after shutdown");
+    assert!(
+        ran.lock().expect("lock").is_empty(),
+        "no pipeline may run after shutdown"
+    );
     assert!(stats.is_success(), "cancelled pipelines are not failures");
     // They exit at once, not after their jitter.
     assert_eq!(started.elapsed(), Duration::ZERO);
@@ -96,9 +156,10 @@ async fn pipelines_start_within_their_jitter() {
     let ran = Arc::new(Mutex::new(Vec::new()));
     let ctx = context(10);
     let runner = PipelineRunner::new(ctx.clone(), "table");
-    let running = runner.start(
-        (0..50).map(|i| TestPipeline::new(&format!("p{i}"), Behaviour::Complete, &ctx).recording(&ran)),
-    );
+    let running =
+        runner.start((0..50).map(|i| {
+            TestPipeline::new(&format!("p{i}"), Behaviour::Complete, &ctx).recording(&ran)
+        }));
     let started = tokio::time::Instant::now();
     let stats = running.run_to_completion().await;
     assert_eq!(stats.counts().completed, 50);
@@ -116,7 +177,11 @@ async fn shutdown_timeout_aborts_and_names_the_straggler() {
         .shutdown_timeout(Some(Duration::from_secs(30)))
         .progress_interval(Duration::from_secs(5));
     let running = runner.start([
-        TestPipeline::new("slow-but-done", Behaviour::FinishAfter(Duration::from_secs(12)), &ctx),
+        TestPipeline::new(
+            "slow-but-done",
+            Behaviour::FinishAfter(Duration::from_secs(12)),
+            &ctx,
+        ),
         TestPipeline::new("orders", Behaviour::Stubborn, &ctx),
     ]);
     tokio::task::yield_now().await;
@@ -124,16 +189,34 @@ async fn shutdown_timeout_aborts_and_names_the_straggler() {
     ctx.shutdown.cancel();
     let stats = running.run_to_completion().await;
 
-    assert_eq!(shutdown_at.elapsed(), Duration::from_secs(30), "aborted exactly at the deadline");
+    assert_eq!(
+        shutdown_at.elapsed(),
+        Duration::from_secs(30),
+        "aborted exactly at the deadline"
+    );
     assert_eq!(kind_of(&stats, "slow-but-done"), OutcomeKind::Completed);
     assert_eq!(kind_of(&stats, "orders"), OutcomeKind::TimedOut);
 
     // While waiting: progress lines name what is still running and the time left.
     let progress = logs.lines_with(&["shutting down: still waiting on"]);
-    assert_eq!(progress.len(), 5, "one line every 5 s before the 30 s deadline:\n{}", logs.text());
-    assert!(progress[0].contains("2 pipelines (orders, slow-but-done); 25s left"), "{}", progress[0]);
-    assert!(progress[2].contains("1 pipelines (orders); 15s left"), "{}", progress[2]);
-    let deadline = logs.lines_with(&["shutdown deadline passed; aborting 1 pipelines still running: orders"]);
+    assert_eq!(
+        progress.len(),
+        5,
+        "one line every 5 s before the 30 s deadline:\n{}",
+        logs.text()
+    );
+    assert!(
+        progress[0].contains("2 pipelines (orders, slow-but-done); 25s left"),
+        "{}",
+        progress[0]
+    );
+    assert!(
+        progress[2].contains("1 pipelines (orders); 15s left"),
+        "{}",
+        progress[2]
+    );
+    let deadline =
+        logs.lines_with(&["shutdown deadline passed; aborting 1 pipelines still running: orders"]);
     assert_eq!(deadline.len(), 1, "{}", logs.text());
 }
 
@@ -182,7 +265,10 @@ async fn a_panic_leaves_the_other_pipelines_running() {
     let ran = Arc::new(Mutex::new(Vec::new()));
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let mut pipelines: Vec<TestPipeline> = (0..8)
-        .map(|i| TestPipeline::new(&format!("worker-{i}"), Behaviour::UntilShutdown, &ctx).recording(&ran))
+        .map(|i| {
+            TestPipeline::new(&format!("worker-{i}"), Behaviour::UntilShutdown, &ctx)
+                .recording(&ran)
+        })
         .collect();
     pipelines.push(TestPipeline::new("crashy", Behaviour::Panic, &ctx));
     let running = runner.start(pipelines);
@@ -211,9 +297,16 @@ async fn pipelines_log_inside_a_span_carrying_their_key() {
     });
     let stats = runner.start_tasks([task]).run_to_completion().await;
     assert_eq!(stats.counts().completed, 1);
-    let user_lines = logs.lines_with(&["pipeline{key=\"events\" typetag=\"table\"}", "user line from inside"]);
+    let user_lines = logs.lines_with(&[
+        "pipeline{key=events typetag=\"table\"}",
+        "user line from inside",
+    ]);
     assert_eq!(user_lines.len(), 1, "{}", logs.text());
-    assert_eq!(logs.lines_with(&["pipeline completed: 42 rows", "key=events"]).len(), 1);
+    assert_eq!(
+        logs.lines_with(&["pipeline completed: 42 rows", "key=events"])
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -235,7 +328,9 @@ async fn an_interval_iteration_in_flight_completes_after_shutdown() {
             }
         })
         .await;
-        result.map(|()| topology::TaskOutput::default()).map_err(topology::TaskError::failed)
+        result
+            .map(|()| topology::TaskOutput::default())
+            .map_err(topology::TaskError::failed)
     });
     let running = PipelineRunner::new(ctx.clone(), "table").start_tasks([task]);
     // Shut down in the middle of the second iteration (which starts at 30 s).
@@ -249,6 +344,13 @@ async fn an_interval_iteration_in_flight_completes_after_shutdown() {
     let started = tokio::time::Instant::now();
     let stats = running.run_to_completion().await;
     assert_eq!(stats.counts().completed, 1);
-    assert_eq!(*iterations.lock().expect("lock"), ["start 1", "end 1", "start 2", "end 2"]);
-    assert_eq!(started.elapsed(), Duration::from_secs(40), "it stops right after the iteration");
+    assert_eq!(
+        *iterations.lock().expect("lock"),
+        ["start 1", "end 1", "start 2", "end 2"]
+    );
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(40),
+        "it stops right after the iteration"
+    );
 }

@@ -1,5 +1,7 @@
 //! The object-store pool: sharing, separation and single-flight creation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::{
     collections::HashSet,
     sync::{Arc, Barrier},
@@ -20,11 +22,24 @@ async fn urls_in_one_bucket_share_a_client_with_their_own_prefix() {
     let root = pool.store("memory://lake").expect("store");
     assert_eq!(pool.len(), 1, "one bucket, one client");
 
-    orders.put(&Path::from("1.json"), "order".into()).await.expect("put");
-    events.put(&Path::from("1.json"), "event".into()).await.expect("put");
+    orders
+        .put(&Path::from("1.json"), "order".into())
+        .await
+        .expect("put");
+    events
+        .put(&Path::from("1.json"), "event".into())
+        .await
+        .expect("put");
     let read = |path: &'static str| {
         let root = Arc::clone(&root);
-        async move { root.get(&Path::from(path)).await.expect("get").bytes().await.expect("bytes") }
+        async move {
+            root.get(&Path::from(path))
+                .await
+                .expect("get")
+                .bytes()
+                .await
+                .expect("bytes")
+        }
     };
     assert_eq!(read("raw/orders/1.json").await, "order");
     assert_eq!(read("raw/events/1.json").await, "event");
@@ -35,13 +50,18 @@ async fn buckets_and_options_never_share_a_client() {
     let pool = StoragePool::new();
     let a = pool.store("memory://a/x").expect("store");
     pool.store("memory://b/x").expect("store");
-    pool.store_with_options("memory://a/x", [("region", "eu-west-1")]).expect("store");
-    pool.store_with_options("memory://a/x", [("region", "us-east-1")]).expect("store");
-    pool.store_with_options("memory://a/y", [("region", "us-east-1")]).expect("store");
+    pool.store_with_options("memory://a/x", [("region", "eu-west-1")])
+        .expect("store");
+    pool.store_with_options("memory://a/x", [("region", "us-east-1")])
+        .expect("store");
+    pool.store_with_options("memory://a/y", [("region", "us-east-1")])
+        .expect("store");
     assert_eq!(pool.len(), 4, "a, b, a+eu, a+us");
 
     // Different buckets see different data.
-    a.put(&Path::from("only-in-a"), "1".into()).await.expect("put");
+    a.put(&Path::from("only-in-a"), "1".into())
+        .await
+        .expect("put");
     let b_root = pool.store("memory://b").expect("store");
     assert!(b_root.head(&Path::from("x/only-in-a")).await.is_err());
 }
@@ -62,8 +82,10 @@ fn concurrent_first_use_creates_one_client() {
                 })
             })
             .collect();
-        let roots: HashSet<usize> =
-            threads.into_iter().map(|thread| address(&thread.join().expect("thread"))).collect();
+        let roots: HashSet<usize> = threads
+            .into_iter()
+            .map(|thread| address(&thread.join().expect("thread")))
+            .collect();
         assert_eq!(pool.len(), 1);
         assert_eq!(roots.len(), 1, "every thread got the same client");
     }
@@ -74,10 +96,22 @@ async fn object_paths_keep_their_case() {
     let pool = StoragePool::new();
     let upper = pool.store("memory://lake/Orders").expect("store");
     let lower = pool.store("memory://lake/orders").expect("store");
-    upper.put(&Path::from("k"), "upper".into()).await.expect("put");
-    lower.put(&Path::from("k"), "lower".into()).await.expect("put");
+    upper
+        .put(&Path::from("k"), "upper".into())
+        .await
+        .expect("put");
+    lower
+        .put(&Path::from("k"), "lower".into())
+        .await
+        .expect("put");
     let root = pool.store("memory://lake").expect("store");
-    let upper_body = root.get(&Path::from("Orders/k")).await.expect("get").bytes().await.expect("bytes");
+    let upper_body = root
+        .get(&Path::from("Orders/k"))
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
     assert_eq!(upper_body, "upper");
 }
 
@@ -87,14 +121,20 @@ async fn file_urls_write_under_their_directory() {
     let url = format!("file://{}/out", dir.path().display());
     let ctx = PipelineContext::from_config(&GlobalConfig::default()).expect("context");
     let store = ctx.store(&url).expect("store");
-    store.put(&Path::from("part-0.json"), "{}".into()).await.expect("put");
+    store
+        .put(&Path::from("part-0.json"), "{}".into())
+        .await
+        .expect("put");
     let written = std::fs::read_to_string(dir.path().join("out/part-0.json")).expect("file exists");
     assert_eq!(written, "{}");
 }
 
 #[test]
 fn without_pooling_every_call_builds_a_fresh_client() {
-    let config = GlobalConfig { connection_pooling: false, ..Default::default() };
+    let config = GlobalConfig {
+        connection_pooling: false,
+        ..Default::default()
+    };
     let ctx = PipelineContext::from_config(&config).expect("context");
     assert!(ctx.storage_pool.is_none());
     let first = ctx.store("memory://lake").expect("store");
@@ -105,8 +145,13 @@ fn without_pooling_every_call_builds_a_fresh_client() {
 #[test]
 fn bad_urls_are_errors_that_name_the_url() {
     let pool = StoragePool::new();
-    let unsupported = pool.store("ftp://host/x").expect_err("ftp is not supported");
-    assert!(matches!(unsupported, StorageError::UnsupportedScheme { .. }));
+    let unsupported = pool
+        .store("ftp://host/x")
+        .expect_err("ftp is not supported");
+    assert!(matches!(
+        unsupported,
+        StorageError::UnsupportedScheme { .. }
+    ));
     assert!(unsupported.to_string().contains("ftp://host/x"));
     let invalid = pool.store("not a url").expect_err("not a URL");
     assert!(matches!(invalid, StorageError::InvalidUrl { .. }));

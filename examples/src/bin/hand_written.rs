@@ -11,8 +11,9 @@
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use topology::{
-    GlobalConfig, Pipeline, PipelineContext, run_pipelines,
+    GlobalConfig, Pipeline, PipelineContext,
     object_store::{ObjectStore, ObjectStoreExt, path::Path},
+    run_pipelines,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -36,10 +37,16 @@ struct TablePipeline {
 
 impl TablePipeline {
     fn new(key: &str, ctx: PipelineContext) -> Self {
-        Self { key: key.to_owned(), ctx }
+        Self {
+            key: key.to_owned(),
+            ctx,
+        }
     }
 
-    async fn ingest_new_objects(&self, bucket: &Arc<dyn ObjectStore>) -> Result<usize, IngestError> {
+    async fn ingest_new_objects(
+        &self,
+        bucket: &Arc<dyn ObjectStore>,
+    ) -> Result<usize, IngestError> {
         let incoming = Path::from(format!("incoming/{}", self.key));
         let listed = bucket.list_with_delimiter(Some(&incoming)).await?;
         for object in &listed.objects {
@@ -49,7 +56,12 @@ impl TablePipeline {
             let body = bucket.get(&object.location).await?.bytes().await?;
             let name = object.location.filename().unwrap_or("unnamed");
             let result = format!("{{\"table\":\"{}\",\"bytes\":{}}}", self.key, body.len());
-            bucket.put(&Path::from(format!("processed/{}/{name}", self.key)), result.into()).await?;
+            bucket
+                .put(
+                    &Path::from(format!("processed/{}/{name}", self.key)),
+                    result.into(),
+                )
+                .await?;
             bucket.delete(&object.location).await?;
         }
         Ok(listed.objects.len())
@@ -104,7 +116,9 @@ impl Pipeline for Feeder {
             sequence += 1;
             for table in &self.tables {
                 let path = Path::from(format!("incoming/{table}/{sequence:06}.json"));
-                bucket.put(&path, format!("{{\"sequence\":{sequence}}}").into()).await?;
+                bucket
+                    .put(&path, format!("{{\"sequence\":{sequence}}}").into())
+                    .await?;
             }
         }
         Ok(())
@@ -139,7 +153,9 @@ impl Pipeline for Demo {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -152,9 +168,15 @@ async fn main() -> ExitCode {
     };
     let tables = vec!["table-a", "table-b"];
     let result = run_pipelines("127.0.0.1:9090", &global_config, "table", |ctx| {
-        let mut pipelines: Vec<Demo> =
-            tables.iter().map(|table| Demo::Table(TablePipeline::new(table, ctx.clone()))).collect();
-        pipelines.push(Demo::Feeder(Feeder { key: "feeder".to_owned(), tables: tables.clone(), ctx: ctx.clone() }));
+        let mut pipelines: Vec<Demo> = tables
+            .iter()
+            .map(|table| Demo::Table(TablePipeline::new(table, ctx.clone())))
+            .collect();
+        pipelines.push(Demo::Feeder(Feeder {
+            key: "feeder".to_owned(),
+            tables: tables.clone(),
+            ctx: ctx.clone(),
+        }));
         pipelines
     })
     .await;

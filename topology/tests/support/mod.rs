@@ -1,5 +1,6 @@
 //! Helpers shared by the runtime's integration tests.
 #![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use std::{
     convert::Infallible,
@@ -33,7 +34,8 @@ impl LogCapture {
                 .with_ansi(false)
                 .with_max_level(tracing::Level::DEBUG)
                 .finish();
-            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber");
         });
         let buffer = Arc::new(Mutex::new(Vec::new()));
         CAPTURE.with(|capture| *capture.borrow_mut() = Some(Arc::clone(&buffer)));
@@ -41,7 +43,8 @@ impl LogCapture {
     }
 
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_owned()
     }
 
     /// The captured lines that contain every one of `needles`.
@@ -67,7 +70,10 @@ impl io::Write for ThreadBuffer {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         CAPTURE.with(|capture| {
             if let Some(buffer) = capture.borrow().as_ref() {
-                buffer.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+                buffer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend_from_slice(bytes);
             }
         });
         Ok(bytes.len())
@@ -121,7 +127,12 @@ pub struct TestPipeline {
 
 impl TestPipeline {
     pub fn new(key: &str, behaviour: Behaviour, ctx: &PipelineContext) -> Self {
-        Self { key: key.to_owned(), behaviour, ctx: ctx.clone(), ran: None }
+        Self {
+            key: key.to_owned(),
+            behaviour,
+            ctx: ctx.clone(),
+            ran: None,
+        }
     }
 
     pub fn recording(mut self, ran: &Arc<Mutex<Vec<String>>>) -> Self {
@@ -140,11 +151,15 @@ impl Pipeline for TestPipeline {
 
     async fn run(self) -> Result<(), TestError> {
         if let Some(ran) = &self.ran {
-            ran.lock().unwrap_or_else(PoisonError::into_inner).push(self.key.clone());
+            ran.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(self.key.clone());
         }
         match self.behaviour {
             Behaviour::Complete => Ok(()),
-            Behaviour::Fail => Err(TestError { cause: io::Error::other("connection refused") }),
+            Behaviour::Fail => Err(TestError {
+                cause: io::Error::other("connection refused"),
+            }),
             Behaviour::Panic => panic!("boom in {}", self.key),
             Behaviour::UntilShutdown => {
                 self.ctx.shutdown.cancelled().await;
