@@ -1,6 +1,6 @@
 //! Errors that stop a topology from starting.
 
-use std::{io, net::SocketAddr};
+use std::{io, net::SocketAddr, path::PathBuf};
 
 /// An error that stops a topology from starting.
 ///
@@ -10,14 +10,32 @@ use std::{io, net::SocketAddr};
 #[non_exhaustive]
 pub enum TopologyError {
     /// A setting has a value that cannot be used.
-    #[error("invalid value `{value}` for setting `{setting}`: {reason}")]
+    #[error("invalid value `{value}` for setting `{setting}`{origin}: {reason}")]
     InvalidSetting {
         /// The setting's name, as in the YAML file.
         setting: &'static str,
         /// The value given.
         value: String,
+        /// Where the value came from, as ` (from ...)`, or empty.
+        origin: String,
         /// Why it cannot be used.
         reason: String,
+    },
+    /// No setting has this name.
+    #[error("unknown setting `{setting}` (from {origin})")]
+    UnknownSetting {
+        /// The name given.
+        setting: String,
+        /// Where it came from.
+        origin: String,
+    },
+    /// The configuration file cannot be read or has an invalid entry.
+    #[error("configuration file `{}`: {message}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line and the key where known.
+        message: String,
     },
     /// The metrics endpoint could not listen on its address.
     #[error(

@@ -55,15 +55,20 @@
 mod concurrency;
 mod config;
 mod context;
+mod dsl;
 mod error;
+mod inject;
 mod interval;
 mod jitter;
 mod metrics;
 mod pipeline;
+mod program;
 mod rt;
 mod run;
 mod runner;
+mod settings;
 mod shutdown;
+mod started;
 mod stats;
 mod storage;
 mod task;
@@ -72,12 +77,15 @@ pub use concurrency::ConcurrencyPermit;
 pub use config::GlobalConfig;
 pub use context::PipelineContext;
 pub use error::TopologyError;
+pub use inject::{FromContext, Key, State};
 pub use interval::run_every;
 pub use jitter::random_jitter;
 pub use metrics::{MetricsAddress, MetricsServer, enable_metrics, metric_names};
 pub use pipeline::Pipeline;
 pub use rt::block_on;
 pub use run::run_pipelines;
+pub use settings::Settings;
+pub use started::StartedTopology;
 pub use runner::{PipelineRunner, RunningPipelines, RunningTopology, ShutdownHandle};
 pub use shutdown::{ShutdownSignal, ShutdownSignals};
 pub use stats::{OutcomeCounts, OutcomeKind, PipelineOutcome, RunStats};
@@ -85,4 +93,9 @@ pub use storage::{StorageError, StoragePool, StoragePoolRef};
 pub use task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 
 pub use object_store;
+pub use topology_macros::{pipeline, topology};
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 pub use tokio_util::sync::CancellationToken;

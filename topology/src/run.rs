@@ -1,8 +1,8 @@
 //! The one-call way to run a topology.
 
 use crate::{
-    GlobalConfig, MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner,
-    RunStats, ShutdownSignals, TopologyError,
+    GlobalConfig, Pipeline, PipelineContext, RunStats, RunningTopology, Settings, ShutdownSignals, StartedTopology,
+    TopologyError,
 };
 
 /// Runs a topology: installs the signal handlers, serves metrics, builds the
@@ -46,35 +46,19 @@ where
 {
     // Before anything else, so that a signal during start-up is queued, not fatal.
     let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-    let metrics_address: MetricsAddress = metrics_address.parse()?;
-    let context = PipelineContext::from_config(global_config)?;
-    let server = match metrics_address {
-        MetricsAddress::Listen(address) => {
-            Some(MetricsServer::start(address, context.shutdown.clone()).await?)
-        }
-        MetricsAddress::Off => None,
-    };
-    let pipelines: Vec<P> = build(&context).into_iter().collect();
-    let keys: Vec<String> = pipelines
-        .iter()
-        .map(|pipeline| pipeline.key().to_string())
-        .collect();
-    tracing::info!(
-        typetag,
-        poll_jitter_secs = global_config.poll_jitter_secs,
-        total_concurrency = ?global_config.total_concurrency,
-        connection_pooling = global_config.connection_pooling,
-        shutdown_timeout_secs = global_config.shutdown_timeout_secs,
-        "starting {} pipelines: {}",
-        keys.len(),
-        keys.join(", ")
-    );
-    let stats = PipelineRunner::new(context, typetag)
-        .shutdown_timeout(global_config.shutdown_timeout())
-        .run_with_signals(signals, pipelines)
-        .await;
-    if let Some(server) = server {
-        server.stop().await;
-    }
-    Ok(stats)
+    let settings = Settings { global: global_config.clone(), metrics: metrics_address.parse()? };
+    let started = StartedTopology::start(&settings, typetag, build).await?;
+    Ok(run_until_signalled(signals, started).await)
+}
+
+/// Runs a started topology to its end, shutting it down on `signals`.
+pub(crate) async fn run_until_signalled<K>(signals: ShutdownSignals, started: StartedTopology<K>) -> RunStats<K>
+where
+    K: Clone + std::fmt::Display + Send + 'static,
+{
+    let handle = started.shutdown_handle();
+    let watcher = signals.watch(handle);
+    let stats = started.run_to_completion().await;
+    watcher.abort();
+    stats
 }

@@ -198,8 +198,7 @@ impl PipelineRunner {
         pipelines: impl IntoIterator<Item = P>,
     ) -> RunStats<P::Key> {
         let running = self.start(pipelines);
-        let handle = running.shutdown_handle();
-        let watcher = signals.watch(handle.shutdown, handle.force);
+        let watcher = signals.watch(running.shutdown_handle());
         let stats = running.run_to_completion().await;
         watcher.abort();
         stats

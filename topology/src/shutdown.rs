@@ -3,7 +3,7 @@
 use std::{fmt, io};
 
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use crate::ShutdownHandle;
 
 /// A signal that asks the process to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,26 +79,22 @@ impl ShutdownSignals {
         }
     }
 
-    /// Watches for signals in a background task: the first one cancels
-    /// `shutdown`, any signal after shutdown has begun cancels `force`.
-    pub(crate) fn watch(
-        mut self,
-        shutdown: CancellationToken,
-        force: CancellationToken,
-    ) -> JoinHandle<()> {
+    /// Watches for signals in a background task: the first one starts a
+    /// graceful shutdown, any signal after shutdown has begun forces it.
+    pub(crate) fn watch(mut self, handle: ShutdownHandle) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 let signal = self.recv().await;
-                if shutdown.is_cancelled() {
+                if handle.is_shutting_down() {
                     tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
-                    force.cancel();
+                    handle.force();
                     return;
                 }
                 tracing::info!(
                     %signal,
                     "received shutdown signal; stopping gracefully (send another signal to abort at once)"
                 );
-                shutdown.cancel();
+                handle.shutdown();
             }
         })
     }

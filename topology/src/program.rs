@@ -1,0 +1,250 @@
+//! The program `topology!` generates: flags, layered settings, logging, and
+//! the exit code.
+
+use std::{fmt::Display, io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc};
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use tracing_subscriber::EnvFilter;
+
+use crate::{
+    Key, Pipeline, RunStats, Settings, ShutdownSignals, StartedTopology, TopologyError,
+    dsl::Deps,
+    run::run_until_signalled,
+    settings::SETTINGS,
+};
+
+/// The exit code for a start-up or configuration error.
+pub(crate) const CONFIG_ERROR_EXIT_CODE: u8 = 2;
+
+/// What `topology!` knows about its topology.
+pub struct ProgramSpec<K: 'static> {
+    /// The program's name, for `--help`.
+    pub name: &'static str,
+    /// The kind of the pipelines, for logs and metrics.
+    pub typetag: &'static str,
+    /// Every pipeline's key.
+    pub keys: &'static [K],
+    /// The settings given in `topology!`, over the built-in defaults.
+    pub defaults: fn() -> Settings,
+}
+
+/// Starts every pipeline of a topology in-process, with `state` shared by all.
+pub async fn start<S, K, P>(
+    spec: &ProgramSpec<K>,
+    settings: &Settings,
+    state: S,
+    make: fn(K, Deps<S>) -> P,
+) -> Result<StartedTopology<K>, TopologyError>
+where
+    S: Send + Sync + 'static,
+    K: Copy + Display + Send + Sync + 'static,
+    P: Pipeline<Key = K>,
+{
+    let state = Arc::new(state);
+    StartedTopology::start(settings, spec.typetag, |ctx| {
+        spec.keys
+            .iter()
+            .map(|&key| make(key, Deps { ctx: ctx.clone(), state: Arc::clone(&state), key: Key::from(key.to_string()) }))
+            .collect::<Vec<_>>()
+    })
+    .await
+}
+
+/// The generated `main`: reads the flags, the configuration file and the
+/// environment, sets up logging, runs the topology until it ends or is
+/// signalled, and maps the outcome to the exit code (0, 1, 2 or 130).
+pub fn main<S, K, P>(spec: ProgramSpec<K>, state: impl FnOnce() -> S, make: fn(K, Deps<S>) -> P) -> ExitCode
+where
+    S: Send + Sync + 'static,
+    K: Copy + Display + Send + Sync + 'static,
+    P: Pipeline<Key = K>,
+{
+    main_with_args(spec, std::env::args_os(), state, make)
+}
+
+/// [`main`] with explicit arguments.
+pub fn main_with_args<S, K, P, A>(
+    spec: ProgramSpec<K>,
+    args: A,
+    state: impl FnOnce() -> S,
+    make: fn(K, Deps<S>) -> P,
+) -> ExitCode
+where
+    S: Send + Sync + 'static,
+    K: Copy + Display + Send + Sync + 'static,
+    P: Pipeline<Key = K>,
+    A: IntoIterator,
+    A::Item: Into<std::ffi::OsString> + Clone,
+{
+    let defaults = (spec.defaults)();
+    let matches = match command(&spec, &defaults).try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            // `--help` is not an error; everything else is a usage error.
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(CONFIG_ERROR_EXIT_CODE) } else { ExitCode::SUCCESS };
+        }
+    };
+    let settings = match resolve(defaults, &matches, |var| std::env::var(var).ok()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(CONFIG_ERROR_EXIT_CODE);
+        }
+    };
+    init_logging();
+    let outcome = crate::block_on(async move {
+        // Before anything else, so that a signal during start-up is queued, not fatal.
+        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+        let started = start(&spec, &settings, state(), make).await?;
+        Ok::<RunStats<K>, TopologyError>(run_until_signalled(signals, started).await)
+    });
+    match outcome {
+        Ok(Ok(stats)) => stats.exit_code(),
+        Ok(Err(error)) => {
+            tracing::error!("cannot start: {error}");
+            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+        }
+        Err(error) => {
+            tracing::error!("cannot start the tokio runtime: {error}");
+            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+        }
+    }
+}
+
+fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
+    let mut command = Command::new(spec.name)
+        .about(format!("Runs {} {} pipelines until SIGINT, SIGTERM or SIGQUIT.", spec.keys.len(), spec.typetag))
+        .after_help(
+            "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
+             environment variables, then flags; later sources win.\n\
+             Exit codes: 0 every pipeline completed or was cancelled; 1 a pipeline failed, panicked or \
+             timed out; 2 a start-up or configuration error; 130 forced by a second signal.",
+        )
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .value_name("PATH")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("YAML configuration file with a `global:` section [env: TOPOLOGY_CONFIG]"),
+        );
+    let current = current_values(defaults);
+    for (info, current) in SETTINGS.iter().zip(current) {
+        command = command.arg(
+            Arg::new(info.name)
+                .long(info.flag)
+                .value_name("VALUE")
+                .action(ArgAction::Set)
+                .help(format!("{} [env: {}] [default: {current}]", info.help, info.env_var)),
+        );
+    }
+    command
+}
+
+fn current_values(settings: &Settings) -> [String; 5] {
+    let global = &settings.global;
+    [
+        global.poll_jitter_secs.to_string(),
+        global.total_concurrency.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        global.connection_pooling.to_string(),
+        global.shutdown_timeout_secs.to_string(),
+        settings.metrics.to_string(),
+    ]
+}
+
+/// Layers the sources: defaults < configuration file < environment < flags.
+fn resolve(
+    mut settings: Settings,
+    matches: &ArgMatches,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, TopologyError> {
+    let config = matches.get_one::<PathBuf>("config").cloned().or_else(|| env("TOPOLOGY_CONFIG").map(PathBuf::from));
+    if let Some(path) = config {
+        settings.apply_file(&path)?;
+    }
+    settings.apply_env(&env)?;
+    for info in &SETTINGS {
+        if let Some(value) = matches.get_one::<String>(info.name) {
+            settings.apply(info.name, value, &format!("flag --{}", info.flag))?;
+        }
+    }
+    settings.global.validate()?;
+    Ok(settings)
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A subscriber the program installed itself wins.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ProgramSpec<&'static str> {
+        ProgramSpec { name: "demo", typetag: "table", keys: &["a"], defaults: Settings::default }
+    }
+
+    fn resolved(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Settings, TopologyError> {
+        let dir = tempfile::tempdir().map_err(|e| TopologyError::Signals(e))?;
+        let mut argv = vec!["demo".to_owned()];
+        if let Some(text) = file {
+            let path = dir.path().join("config.yaml");
+            std::fs::write(&path, text).map_err(TopologyError::Signals)?;
+            argv.push("--config".to_owned());
+            argv.push(path.display().to_string());
+        }
+        argv.extend(args.iter().map(|arg| (*arg).to_owned()));
+        let defaults = Settings::default();
+        let matches = command(&spec(), &defaults).try_get_matches_from(argv).map_err(|e| TopologyError::UnknownSetting {
+            setting: e.to_string(),
+            origin: "test".to_owned(),
+        })?;
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        resolve(defaults, &matches, |var| env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn later_sources_win() {
+        let file = "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
+        let env = [("TOPOLOGY_TOTAL_CONCURRENCY", "20"), ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "30")];
+        let settings = resolved(&["--shutdown-timeout-secs", "300"], &env, Some(file)).unwrap();
+        assert_eq!(settings.global.poll_jitter_secs, 1, "file over default");
+        assert_eq!(settings.global.total_concurrency, Some(20), "environment over file");
+        assert_eq!(settings.global.shutdown_timeout_secs, 300, "flag over environment");
+        assert!(settings.global.connection_pooling, "default kept");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_the_value_and_the_source() {
+        let error = resolved(&[], &[("TOPOLOGY_POLL_JITTER_SECS", "soon")], None).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "invalid value `soon` for setting `poll_jitter_secs` (from environment variable TOPOLOGY_POLL_JITTER_SECS): expected a whole number of seconds"
+        );
+        let error = resolved(&["--metrics-addr", "nine"], &[], None).unwrap_err().to_string();
+        assert!(error.contains("`nine`") && error.contains("metrics_addr") && error.contains("flag --metrics-addr"), "{error}");
+        let error = resolved(&["--total-concurrency", "0"], &[], None).unwrap_err().to_string();
+        assert!(error.contains("`0`") && error.contains("total_concurrency"), "{error}");
+    }
+
+    #[test]
+    fn the_file_rejects_unknown_keys_and_wrong_types_with_their_location() {
+        let error = resolved(&[], &[], Some("global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n")).unwrap_err().to_string();
+        assert!(error.contains("config.yaml"), "{error}");
+        assert!(error.contains("unknown field `total_concurency`"), "{error}");
+        assert!(error.contains("line 3"), "{error}");
+        let error = resolved(&[], &[], Some("global:\n  total_concurrency: many\n")).unwrap_err().to_string();
+        assert!(error.contains("`global.total_concurrency` at line 2"), "{error}");
+        let error = resolved(&[], &[], Some("globl: {}\n")).unwrap_err().to_string();
+        assert!(error.contains("unknown field `globl`"), "{error}");
+        let error = resolved(&[], &[], Some("global:\n  total_concurrency: 0\n")).unwrap_err().to_string();
+        assert!(error.contains("total_concurrency") && error.contains("`0`"), "{error}");
+    }
+}

@@ -1,0 +1,242 @@
+//! The settings of a generated program, layered from four sources:
+//! the `topology!` literals, a YAML file, the environment, and flags.
+
+use std::{fmt, path::Path, str::FromStr};
+
+use serde::Deserialize;
+
+use crate::{GlobalConfig, MetricsAddress, TopologyError};
+
+/// Everything a topology needs to start: the shared settings and where
+/// metrics are served.
+///
+/// ```
+/// use topology::{MetricsAddress, Settings};
+///
+/// let mut settings = Settings::default();
+/// settings.apply("poll_jitter_secs", "0", "a test").unwrap();
+/// settings.apply("metrics_addr", "off", "a test").unwrap();
+/// assert_eq!(settings.global.poll_jitter_secs, 0);
+/// assert_eq!(settings.metrics, MetricsAddress::Off);
+///
+/// let error = settings.apply("total_concurrency", "lots", "TOPOLOGY_TOTAL_CONCURRENCY").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid value `lots` for setting `total_concurrency` (from TOPOLOGY_TOTAL_CONCURRENCY): expected a whole number of at least 1"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Jitter, concurrency, pooling and the shutdown deadline.
+    pub global: GlobalConfig,
+    /// Where `/metrics` and `/health` are served.
+    pub metrics: MetricsAddress,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            global: GlobalConfig::default(),
+            metrics: MetricsAddress::Listen(std::net::SocketAddr::from(([0, 0, 0, 0], 9090))),
+        }
+    }
+}
+
+/// One setting a program reads from the environment and its flags.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SettingInfo {
+    /// Its name in YAML and in messages.
+    pub(crate) name: &'static str,
+    /// Its command-line flag, without the dashes.
+    pub(crate) flag: &'static str,
+    /// Its environment variable.
+    pub(crate) env_var: &'static str,
+    /// The value it expects, in words.
+    pub(crate) expects: &'static str,
+    /// What it does, for `--help`.
+    pub(crate) help: &'static str,
+}
+
+/// The settings a program reads from the environment and its flags, in the
+/// order `--help` lists them.
+pub(crate) const SETTINGS: [SettingInfo; 5] = [
+    SettingInfo {
+        name: "poll_jitter_secs",
+        flag: "poll-jitter-secs",
+        env_var: "TOPOLOGY_POLL_JITTER_SECS",
+        expects: "a whole number of seconds",
+        help: "Upper bound of each pipeline's random start delay, in seconds (0: start all at once)",
+    },
+    SettingInfo {
+        name: "total_concurrency",
+        flag: "total-concurrency",
+        env_var: "TOPOLOGY_TOTAL_CONCURRENCY",
+        expects: "a whole number of at least 1",
+        help: "Permits of the global semaphore shared by all pipelines (unset: unlimited)",
+    },
+    SettingInfo {
+        name: "connection_pooling",
+        flag: "connection-pooling",
+        env_var: "TOPOLOGY_CONNECTION_POOLING",
+        expects: "true or false",
+        help: "Share object-store clients per bucket (true or false)",
+    },
+    SettingInfo {
+        name: "shutdown_timeout_secs",
+        flag: "shutdown-timeout-secs",
+        env_var: "TOPOLOGY_SHUTDOWN_TIMEOUT_SECS",
+        expects: "a whole number of seconds",
+        help: "How long shutdown waits before aborting pipelines still running (0: forever)",
+    },
+    SettingInfo {
+        name: "metrics_addr",
+        flag: "metrics-addr",
+        env_var: "TOPOLOGY_METRICS_ADDR",
+        expects: "`off` or an address with a port, such as `0.0.0.0:9090`",
+        help: "Address serving /metrics and /health, or `off`",
+    },
+];
+
+fn parse<T: FromStr>(info: &SettingInfo, value: &str, source: &str) -> Result<T, TopologyError> {
+    value.trim().parse().map_err(|_| invalid(info, value, source))
+}
+
+fn invalid(info: &SettingInfo, value: &str, source: &str) -> TopologyError {
+    TopologyError::InvalidSetting {
+        setting: info.name,
+        value: value.to_owned(),
+        origin: format!(" (from {source})"),
+        reason: format!("expected {}", info.expects),
+    }
+}
+
+impl Settings {
+    /// Sets the setting `name` from its text `value`; `source` says where the
+    /// value came from, for the error message.
+    pub fn apply(&mut self, name: &str, value: &str, source: &str) -> Result<(), TopologyError> {
+        let Some(info) = SETTINGS.iter().find(|info| info.name == name) else {
+            return Err(TopologyError::UnknownSetting { setting: name.to_owned(), origin: source.to_owned() });
+        };
+        match info.name {
+            "poll_jitter_secs" => self.global.poll_jitter_secs = parse(info, value, source)?,
+            "total_concurrency" => {
+                let limit: usize = parse(info, value, source)?;
+                if limit == 0 {
+                    return Err(invalid(info, value, source));
+                }
+                self.global.total_concurrency = Some(limit);
+            }
+            "connection_pooling" => {
+                self.global.connection_pooling = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => true,
+                    "false" | "0" | "no" | "off" => false,
+                    _ => return Err(invalid(info, value, source)),
+                }
+            }
+            "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
+            _ => {
+                self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies every `TOPOLOGY_*` variable that `lookup` finds.
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), TopologyError> {
+        for info in &SETTINGS {
+            let var = info.env_var;
+            if let Some(value) = lookup(var) {
+                self.apply(info.name, &value, &format!("environment variable {var}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the `global:` section of the YAML configuration file at `path`.
+    /// Unknown keys are errors, reported with the file, line and key.
+    pub fn apply_file(&mut self, path: &Path) -> Result<(), TopologyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| TopologyError::ConfigFile { path: path.to_owned(), message: source.to_string() })?;
+        self.apply_yaml(path, &text)
+    }
+
+    /// Applies a YAML configuration read from `path`.
+    pub fn apply_yaml(&mut self, path: &Path, text: &str) -> Result<(), TopologyError> {
+        let file = parse_yaml(text).map_err(|message| TopologyError::ConfigFile { path: path.to_owned(), message })?;
+        let Some(global) = file.global else {
+            return Ok(());
+        };
+        let current = &mut self.global;
+        current.poll_jitter_secs = global.poll_jitter_secs.unwrap_or(current.poll_jitter_secs);
+        current.connection_pooling = global.connection_pooling.unwrap_or(current.connection_pooling);
+        current.shutdown_timeout_secs = global.shutdown_timeout_secs.unwrap_or(current.shutdown_timeout_secs);
+        current.total_concurrency = global.total_concurrency.or(current.total_concurrency);
+        self.global.validate().map_err(|error| TopologyError::ConfigFile {
+            path: path.to_owned(),
+            message: format!("in `global`: {error}"),
+        })
+    }
+}
+
+/// The YAML configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    global: Option<GlobalSection>,
+}
+
+/// The file's `global:` section: every field optional, none unknown.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GlobalSection {
+    poll_jitter_secs: Option<u64>,
+    total_concurrency: Option<usize>,
+    connection_pooling: Option<bool>,
+    shutdown_timeout_secs: Option<u64>,
+}
+
+/// Parses the file, naming the offending key and its location on error.
+fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    let deserializer = serde_yaml_ng::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let location = inner
+            .location()
+            .map(|at| format!(" at line {} column {}", at.line(), at.column()))
+            .unwrap_or_default();
+        let message = strip_location(&inner.to_string());
+        if path == "." {
+            format!("{message}{location}")
+        } else {
+            format!("`{path}`{location}: {message}")
+        }
+    })
+}
+
+/// serde_yaml_ng appends " at line L column C" to its messages; the caller
+/// places the location itself.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let global = &self.global;
+        write!(
+            f,
+            "poll_jitter_secs={} total_concurrency={} connection_pooling={} shutdown_timeout_secs={} metrics_addr={}",
+            global.poll_jitter_secs,
+            global.total_concurrency.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+            global.connection_pooling,
+            global.shutdown_timeout_secs,
+            self.metrics
+        )
+    }
+}
