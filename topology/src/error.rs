@@ -65,6 +65,7 @@ impl TopologyError {
         Self::InvalidSetting {
             setting,
             value: value.into(),
+            origin: String::new(),
             reason: reason.into(),
         }
     }
