@@ -1,17 +1,28 @@
-//! Procedural macros of the `topology` framework.
+//! Procedural macros of the `topology` framework: `#[pipeline]` and
+//! `topology!`. Use them through the `topology` crate, which re-exports them
+//! and documents them in full.
 //!
-//! Use them through the `topology` crate, which re-exports them.
+//! Each macro reads its input, checks it, and generates code in separate
+//! phases; an error in any phase is reported at the offending token while the
+//! user's own code is still emitted, so that nothing else breaks around it.
+
+mod duration;
+mod errors;
+mod paths;
+mod pipeline;
+mod suggest;
+mod topology;
 
 use proc_macro::TokenStream;
 
-/// Marks an `async fn` as a pipeline.
+/// Marks an `async fn` as a pipeline; see `topology::pipeline`.
 #[proc_macro_attribute]
-pub fn pipeline(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::expand(args.into(), item.into()).into()
 }
 
-/// Declares a topology.
+/// Declares a topology and generates its program; see `topology::topology`.
 #[proc_macro]
-pub fn topology(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn topology(input: TokenStream) -> TokenStream {
+    topology::expand(input.into()).into()
 }

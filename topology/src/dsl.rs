@@ -79,18 +79,23 @@ impl<E: Error + Send + Sync + 'static> PipelineResult for Result<(), E> {
     }
 }
 
-/// A `#[pipeline]` function, seen through the struct of the same name the
-/// attribute generates.
+/// A `#[pipeline]` function's key and name, seen through the struct of the
+/// same name the attribute generates.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a pipeline of this topology",
+    message = "`{Self}` is not a pipeline",
     label = "not a `#[pipeline]` function",
-    note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`; if it takes `State<T>`, `T` must be the type of the topology's `state:`"
+    note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`"
 )]
-pub trait PipelineFn<S>: 'static {
-    /// The key given in `#[pipeline(key = "...")]`.
+pub trait PipelineInfo {
+    /// The key given in `#[pipeline(key = "...")]`; empty when the attribute
+    /// had errors (already reported).
     const KEY: &'static str;
     /// The function's name, for messages.
     const NAME: &'static str;
+}
+
+/// A `#[pipeline]` function, callable in a topology whose state is `S`.
+pub trait PipelineFn<S>: PipelineInfo + 'static {
     /// The period of an interval pipeline.
     const INTERVAL: Option<Duration>;
     /// What the function's result can carry.
@@ -174,11 +179,12 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// The name of the first `(key, name)` whose key is `key`, or `""`.
+/// The name of the first `(key, name)` whose key is `key`, or `""`. Empty
+/// keys (from attributes with errors) match nothing.
 pub const fn find_key<'a>(earlier: &[(&str, &'a str)], key: &str) -> &'a str {
     let mut i = 0;
     while i < earlier.len() {
-        if str_eq(earlier[i].0, key) {
+        if !key.is_empty() && str_eq(earlier[i].0, key) {
             return earlier[i].1;
         }
         i += 1;

@@ -2,8 +2,8 @@
 //! public API: it changes without notice.
 
 pub use crate::dsl::{
-    BoxError, Deps, Inject, Injectable, PipelineFn, PipelineResult, as_str, assert_injectable, concat, find_key,
-    run_pipeline_fn, total_len,
+    BoxError, Deps, Inject, Injectable, PipelineFn, PipelineInfo, PipelineResult, as_str,
+    assert_injectable, concat, find_key, run_pipeline_fn, total_len,
 };
 pub use crate::program::{ProgramSpec, main, main_with_args, start};
 pub use crate::{GlobalConfig, MetricsAddress, Pipeline, Settings, StartedTopology, TopologyError};

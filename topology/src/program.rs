@@ -7,10 +7,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use tracing_subscriber::EnvFilter;
 
 use crate::{
-    Key, Pipeline, RunStats, Settings, ShutdownSignals, StartedTopology, TopologyError,
-    dsl::Deps,
-    run::run_until_signalled,
-    settings::SETTINGS,
+    Key, Pipeline, RunStats, Settings, ShutdownSignals, StartedTopology, TopologyError, dsl::Deps,
+    run::run_until_signalled, settings::SETTINGS,
 };
 
 /// The exit code for a start-up or configuration error.
@@ -44,7 +42,16 @@ where
     StartedTopology::start(settings, spec.typetag, |ctx| {
         spec.keys
             .iter()
-            .map(|&key| make(key, Deps { ctx: ctx.clone(), state: Arc::clone(&state), key: Key::from(key.to_string()) }))
+            .map(|&key| {
+                make(
+                    key,
+                    Deps {
+                        ctx: ctx.clone(),
+                        state: Arc::clone(&state),
+                        key: Key::from(key.to_string()),
+                    },
+                )
+            })
             .collect::<Vec<_>>()
     })
     .await
@@ -53,7 +60,11 @@ where
 /// The generated `main`: reads the flags, the configuration file and the
 /// environment, sets up logging, runs the topology until it ends or is
 /// signalled, and maps the outcome to the exit code (0, 1, 2 or 130).
-pub fn main<S, K, P>(spec: ProgramSpec<K>, state: impl FnOnce() -> S, make: fn(K, Deps<S>) -> P) -> ExitCode
+pub fn main<S, K, P>(
+    spec: ProgramSpec<K>,
+    state: impl FnOnce() -> S,
+    make: fn(K, Deps<S>) -> P,
+) -> ExitCode
 where
     S: Send + Sync + 'static,
     K: Copy + Display + Send + Sync + 'static,
@@ -82,7 +93,11 @@ where
         Err(error) => {
             // `--help` is not an error; everything else is a usage error.
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(CONFIG_ERROR_EXIT_CODE) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let settings = match resolve(defaults, &matches, |var| std::env::var(var).ok()) {
@@ -135,7 +150,10 @@ fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
                 .long(info.flag)
                 .value_name("VALUE")
                 .action(ArgAction::Set)
-                .help(format!("{} [env: {}] [default: {current}]", info.help, info.env_var)),
+                .help(format!(
+                    "{} [env: {}] [default: {current}]",
+                    info.help, info.env_var
+                )),
         );
     }
     command
@@ -145,7 +163,9 @@ fn current_values(settings: &Settings) -> [String; 5] {
     let global = &settings.global;
     [
         global.poll_jitter_secs.to_string(),
-        global.total_concurrency.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        global
+            .total_concurrency
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
         global.connection_pooling.to_string(),
         global.shutdown_timeout_secs.to_string(),
         settings.metrics.to_string(),
@@ -158,7 +178,10 @@ fn resolve(
     matches: &ArgMatches,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Settings, TopologyError> {
-    let config = matches.get_one::<PathBuf>("config").cloned().or_else(|| env("TOPOLOGY_CONFIG").map(PathBuf::from));
+    let config = matches
+        .get_one::<PathBuf>("config")
+        .cloned()
+        .or_else(|| env("TOPOLOGY_CONFIG").map(PathBuf::from));
     if let Some(path) = config {
         settings.apply_file(&path)?;
     }
@@ -188,10 +211,19 @@ mod tests {
     use super::*;
 
     fn spec() -> ProgramSpec<&'static str> {
-        ProgramSpec { name: "demo", typetag: "table", keys: &["a"], defaults: Settings::default }
+        ProgramSpec {
+            name: "demo",
+            typetag: "table",
+            keys: &["a"],
+            defaults: Settings::default,
+        }
     }
 
-    fn resolved(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Settings, TopologyError> {
+    fn resolved(
+        args: &[&str],
+        env: &[(&str, &str)],
+        file: Option<&str>,
+    ) -> Result<Settings, TopologyError> {
         let dir = tempfile::tempdir().map_err(|e| TopologyError::Signals(e))?;
         let mut argv = vec!["demo".to_owned()];
         if let Some(text) = file {
@@ -202,49 +234,102 @@ mod tests {
         }
         argv.extend(args.iter().map(|arg| (*arg).to_owned()));
         let defaults = Settings::default();
-        let matches = command(&spec(), &defaults).try_get_matches_from(argv).map_err(|e| TopologyError::UnknownSetting {
-            setting: e.to_string(),
-            origin: "test".to_owned(),
-        })?;
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        resolve(defaults, &matches, |var| env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone()))
+        let matches = command(&spec(), &defaults)
+            .try_get_matches_from(argv)
+            .map_err(|e| TopologyError::UnknownSetting {
+                setting: e.to_string(),
+                origin: "test".to_owned(),
+            })?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        resolve(defaults, &matches, |var| {
+            env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
     fn later_sources_win() {
-        let file = "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
-        let env = [("TOPOLOGY_TOTAL_CONCURRENCY", "20"), ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "30")];
+        let file =
+            "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
+        let env = [
+            ("TOPOLOGY_TOTAL_CONCURRENCY", "20"),
+            ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "30"),
+        ];
         let settings = resolved(&["--shutdown-timeout-secs", "300"], &env, Some(file)).unwrap();
         assert_eq!(settings.global.poll_jitter_secs, 1, "file over default");
-        assert_eq!(settings.global.total_concurrency, Some(20), "environment over file");
-        assert_eq!(settings.global.shutdown_timeout_secs, 300, "flag over environment");
+        assert_eq!(
+            settings.global.total_concurrency,
+            Some(20),
+            "environment over file"
+        );
+        assert_eq!(
+            settings.global.shutdown_timeout_secs, 300,
+            "flag over environment"
+        );
         assert!(settings.global.connection_pooling, "default kept");
     }
 
     #[test]
     fn bad_values_name_the_setting_the_value_and_the_source() {
-        let error = resolved(&[], &[("TOPOLOGY_POLL_JITTER_SECS", "soon")], None).unwrap_err().to_string();
+        let error = resolved(&[], &[("TOPOLOGY_POLL_JITTER_SECS", "soon")], None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             error,
             "invalid value `soon` for setting `poll_jitter_secs` (from environment variable TOPOLOGY_POLL_JITTER_SECS): expected a whole number of seconds"
         );
-        let error = resolved(&["--metrics-addr", "nine"], &[], None).unwrap_err().to_string();
-        assert!(error.contains("`nine`") && error.contains("metrics_addr") && error.contains("flag --metrics-addr"), "{error}");
-        let error = resolved(&["--total-concurrency", "0"], &[], None).unwrap_err().to_string();
-        assert!(error.contains("`0`") && error.contains("total_concurrency"), "{error}");
+        let error = resolved(&["--metrics-addr", "nine"], &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`nine`")
+                && error.contains("metrics_addr")
+                && error.contains("flag --metrics-addr"),
+            "{error}"
+        );
+        let error = resolved(&["--total-concurrency", "0"], &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`0`") && error.contains("total_concurrency"),
+            "{error}"
+        );
     }
 
     #[test]
     fn the_file_rejects_unknown_keys_and_wrong_types_with_their_location() {
-        let error = resolved(&[], &[], Some("global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n")).unwrap_err().to_string();
+        let error = resolved(
+            &[],
+            &[],
+            Some("global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("config.yaml"), "{error}");
-        assert!(error.contains("unknown field `total_concurency`"), "{error}");
+        assert!(
+            error.contains("unknown field `total_concurency`"),
+            "{error}"
+        );
         assert!(error.contains("line 3"), "{error}");
-        let error = resolved(&[], &[], Some("global:\n  total_concurrency: many\n")).unwrap_err().to_string();
-        assert!(error.contains("`global.total_concurrency` at line 2"), "{error}");
-        let error = resolved(&[], &[], Some("globl: {}\n")).unwrap_err().to_string();
+        let error = resolved(&[], &[], Some("global:\n  total_concurrency: many\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`global.total_concurrency` at line 2"),
+            "{error}"
+        );
+        let error = resolved(&[], &[], Some("globl: {}\n"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown field `globl`"), "{error}");
-        let error = resolved(&[], &[], Some("global:\n  total_concurrency: 0\n")).unwrap_err().to_string();
-        assert!(error.contains("total_concurrency") && error.contains("`0`"), "{error}");
+        let error = resolved(&[], &[], Some("global:\n  total_concurrency: 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("total_concurrency") && error.contains("`0`"),
+            "{error}"
+        );
     }
 }

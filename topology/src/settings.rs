@@ -98,7 +98,10 @@ pub(crate) const SETTINGS: [SettingInfo; 5] = [
 ];
 
 fn parse<T: FromStr>(info: &SettingInfo, value: &str, source: &str) -> Result<T, TopologyError> {
-    value.trim().parse().map_err(|_| invalid(info, value, source))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(info, value, source))
 }
 
 fn invalid(info: &SettingInfo, value: &str, source: &str) -> TopologyError {
@@ -115,7 +118,10 @@ impl Settings {
     /// value came from, for the error message.
     pub fn apply(&mut self, name: &str, value: &str, source: &str) -> Result<(), TopologyError> {
         let Some(info) = SETTINGS.iter().find(|info| info.name == name) else {
-            return Err(TopologyError::UnknownSetting { setting: name.to_owned(), origin: source.to_owned() });
+            return Err(TopologyError::UnknownSetting {
+                setting: name.to_owned(),
+                origin: source.to_owned(),
+            });
         };
         match info.name {
             "poll_jitter_secs" => self.global.poll_jitter_secs = parse(info, value, source)?,
@@ -133,7 +139,9 @@ impl Settings {
                     _ => return Err(invalid(info, value, source)),
                 }
             }
-            "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
+            "shutdown_timeout_secs" => {
+                self.global.shutdown_timeout_secs = parse(info, value, source)?
+            }
             _ => {
                 self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
             }
@@ -142,7 +150,10 @@ impl Settings {
     }
 
     /// Applies every `TOPOLOGY_*` variable that `lookup` finds.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), TopologyError> {
+    pub fn apply_env(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), TopologyError> {
         for info in &SETTINGS {
             let var = info.env_var;
             if let Some(value) = lookup(var) {
@@ -155,26 +166,37 @@ impl Settings {
     /// Applies the `global:` section of the YAML configuration file at `path`.
     /// Unknown keys are errors, reported with the file, line and key.
     pub fn apply_file(&mut self, path: &Path) -> Result<(), TopologyError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| TopologyError::ConfigFile { path: path.to_owned(), message: source.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::ConfigFile {
+            path: path.to_owned(),
+            message: source.to_string(),
+        })?;
         self.apply_yaml(path, &text)
     }
 
     /// Applies a YAML configuration read from `path`.
     pub fn apply_yaml(&mut self, path: &Path, text: &str) -> Result<(), TopologyError> {
-        let file = parse_yaml(text).map_err(|message| TopologyError::ConfigFile { path: path.to_owned(), message })?;
+        let file = parse_yaml(text).map_err(|message| TopologyError::ConfigFile {
+            path: path.to_owned(),
+            message,
+        })?;
         let Some(global) = file.global else {
             return Ok(());
         };
         let current = &mut self.global;
         current.poll_jitter_secs = global.poll_jitter_secs.unwrap_or(current.poll_jitter_secs);
-        current.connection_pooling = global.connection_pooling.unwrap_or(current.connection_pooling);
-        current.shutdown_timeout_secs = global.shutdown_timeout_secs.unwrap_or(current.shutdown_timeout_secs);
+        current.connection_pooling = global
+            .connection_pooling
+            .unwrap_or(current.connection_pooling);
+        current.shutdown_timeout_secs = global
+            .shutdown_timeout_secs
+            .unwrap_or(current.shutdown_timeout_secs);
         current.total_concurrency = global.total_concurrency.or(current.total_concurrency);
-        self.global.validate().map_err(|error| TopologyError::ConfigFile {
-            path: path.to_owned(),
-            message: format!("in `global`: {error}"),
-        })
+        self.global
+            .validate()
+            .map_err(|error| TopologyError::ConfigFile {
+                path: path.to_owned(),
+                message: format!("in `global`: {error}"),
+            })
     }
 }
 
@@ -233,7 +255,9 @@ impl fmt::Display for Settings {
             f,
             "poll_jitter_secs={} total_concurrency={} connection_pooling={} shutdown_timeout_secs={} metrics_addr={}",
             global.poll_jitter_secs,
-            global.total_concurrency.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+            global
+                .total_concurrency
+                .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
             global.connection_pooling,
             global.shutdown_timeout_secs,
             self.metrics

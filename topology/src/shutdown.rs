@@ -2,8 +2,8 @@
 
 use std::{fmt, io};
 
-use tokio::task::JoinHandle;
 use crate::ShutdownHandle;
+use tokio::task::JoinHandle;
 
 /// A signal that asks the process to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

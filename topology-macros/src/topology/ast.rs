@@ -1,0 +1,71 @@
+//! `topology! { name: value, ... }` read as plain fields, before any field's
+//! own grammar: one bad field never hides the others.
+
+use proc_macro2::{Delimiter, Group, Ident, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{
+    Token,
+    ext::IdentExt,
+    parse::{Parse, ParseStream},
+};
+
+/// One `name: value` as written.
+pub(crate) struct Field {
+    pub(crate) name: Ident,
+    pub(crate) value: TokenStream,
+}
+
+impl Field {
+    /// The name as text (`crate` included, though it is a keyword).
+    pub(crate) fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    /// The value's tokens, or the name's when the value is empty, for spans.
+    pub(crate) fn value_tokens(&self) -> TokenStream {
+        if self.value.is_empty() {
+            self.name.to_token_stream()
+        } else {
+            self.value.clone()
+        }
+    }
+}
+
+/// Every field in order.
+pub(crate) struct Fields(pub(crate) Vec<Field>);
+
+impl Parse for Fields {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut fields = Vec::new();
+        while !input.is_empty() {
+            let name = Ident::parse_any(input).map_err(|error| {
+                syn::Error::new(error.span(), "expected a field name such as `pipelines`")
+            })?;
+            input.parse::<Token![:]>().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format!("expected `:` after `{name}`, as in `{name}: ...`"),
+                )
+            })?;
+            let mut value = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![,]) {
+                let token: TokenTree = input.parse()?;
+                value.extend([token]);
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            fields.push(Field { name, value });
+        }
+        Ok(Self(fields))
+    }
+}
+
+/// The single `{ ... }` or `[ ... ]` group a value must be.
+pub(crate) fn group(value: &TokenStream, delimiter: Delimiter) -> Option<Group> {
+    let mut tokens = value.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Group(group)), None) if group.delimiter() == delimiter => Some(group),
+        _ => None,
+    }
+}

@@ -1,0 +1,292 @@
+//! What `topology!` generates: the key enum, the dispatch enum, the
+//! `Topology` type and `fn main`.
+
+use std::net::SocketAddr;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{Ident, spanned::Spanned};
+
+use super::model::{Listed, Metrics, Topology, camel_case};
+use crate::paths;
+
+pub(crate) fn expand(topology: &Topology) -> TokenStream {
+    let p = paths::private(topology.krate.as_ref());
+    let paths: Vec<&syn::Path> = topology
+        .pipelines
+        .iter()
+        .map(|listed| &listed.path)
+        .collect();
+    let variants = variant_names(&topology.pipelines);
+    let typetag = topology
+        .typetag
+        .as_ref()
+        .map_or_else(|| quote!("pipeline"), |tag| quote!(#tag));
+    let settings = settings(topology, &p);
+    let duplicate_checks = duplicate_key_checks(&topology.pipelines, &p);
+    let docs: Vec<String> = topology
+        .pipelines
+        .iter()
+        .map(|listed| format!("The pipeline `{}`.", listed.display))
+        .collect();
+
+    // Every use of the state's type is spanned at the `state:` expression, so
+    // a `State<T>` that does not match it is reported there, once.
+    let (state, state_span) = match &topology.state {
+        Some(expr) => (quote!(#expr), expr.span()),
+        None => (quote!(()), Span::call_site()),
+    };
+    let start = quote_spanned! {state_span=>
+        #p::start(&Self::SPEC, settings, #state, __topology_make).await
+    };
+    let start_with = quote_spanned! {state_span=>
+        #p::start(&Self::SPEC, settings, state, __topology_make).await
+    };
+    let main_call = quote_spanned! {state_span=>
+        #p::main(Self::SPEC, || #state, __topology_make)
+    };
+    let main_fn = topology.main.then(|| {
+        quote! {
+            fn main() -> #p::ExitCode {
+                Topology::main()
+            }
+        }
+    });
+
+    quote! {
+        /// The key of each pipeline of this topology.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        pub enum PipelineKey {
+            #( #[doc = #docs] #variants, )*
+        }
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        impl PipelineKey {
+            /// Every pipeline's key, in the order `topology!` lists them.
+            pub const ALL: &'static [PipelineKey] = &[ #( PipelineKey::#variants ),* ];
+
+            /// The key as given in `#[pipeline(key = "...")]`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #( PipelineKey::#variants => <#paths as #p::PipelineInfo>::KEY, )*
+                }
+            }
+        }
+
+        impl #p::fmt::Display for PipelineKey {
+            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// One pipeline of this topology, ready to run; dispatches to its
+        /// function without boxing.
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        pub enum AnyPipeline<S> {
+            #( #[doc = #docs] #variants(#p::Deps<S>), )*
+        }
+
+        #[automatically_derived]
+        #[allow(private_bounds, private_interfaces, clippy::all, clippy::pedantic)]
+        impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #p::Pipeline for AnyPipeline<S>
+        where
+            #( #paths: #p::PipelineFn<S>, )*
+        {
+            type Key = PipelineKey;
+            type Error = #p::BoxError;
+
+            fn key(&self) -> &PipelineKey {
+                match self {
+                    #( Self::#variants(_) => &PipelineKey::#variants, )*
+                }
+            }
+
+            fn run(self) -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send {
+                async move {
+                    match self {
+                        #( Self::#variants(deps) => #p::run_pipeline_fn::<#paths, S>(deps).await, )*
+                    }
+                }
+            }
+        }
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        fn __topology_make<S>(key: PipelineKey, deps: #p::Deps<S>) -> AnyPipeline<S> {
+            match key {
+                #( PipelineKey::#variants => AnyPipeline::#variants(deps), )*
+            }
+        }
+
+        #(#duplicate_checks)*
+
+        /// This topology: its settings, an in-process start for tests, and
+        /// its program.
+        #[allow(dead_code)]
+        pub struct Topology;
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        impl Topology {
+            /// The kind of the pipelines, in logs and metric labels.
+            pub const TYPETAG: &'static str = #typetag;
+
+            const SPEC: #p::ProgramSpec<PipelineKey> = #p::ProgramSpec {
+                name: match ::core::option_env!("CARGO_BIN_NAME") {
+                    #p::Some(name) => name,
+                    #p::None => ::core::env!("CARGO_PKG_NAME"),
+                },
+                typetag: #typetag,
+                keys: PipelineKey::ALL,
+                defaults: Topology::settings,
+            };
+
+            /// The settings given in `topology!`, over the built-in defaults.
+            pub fn settings() -> #p::Settings {
+                #settings
+            }
+
+            /// Starts every pipeline in-process with `settings` (no signal
+            /// handling): await `run_to_completion` for the outcomes.
+            pub async fn start(
+                settings: &#p::Settings,
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+                #start
+            }
+
+            /// Like [`start`](Self::start), with a state of your own.
+            pub async fn start_with_state<S: ::core::marker::Send + ::core::marker::Sync + 'static>(
+                settings: &#p::Settings,
+                state: S,
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError>
+            where
+                AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
+            {
+                #start_with
+            }
+
+            /// The program: flags, configuration, logging, signals, exit code.
+            pub fn main() -> #p::ExitCode {
+                #main_call
+            }
+        }
+
+        #main_fn
+    }
+}
+
+/// One variant per pipeline, named after its function; functions of the same
+/// name in different modules are told apart by their whole path.
+fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
+    let last = |listed: &Listed| {
+        listed
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default()
+    };
+    pipelines
+        .iter()
+        .map(|listed| {
+            let name = last(listed);
+            let clashes = pipelines.iter().filter(|other| last(other) == name).count() > 1;
+            let text = if clashes {
+                listed
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| camel_case(&s.ident.to_string()))
+                    .collect::<String>()
+            } else {
+                camel_case(&name)
+            };
+            let text = if text.is_empty() {
+                "Pipeline".to_owned()
+            } else {
+                text
+            };
+            Ident::new(&text, listed.name_span())
+        })
+        .collect()
+}
+
+fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
+    let global = &topology.global;
+    let mut lines = Vec::new();
+    if let Some(value) = global.poll_jitter_secs {
+        lines.push(quote!(settings.global.poll_jitter_secs = #value;));
+    }
+    if let Some(value) = global.total_concurrency {
+        let value = usize::try_from(value).unwrap_or(usize::MAX);
+        lines.push(quote!(settings.global.total_concurrency = #p::Some(#value);));
+    }
+    if let Some(value) = global.connection_pooling {
+        lines.push(quote!(settings.global.connection_pooling = #value;));
+    }
+    if let Some(value) = global.shutdown_timeout_secs {
+        lines.push(quote!(settings.global.shutdown_timeout_secs = #value;));
+    }
+    match &topology.metrics {
+        Some(Metrics::Off) => lines.push(quote!(settings.metrics = #p::MetricsAddress::Off;)),
+        Some(Metrics::Listen(address)) => {
+            let address = socket_addr(address);
+            lines.push(quote!(settings.metrics = #p::MetricsAddress::Listen(#address);));
+        }
+        None => {}
+    }
+    if lines.is_empty() {
+        return quote!(#p::Settings::default());
+    }
+    quote! {
+        let mut settings = #p::Settings::default();
+        #(#lines)*
+        settings
+    }
+}
+
+/// A `SocketAddr` built from its parts, checked when the macro ran.
+fn socket_addr(address: &SocketAddr) -> TokenStream {
+    let port = address.port();
+    match address {
+        SocketAddr::V4(v4) => {
+            let octets = v4.ip().octets();
+            quote!(::std::net::SocketAddr::from(([#(#octets),*], #port)))
+        }
+        SocketAddr::V6(v6) => {
+            let segments = v6.ip().segments();
+            quote!(::std::net::SocketAddr::from(([#(#segments),*], #port)))
+        }
+    }
+}
+
+/// Two pipelines with one key are a compile error at the second one's name,
+/// naming both; the keys are only known to the compiler, so the check is
+/// const evaluation.
+fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Vec<TokenStream> {
+    (1..pipelines.len())
+        .map(|j| {
+            let this = &pipelines[j];
+            let path = &this.path;
+            let display = &this.display;
+            let earlier = pipelines[..j].iter().map(|listed| {
+                let (path, display) = (&listed.path, &listed.display);
+                quote!((<#path as #p::PipelineInfo>::KEY, #display))
+            });
+            quote_spanned! {this.name_span()=>
+                const _: () = {
+                    const KEY: &str = <#path as #p::PipelineInfo>::KEY;
+                    const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY);
+                    const PARTS: &[&str] = &[
+                        "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
+                        "` both use it; give one of them another key",
+                    ];
+                    const LEN: usize = #p::total_len(PARTS);
+                    const MESSAGE: [u8; LEN] = #p::concat::<LEN>(PARTS);
+                    if !OTHER.is_empty() {
+                        ::core::panic!("{}", #p::as_str(&MESSAGE));
+                    }
+                };
+            }
+        })
+        .collect()
+}
