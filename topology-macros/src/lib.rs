@@ -13,6 +13,9 @@ mod pipeline;
 mod suggest;
 mod topology;
 
+#[cfg(test)]
+mod no_panic;
+
 use proc_macro::TokenStream;
 
 /// Marks an `async fn` as a pipeline; see `topology::pipeline`.

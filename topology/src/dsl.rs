@@ -3,7 +3,7 @@
 
 use std::{convert::Infallible, error::Error, fmt, sync::Arc, time::Duration};
 
-use crate::{Key, PipelineContext, State, inject::FromContext, run_every};
+use crate::{Key, PipelineContext, State, run_every};
 
 /// What one pipeline of a topology is given to build its arguments from.
 pub struct Deps<S> {
@@ -15,18 +15,7 @@ pub struct Deps<S> {
     pub key: Key,
 }
 
-/// Types that can be a pipeline argument in some topology.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a pipeline argument",
-    label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), or a type that implements `topology::FromContext`"
-)]
-pub trait Injectable {}
-
-impl<T: FromContext> Injectable for T {}
-impl<T> Injectable for State<T> {}
-
-/// Types that can be a pipeline argument in a topology whose state is `S`.
+/// `State<T>` arguments, in a topology whose state is `S`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into the pipelines of a topology whose state is `{S}`",
     label = "a pipeline of this topology takes `{Self}`",
@@ -37,20 +26,11 @@ pub trait Inject<S>: Sized {
     fn inject(deps: &Deps<S>) -> Self;
 }
 
-impl<S, T: FromContext> Inject<S> for T {
-    fn inject(deps: &Deps<S>) -> Self {
-        T::from_context(&deps.ctx, &deps.key)
-    }
-}
-
 impl<S> Inject<S> for State<S> {
     fn inject(deps: &Deps<S>) -> Self {
         State::from_arc(Arc::clone(&deps.state))
     }
 }
-
-/// Checks, at the argument's own tokens, that it can be injected.
-pub const fn assert_injectable<T: Injectable>() {}
 
 /// What a pipeline function may return.
 #[diagnostic::on_unimplemented(
@@ -98,10 +78,68 @@ pub trait PipelineInfo {
 pub trait PipelineFn<S>: PipelineInfo + 'static {
     /// The period of an interval pipeline.
     const INTERVAL: Option<Duration>;
-    /// What the function's result can carry.
-    type Error: Error + Send + Sync + 'static;
     /// Runs the function once with injected arguments.
-    fn call(deps: &Deps<S>) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static;
+    fn call(deps: &Deps<S>) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
+}
+
+/// Checks, at the return type's own tokens, that a pipeline may return it.
+pub const fn assert_pipeline_result<T: PipelineResult>() {}
+
+/// A pipeline function's error type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a pipeline's error type",
+    label = "not `std::error::Error + Send + Sync + 'static`",
+    note = "a pipeline returns `Result<(), E>` where `E: std::error::Error + Send + Sync + 'static`"
+)]
+pub trait PipelineError: Error + Send + Sync + 'static {}
+
+impl<E: Error + Send + Sync + 'static> PipelineError for E {}
+
+/// Checks, at the error type's own tokens, that a pipeline may fail with it.
+pub const fn assert_pipeline_error<E: PipelineError>() {}
+
+/// A pipeline function's output, on its way to a `Result`.
+///
+/// The conversion is picked by method resolution: [`ViaPipelineResult`] for
+/// valid results, [`ViaInvalidResult`] otherwise. An invalid result type is
+/// reported once, at its own tokens, by [`assert_pipeline_result`]; the
+/// fallback only keeps the generated code from repeating that error.
+pub struct Output<T>(core::cell::Cell<Option<T>>);
+
+impl<T> Output<T> {
+    /// Wraps a pipeline function's output.
+    pub fn new(value: T) -> Self {
+        Self(core::cell::Cell::new(Some(value)))
+    }
+}
+
+/// Converts a valid pipeline result.
+pub trait ViaPipelineResult {
+    /// The output as a `Result` with a boxed error.
+    fn take_pipeline_result(&self) -> Result<(), BoxError>;
+}
+
+impl<T: PipelineResult> ViaPipelineResult for Output<T> {
+    fn take_pipeline_result(&self) -> Result<(), BoxError> {
+        match self.0.take() {
+            Some(value) => value
+                .into_result()
+                .map_err(|error| BoxError(Box::new(error))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Stands in for an invalid pipeline result, which never compiles.
+pub trait ViaInvalidResult {
+    /// Never called: the crate does not compile with an invalid result.
+    fn take_pipeline_result(&self) -> Result<(), BoxError>;
+}
+
+impl<T> ViaInvalidResult for &Output<T> {
+    fn take_pipeline_result(&self) -> Result<(), BoxError> {
+        Ok(())
+    }
 }
 
 /// A pipeline function's error, boxed so one dispatch type serves them all.
@@ -126,12 +164,18 @@ impl Error for BoxError {
 }
 
 /// Runs a pipeline function: once, or every interval until shutdown.
-pub async fn run_pipeline_fn<F: PipelineFn<S>, S>(deps: Deps<S>) -> Result<(), BoxError> {
-    let result = match F::INTERVAL {
-        None => F::call(&deps).await,
-        Some(period) => run_every(&deps.ctx, period, || F::call(&deps)).await,
-    };
-    result.map_err(|error| BoxError(Box::new(error)))
+pub trait RunPipelineFn<S> {
+    /// Runs it with `deps`.
+    fn run_pipeline_fn(deps: Deps<S>) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+impl<S: Send + Sync + 'static, F: PipelineFn<S>> RunPipelineFn<S> for F {
+    async fn run_pipeline_fn(deps: Deps<S>) -> Result<(), BoxError> {
+        match F::INTERVAL {
+            None => F::call(&deps).await,
+            Some(period) => run_every(&deps.ctx, period, || F::call(&deps)).await,
+        }
+    }
 }
 
 /// Concatenates string slices in a const context, for compile-time messages.

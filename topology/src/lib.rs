@@ -98,4 +98,5 @@ pub use topology_macros::{pipeline, topology};
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+pub use tokio::sync::Semaphore;
 pub use tokio_util::sync::CancellationToken;

@@ -58,32 +58,24 @@ where
 }
 
 /// The generated `main`: reads the flags, the configuration file and the
-/// environment, sets up logging, runs the topology until it ends or is
-/// signalled, and maps the outcome to the exit code (0, 1, 2 or 130).
-pub fn main<S, K, P>(
-    spec: ProgramSpec<K>,
-    state: impl FnOnce() -> S,
-    make: fn(K, Deps<S>) -> P,
-) -> ExitCode
+/// environment, sets up logging, starts the topology with `start` and runs it
+/// until it ends or is signalled, and maps the outcome to the exit code
+/// (0, 1, 2 or 130).
+pub fn main<K, F, Fut>(spec: ProgramSpec<K>, start: F) -> ExitCode
 where
-    S: Send + Sync + 'static,
     K: Copy + Display + Send + Sync + 'static,
-    P: Pipeline<Key = K>,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
 {
-    main_with_args(spec, std::env::args_os(), state, make)
+    main_with_args(spec, std::env::args_os(), start)
 }
 
 /// [`main`] with explicit arguments.
-pub fn main_with_args<S, K, P, A>(
-    spec: ProgramSpec<K>,
-    args: A,
-    state: impl FnOnce() -> S,
-    make: fn(K, Deps<S>) -> P,
-) -> ExitCode
+pub fn main_with_args<K, F, Fut, A>(spec: ProgramSpec<K>, args: A, start: F) -> ExitCode
 where
-    S: Send + Sync + 'static,
     K: Copy + Display + Send + Sync + 'static,
-    P: Pipeline<Key = K>,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
     A: IntoIterator,
     A::Item: Into<std::ffi::OsString> + Clone,
 {
@@ -111,7 +103,7 @@ where
     let outcome = crate::block_on(async move {
         // Before anything else, so that a signal during start-up is queued, not fatal.
         let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-        let started = start(&spec, &settings, state(), make).await?;
+        let started = start(settings).await?;
         Ok::<RunStats<K>, TopologyError>(run_until_signalled(signals, started).await)
     });
     match outcome {
@@ -150,6 +142,7 @@ fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
                 .long(info.flag)
                 .value_name("VALUE")
                 .action(ArgAction::Set)
+                .allow_hyphen_values(true)
                 .help(format!(
                     "{} [env: {}] [default: {current}]",
                     info.help, info.env_var

@@ -42,6 +42,7 @@ impl PipelineArgs {
             }
         };
         let mut seen: Vec<String> = Vec::new();
+        let mut key_misspelt = false;
         for meta in &raw.0 {
             let path = meta.path();
             let Some(name) = path.get_ident().map(ToString::to_string).or_else(|| {
@@ -53,6 +54,7 @@ impl PipelineArgs {
                 continue;
             };
             if !ARGUMENTS.contains(&name.as_str()) {
+                key_misspelt |= suggest::closest(&name, ARGUMENTS) == Some("key");
                 errors.error(path, suggest::unknown("argument", &name, ARGUMENTS));
                 continue;
             }
@@ -79,7 +81,8 @@ impl PipelineArgs {
                 },
             }
         }
-        if parsed.key.is_none() && !seen.iter().any(|name| name == "key") {
+        // A misspelt `key` has been reported already, with the right spelling.
+        if parsed.key.is_none() && !key_misspelt && !seen.iter().any(|name| name == "key") {
             let span = if raw.0.is_empty() {
                 Span::call_site()
             } else {

@@ -2,20 +2,18 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{FnArg, ReturnType, Type, spanned::Spanned};
+use syn::{FnArg, GenericArgument, Ident, PathArguments, ReturnType, Type, spanned::Spanned};
 
 use super::{attr::PipelineArgs, item::ItemFn};
-use crate::paths;
 
 /// The function as written, a hidden struct of the same name, and the
-/// struct's `PipelineFn` impl, which injects the arguments and calls it.
-///
-/// The key is empty when the attribute's arguments were invalid: the struct
-/// still exists, so code that names the pipeline keeps compiling and only the
-/// attribute's own error is shown.
-pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream) -> TokenStream {
-    let private = paths::private(args.krate.as_ref());
-    let vis = &item.vis;
+/// struct's impls, which inject the arguments and call the function.
+pub(crate) fn expand(
+    args: &PipelineArgs,
+    item: &ItemFn,
+    original: TokenStream,
+    private: &TokenStream,
+) -> TokenStream {
     let name = &item.sig.ident;
     let key = args
         .key
@@ -26,8 +24,8 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream) 
         Some(millis) => quote!(#private::Some(#private::Duration::from_millis(#millis))),
         None => quote!(#private::None),
     };
-    let state = syn::Ident::new("__TopologyState", Span::mixed_site());
-    let deps = syn::Ident::new("__deps", Span::mixed_site());
+    let state = Ident::new("__TopologyState", Span::mixed_site());
+    let deps = Ident::new("__deps", Span::mixed_site());
 
     let types: Vec<&Type> = item
         .sig
@@ -38,49 +36,38 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream) 
             FnArg::Receiver(_) => None,
         })
         .collect();
-    let values: Vec<_> = (0..types.len())
+    let values: Vec<Ident> = (0..types.len())
         .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
         .collect();
-    // Each argument is checked at its own tokens, so an argument that cannot
-    // be injected is reported there.
-    let checks = types.iter().map(|ty| {
-        quote_spanned! {ty.span()=> #private::assert_injectable::<#ty>(); }
-    });
+    // `State<T>` depends on the topology's state, so it is checked where the
+    // topology names it; every other argument is checked here, at its own
+    // tokens.
     let injections = types.iter().zip(&values).map(|(ty, value)| {
-        quote_spanned! {ty.span()=> let #value = <#ty as #private::Inject<#state>>::inject(#deps); }
+        if is_state(ty) {
+            quote_spanned! {ty.span()=> let #value = <#ty as #private::Inject<#state>>::inject(#deps); }
+        } else {
+            quote_spanned! {ty.span()=>
+                let #value = <#ty as #private::FromContext>::from_context(&#deps.ctx, &#deps.key);
+            }
+        }
     });
     let bounds = types
         .iter()
+        .filter(|ty| is_state(ty))
         .map(|ty| quote_spanned! {ty.span()=> #ty: #private::Inject<#state> });
-    let output = match &item.sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => quote!(#ty),
-    };
-    let output_span = match &item.sig.output {
-        ReturnType::Default => name.span(),
-        ReturnType::Type(_, ty) => ty.span(),
-    };
-    let error = quote_spanned! {output_span=> <#output as #private::PipelineResult>::Error };
+    let result_check = result_check(&item.sig.output, private);
     let call = quote_spanned! {name.span()=>
         fn call(#deps: &#private::Deps<#state>)
-            -> impl #private::Future<Output = #private::Result<(), Self::Error>> + ::core::marker::Send + 'static
+            -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
     };
+    let info = info_impl(&item.vis, name, &key, private);
 
     quote! {
         #original
 
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, clippy::all, clippy::pedantic)]
-        #vis struct #name {}
+        #info
 
-        const _: () = { #(#checks)* };
-
-        #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic)]
-        impl #private::PipelineInfo for #name {
-            const KEY: &'static str = #key;
-            const NAME: &'static str = ::core::stringify!(#name);
-        }
+        #result_check
 
         #[automatically_derived]
         #[allow(clippy::all, clippy::pedantic)]
@@ -89,12 +76,101 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream) 
             #(#bounds,)*
         {
             const INTERVAL: #private::Option<#private::Duration> = #interval;
-            type Error = #error;
 
             #call {
                 #(#injections)*
-                async move { #private::PipelineResult::into_result(#name(#(#values),*).await) }
+                async move {
+                    #[allow(unused_imports)]
+                    use #private::{ViaInvalidResult as _, ViaPipelineResult as _};
+                    let output = #private::Output::new(#name(#(#values),*).await);
+                    (&output).take_pipeline_result()
+                }
             }
         }
+    }
+}
+
+/// The hidden struct named after the function, with its key. Emitted on
+/// errors too (with an empty key, which no duplicate check matches), so that
+/// code naming the pipeline reports nothing beyond the attribute's errors.
+pub(crate) fn info_impl(
+    vis: &syn::Visibility,
+    name: &Ident,
+    key: &str,
+    private: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, clippy::all, clippy::pedantic)]
+        #vis struct #name {}
+
+        #[automatically_derived]
+        #[allow(clippy::all, clippy::pedantic)]
+        impl #private::PipelineInfo for #name {
+            const KEY: &'static str = #key;
+            const NAME: &'static str = ::core::stringify!(#name);
+        }
+    }
+}
+
+/// The stand-in impl for a function whose attribute had errors: it runs
+/// nothing, and keeps `topology!` from piling errors on top.
+pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStream {
+    quote! {
+        #[automatically_derived]
+        #[allow(clippy::all, clippy::pedantic)]
+        impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #name {
+            const INTERVAL: #private::Option<#private::Duration> = #private::None;
+            fn call(_: &#private::Deps<S>)
+                -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
+            {
+                async { #private::Ok(()) }
+            }
+        }
+    }
+}
+
+/// `State<...>` as written (the argument that depends on the topology).
+fn is_state(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|segment| segment.ident == "State"))
+}
+
+/// Checks the return type at its own tokens: the error type of a written
+/// `Result<(), E>` at `E`, any other type as a whole.
+fn result_check(output: &ReturnType, private: &TokenStream) -> TokenStream {
+    let ReturnType::Type(_, ty) = output else {
+        return TokenStream::new();
+    };
+    if matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()) {
+        return TokenStream::new();
+    }
+    if let Some(error) = written_result_error(ty) {
+        return quote_spanned! {error.span()=>
+            const _: () = #private::assert_pipeline_error::<#error>();
+        };
+    }
+    quote_spanned! {ty.span()=>
+        const _: () = #private::assert_pipeline_result::<#ty>();
+    }
+}
+
+/// `E` in a return type written `Result<(), E>`.
+fn written_result_error(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    if segment.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(Type::Tuple(unit)), Some(error), None) if unit.elems.is_empty() => Some(error),
+        _ => None,
     }
 }

@@ -31,31 +31,31 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = attr::PipelineArgs::parse(args, &mut errors);
     valid::check_signature(&item.sig, &mut errors);
-    if let Some(second) = item.attrs.iter().find(|attr| is_pipeline_attribute(attr)) {
-        errors.error(
-            second,
-            "`#[pipeline]` is applied more than once; remove this one",
-        );
-    }
-    let original = reassemble(&item);
-    let generated = if errors.is_empty() {
-        expand::expand(&args, &item, original)
-    } else {
-        // Keep the function and a struct of its name, so that code naming the
-        // pipeline reports nothing beyond these errors.
-        let name = &item.sig.ident;
-        let vis = &item.vis;
-        let private = crate::paths::private(args.krate.as_ref());
-        quote! {
-            #original
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, dead_code)]
-            #vis struct #name {}
-            impl #private::PipelineInfo for #name {
-                const KEY: &'static str = "";
-                const NAME: &'static str = ::core::stringify!(#name);
-            }
+    let mut item = item;
+    // A second `#[pipeline]` is reported here and dropped, so that it does
+    // not expand again.
+    item.attrs.retain(|attr| {
+        let repeated = is_pipeline_attribute(attr);
+        if repeated {
+            errors.error(
+                attr,
+                "`#[pipeline]` is applied more than once; remove this one",
+            );
         }
+        !repeated
+    });
+    let original = reassemble(&item);
+    let private = crate::paths::private(args.krate.as_ref());
+    let name = &item.sig.ident;
+    let generated = if errors.is_empty() {
+        expand::expand(&args, &item, original, &private)
+    } else if item.sig.receiver().is_some() {
+        // A method: no struct can sit beside it inside an `impl` block.
+        original
+    } else {
+        let info = expand::info_impl(&item.vis, name, "", &private);
+        let placeholder = expand::placeholder_impl(name, &private);
+        quote!(#original #info #placeholder)
     };
     let errors = errors.to_compile_errors();
     quote!(#generated #errors)

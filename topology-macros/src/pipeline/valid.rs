@@ -14,7 +14,7 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
     }
     if sig.asyncness.is_none() {
         errors.error(
-            &sig.fn_token,
+            sig.fn_token,
             "a pipeline must be an `async fn`: write `async fn` here",
         );
     }
@@ -51,6 +51,12 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
                 "a pipeline must be a free function, not a method: move it out of the `impl` block and pass what `self` held as an argument",
             ),
             FnArg::Typed(arg) => {
+                if let Type::Reference(reference) = &*arg.ty {
+                    errors.error(
+                        reference,
+                        "pipeline arguments are owned values, injected by type: take the type itself, without `&`",
+                    );
+                }
                 if let Type::ImplTrait(impl_trait) = &*arg.ty {
                     errors.error(impl_trait, "a pipeline cannot be generic: `impl Trait` arguments are not injectable; name a concrete type");
                 }

@@ -12,11 +12,20 @@ use crate::paths;
 
 pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let p = paths::private(topology.krate.as_ref());
-    let paths: Vec<&syn::Path> = topology
-        .pipelines
-        .iter()
-        .map(|listed| &listed.path)
-        .collect();
+    // Every use of a listed path is spanned at its name, so that a path that
+    // is not a pipeline is reported there, once.
+    let keys = topology.pipelines.iter().map(|listed| {
+        let path = &listed.path;
+        quote_spanned! {listed.name_span()=> <#path as #p::PipelineInfo>::KEY }
+    });
+    let bounds = topology.pipelines.iter().map(|listed| {
+        let path = &listed.path;
+        quote_spanned! {listed.name_span()=> #path: #p::PipelineFn<S> }
+    });
+    let runs = topology.pipelines.iter().map(|listed| {
+        let path = &listed.path;
+        quote_spanned! {listed.name_span()=> <#path as #p::RunPipelineFn<S>>::run_pipeline_fn(deps).await }
+    });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
         .typetag
@@ -37,13 +46,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         None => (quote!(()), Span::call_site()),
     };
     let start = quote_spanned! {state_span=>
-        #p::start(&Self::SPEC, settings, #state, __topology_make).await
+        #p::start(&Self::SPEC, &settings, #state, __topology_make).await
     };
     let start_with = quote_spanned! {state_span=>
         #p::start(&Self::SPEC, settings, state, __topology_make).await
-    };
-    let main_call = quote_spanned! {state_span=>
-        #p::main(Self::SPEC, || #state, __topology_make)
     };
     let main_fn = topology.main.then(|| {
         quote! {
@@ -69,7 +75,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             /// The key as given in `#[pipeline(key = "...")]`.
             pub const fn as_str(self) -> &'static str {
                 match self {
-                    #( PipelineKey::#variants => <#paths as #p::PipelineInfo>::KEY, )*
+                    #( PipelineKey::#variants => #keys, )*
                 }
             }
         }
@@ -91,7 +97,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         #[allow(private_bounds, private_interfaces, clippy::all, clippy::pedantic)]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #p::Pipeline for AnyPipeline<S>
         where
-            #( #paths: #p::PipelineFn<S>, )*
+            #( #bounds, )*
         {
             type Key = PipelineKey;
             type Error = #p::BoxError;
@@ -105,7 +111,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             fn run(self) -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send {
                 async move {
                     match self {
-                        #( Self::#variants(deps) => #p::run_pipeline_fn::<#paths, S>(deps).await, )*
+                        #( Self::#variants(deps) => #runs, )*
                     }
                 }
             }
@@ -150,6 +156,13 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             pub async fn start(
                 settings: &#p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+                Self::start_owned(::core::clone::Clone::clone(settings)).await
+            }
+
+            // The one place the state's type meets the pipelines' arguments.
+            async fn start_owned(
+                settings: #p::Settings,
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
                 #start
             }
 
@@ -166,7 +179,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
             /// The program: flags, configuration, logging, signals, exit code.
             pub fn main() -> #p::ExitCode {
-                #main_call
+                #p::main(Self::SPEC, Self::start_owned)
             }
         }
 

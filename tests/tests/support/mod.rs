@@ -1,0 +1,144 @@
+//! Running the example programs as real child processes.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Condvar, Mutex, OnceLock},
+    time::{Duration, Instant},
+};
+
+use nix::{sys::signal, unistd::Pid};
+
+/// The path of an example binary, built once per test run.
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap();
+    built
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            escargot::CargoBuild::new()
+                .package("topology-examples")
+                .bin(name)
+                .current_release()
+                .current_target()
+                .run()
+                .unwrap_or_else(|error| panic!("cannot build example {name}: {error}"))
+                .path()
+                .to_owned()
+        })
+        .clone()
+}
+
+/// A free loopback port (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running example, its stderr collected line by line.
+pub struct Running {
+    child: Child,
+    lines: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+impl Running {
+    /// Starts `binary` with `args` and `env` (on top of a clean `TOPOLOGY_*`-free environment).
+    pub fn start(binary: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(binary);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("TOPOLOGY_") || key == "RUST_LOG" {
+                command.env_remove(key);
+            }
+        }
+        command.envs(env.iter().copied());
+        let mut child = command.spawn().expect("the example starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let lines = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let (store, ready) = &*sink;
+                store.lock().unwrap().push(line);
+                ready.notify_all();
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits until a stderr line contains `needle`; panics with the log after `timeout`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let (store, ready) = &*self.lines;
+        let mut lines = store.lock().unwrap();
+        loop {
+            if let Some(line) = lines.iter().find(|line| line.contains(needle)) {
+                return line.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no line with {needle:?} within {timeout:?}; stderr so far:\n{}",
+                lines.join("\n")
+            );
+            lines = ready.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
+    /// Sends `sig` to the process.
+    pub fn signal(&self, sig: signal::Signal) {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        signal::kill(pid, sig).expect("the signal is delivered");
+    }
+
+    /// Waits for the exit; kills the process and panics after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread drain the last lines.
+                std::thread::sleep(Duration::from_millis(50));
+                return status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "did not exit within {timeout:?}; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.lines.0.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A program run to its end without signals (for start-up errors).
+pub fn run_to_exit(binary: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> (ExitStatus, String) {
+    let mut running = Running::start(binary, args, env);
+    let status = running.wait_exit(Duration::from_secs(30));
+    (status, running.stderr())
+}

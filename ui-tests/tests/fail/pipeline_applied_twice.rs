@@ -1,0 +1,7 @@
+use topology::pipeline;
+
+#[pipeline(key = "orders")]
+#[pipeline(key = "events")]
+async fn orders() {}
+
+fn main() {}

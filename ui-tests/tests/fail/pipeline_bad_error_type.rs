@@ -1,0 +1,8 @@
+use topology::pipeline;
+
+#[pipeline(key = "orders")]
+async fn orders() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}

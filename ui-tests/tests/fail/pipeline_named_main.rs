@@ -1,0 +1,4 @@
+use topology::pipeline;
+
+#[pipeline(key = "main")]
+async fn main() {}

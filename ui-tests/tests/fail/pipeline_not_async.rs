@@ -1,0 +1,6 @@
+use topology::pipeline;
+
+#[pipeline(key = "orders")]
+fn orders() {}
+
+fn main() {}

@@ -1,0 +1,5 @@
+use topology::topology;
+
+topology! {
+    pipelines: [],
+}

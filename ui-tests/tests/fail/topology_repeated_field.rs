@@ -1,0 +1,10 @@
+use topology::{pipeline, topology};
+
+#[pipeline(key = "orders")]
+async fn orders() {}
+
+topology! {
+    typetag: "table",
+    typetag: "stream",
+    pipelines: [orders],
+}

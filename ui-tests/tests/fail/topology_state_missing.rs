@@ -1,0 +1,10 @@
+use topology::{State, pipeline, topology};
+
+struct AppState;
+
+#[pipeline(key = "orders")]
+async fn orders(_state: State<AppState>) {}
+
+topology! {
+    pipelines: [orders],
+}

@@ -1,0 +1,84 @@
+//! Every field of `topology!` and every injectable argument type, under
+//! strict lints: generated code must not add a single warning.
+#![deny(warnings, unused_qualifications, missing_docs, rust_2018_idioms)]
+
+use std::sync::Arc;
+
+use topology::{
+    CancellationToken, FromContext, Key, PipelineContext, Semaphore, State, StoragePoolRef, pipeline, topology,
+};
+
+/// Shared by every pipeline.
+pub struct AppState {
+    /// Where results go.
+    pub bucket: String,
+}
+
+/// A user type injected by implementing `FromContext`.
+pub struct Sink(String);
+
+impl FromContext for Sink {
+    fn from_context(_ctx: &PipelineContext, key: &Key) -> Self {
+        Sink(format!("memory://out/{key}"))
+    }
+}
+
+/// An error of the pipelines.
+#[derive(Debug)]
+pub struct IngestError;
+
+impl std::fmt::Display for IngestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ingest failed")
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// Every built-in argument type, returning `()`.
+#[pipeline(key = "everything")]
+pub async fn everything(
+    _ctx: PipelineContext,
+    _shutdown: CancellationToken,
+    _semaphore: Option<Arc<Semaphore>>,
+    _pool: Option<StoragePoolRef>,
+    _key: Key,
+    _state: State<AppState>,
+    _sink: Sink,
+) {
+}
+
+/// An interval pipeline returning `Result<(), E>`.
+#[pipeline(key = "events.v2", interval = "1h30m")]
+pub async fn events(state: State<AppState>) -> Result<(), IngestError> {
+    if state.bucket.is_empty() { Err(IngestError) } else { Ok(()) }
+}
+
+/// A result alias works too.
+#[pipeline(key = "io-bound", interval = "500ms")]
+async fn io_bound() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// No arguments, no return type.
+#[pipeline(key = "nothing_at_all")]
+async fn nothing_at_all() {}
+
+/// Wildcard patterns are fine.
+#[pipeline(key = "wildcard")]
+async fn wildcard(_: Key) {}
+
+topology! {
+    typetag: "table",
+    metrics: "127.0.0.1:0",
+    global: {
+        poll_jitter_secs: 10,
+        total_concurrency: 32,
+        connection_pooling: true,
+        shutdown_timeout_secs: 30,
+    },
+    state: AppState { bucket: "memory://lake".to_owned() },
+    main: true,
+    crate: topology,
+    pipelines: [everything, events, io_bound, nothing_at_all, wildcard],
+}
