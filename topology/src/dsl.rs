@@ -75,7 +75,12 @@ pub trait PipelineInfo {
 }
 
 /// A `#[pipeline]` function, callable in a topology whose state is `S`.
-pub trait PipelineFn<S>: PipelineInfo + 'static {
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pipeline",
+    label = "listed in this topology",
+    note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`"
+)]
+pub trait PipelineFn<S>: 'static {
     /// The period of an interval pipeline.
     const INTERVAL: Option<Duration>;
     /// Runs the function once with injected arguments.

@@ -93,7 +93,77 @@ pub use storage::{StorageError, StoragePool, StoragePoolRef};
 pub use task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 
 pub use object_store;
-pub use topology_macros::{pipeline, topology};
+/// Marks an `async fn` as a pipeline of a [`topology!`].
+///
+/// Arguments: `key = "..."` (required: letters, digits, `.`, `_`, `-`),
+/// `interval = "30s"` (the function is one iteration, called every interval,
+/// never overlapping; shutdown is observed between iterations), and
+/// `crate = "path"` for crates that re-export `topology`.
+///
+/// The function is kept as written. Its arguments are injected by type (see
+/// [`FromContext`] and [`State`]); it returns `()` or `Result<(), E>` with
+/// `E: std::error::Error + Send + Sync + 'static`. Mistakes are compile errors
+/// at the offending token.
+///
+/// ```
+/// use topology::{Key, PipelineContext, pipeline};
+///
+/// #[pipeline(key = "orders", interval = "30s")]
+/// async fn orders(ctx: PipelineContext, key: Key) -> Result<(), std::io::Error> {
+///     let _permit = ctx.acquire().await;
+///     tracing::info!(%key, "one iteration");
+///     Ok(())
+/// }
+///
+/// fn main() {
+///     // Still an ordinary function:
+///     topology::block_on(orders(PipelineContext::default(), Key::from("orders"))).unwrap().unwrap();
+/// }
+/// ```
+#[doc(inline)]
+pub use topology_macros::pipeline;
+
+/// Declares a topology: its pipelines, settings and state, and generates
+/// `PipelineKey`, `AnyPipeline`, `Topology` and `fn main`.
+///
+/// Fields (all optional but `pipelines`): `typetag: "table"`,
+/// `metrics: "0.0.0.0:9090"` or `metrics: off`, `global: { poll_jitter_secs,
+/// total_concurrency, connection_pooling, shutdown_timeout_secs }`,
+/// `state: <expression>`, `main: false`, `crate: path`, `pipelines: [...]`.
+///
+/// ```
+/// use topology::{RunningTopology, State, pipeline, topology};
+///
+/// struct AppState {
+///     greeting: &'static str,
+/// }
+///
+/// #[pipeline(key = "hello")]
+/// async fn hello(state: State<AppState>) {
+///     tracing::info!("{}", state.greeting);
+/// }
+///
+/// topology! {
+///     typetag: "demo",
+///     metrics: off,
+///     global: { poll_jitter_secs: 0 },
+///     state: AppState { greeting: "hello" },
+///     main: false,
+///     pipelines: [hello],
+/// }
+///
+/// fn main() {
+///     topology::block_on(async {
+///         let running = Topology::start(&Topology::settings()).await.unwrap();
+///         let stats = running.run_to_completion().await;
+///         assert_eq!(stats.counts().completed, 1);
+///         assert_eq!(PipelineKey::Hello.to_string(), "hello");
+///     })
+///     .unwrap();
+/// }
+/// ```
+#[doc(inline)]
+pub use topology_macros::topology;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -44,16 +44,23 @@ pub(crate) fn not_a_function(item: &TokenStream) -> Option<TokenTree> {
                     tokens.next();
                 }
             }
-            TokenTree::Ident(ident)
-                if matches!(
-                    ident.to_string().as_str(),
-                    "async" | "const" | "unsafe" | "extern" | "fn"
-                ) =>
-            {
-                return None;
+            TokenTree::Ident(ident) if is_fn_qualifier(ident) => return None,
+            // `const fn` is a function; `const NAME: T` is not.
+            TokenTree::Ident(ident) if ident == "const" => {
+                return match tokens.peek() {
+                    Some(TokenTree::Ident(next)) if is_fn_qualifier(next) => None,
+                    _ => Some(token),
+                };
             }
             _ => return Some(token),
         }
     }
     None
+}
+
+fn is_fn_qualifier(ident: &proc_macro2::Ident) -> bool {
+    matches!(
+        ident.to_string().as_str(),
+        "async" | "unsafe" | "extern" | "fn"
+    )
 }

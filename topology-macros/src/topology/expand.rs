@@ -16,15 +16,19 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     // is not a pipeline is reported there, once.
     let keys = topology.pipelines.iter().map(|listed| {
         let path = &listed.path;
-        quote_spanned! {listed.name_span()=> <#path as #p::PipelineInfo>::KEY }
+        respan(quote!(<#path as #p::PipelineInfo>::KEY), listed.name_span())
     });
     let bounds = topology.pipelines.iter().map(|listed| {
         let path = &listed.path;
-        quote_spanned! {listed.name_span()=> #path: #p::PipelineFn<S> }
+        respan(quote!(#path: #p::PipelineFn<S>), listed.name_span())
     });
     let runs = topology.pipelines.iter().map(|listed| {
         let path = &listed.path;
-        quote_spanned! {listed.name_span()=> <#path as #p::RunPipelineFn<S>>::run_pipeline_fn(deps).await }
+        let run = respan(
+            quote!(<#path as #p::RunPipelineFn<S>>::run_pipeline_fn),
+            listed.name_span(),
+        );
+        quote!(#run(deps).await)
     });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
@@ -45,9 +49,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         Some(expr) => (quote!(#expr), expr.span()),
         None => (quote!(()), Span::call_site()),
     };
-    let start = quote_spanned! {state_span=>
-        #p::start(&Self::SPEC, &settings, #state, __topology_make).await
-    };
+    let start = respan(
+        quote!(#p::start(&Self::SPEC, &settings, state, __topology_make).await),
+        state_span,
+    );
     let start_with = quote_spanned! {state_span=>
         #p::start(&Self::SPEC, settings, state, __topology_make).await
     };
@@ -163,6 +168,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             async fn start_owned(
                 settings: #p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+                let state = #state;
                 #start
             }
 
@@ -285,21 +291,43 @@ fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Vec<TokenStrea
                 let (path, display) = (&listed.path, &listed.display);
                 quote!((<#path as #p::PipelineInfo>::KEY, #display))
             });
-            quote_spanned! {this.name_span()=>
-                const _: () = {
-                    const KEY: &str = <#path as #p::PipelineInfo>::KEY;
-                    const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY);
-                    const PARTS: &[&str] = &[
-                        "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
-                        "` both use it; give one of them another key",
-                    ];
-                    const LEN: usize = #p::total_len(PARTS);
-                    const MESSAGE: [u8; LEN] = #p::concat::<LEN>(PARTS);
-                    if !OTHER.is_empty() {
-                        ::core::panic!("{}", #p::as_str(&MESSAGE));
-                    }
-                };
+            respan(
+                quote! {
+                    const _: () = {
+                        const KEY: &str = <#path as #p::PipelineInfo>::KEY;
+                        const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY);
+                        const PARTS: &[&str] = &[
+                            "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
+                            "` both use it; give one of them another key",
+                        ];
+                        const LEN: usize = #p::total_len(PARTS);
+                        const MESSAGE: [u8; LEN] = #p::concat::<LEN>(PARTS);
+                        if !OTHER.is_empty() {
+                            ::core::panic!("{}", #p::as_str(&MESSAGE));
+                        }
+                    };
+                },
+                this.name_span(),
+            )
+        })
+        .collect()
+}
+
+/// `tokens` with every span set to `span`, so that whatever the compiler
+/// says about them points at one token of the user's.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
             }
+            token
         })
         .collect()
 }

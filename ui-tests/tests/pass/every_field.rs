@@ -78,7 +78,19 @@ topology! {
         shutdown_timeout_secs: 30,
     },
     state: AppState { bucket: "memory://lake".to_owned() },
-    main: true,
+    main: false,
     crate: topology,
     pipelines: [everything, events, io_bound, nothing_at_all, wildcard],
+}
+
+fn main() {
+    // `main: false`: this program decides when to run the topology; here it
+    // only checks what `topology!` generated, without running it.
+    let settings = Topology::settings();
+    assert_eq!(settings.global.total_concurrency, Some(32));
+    assert_eq!(Topology::TYPETAG, "table");
+    assert_eq!(PipelineKey::ALL.len(), 5);
+    assert_eq!(PipelineKey::Events.as_str(), "events.v2");
+    assert_eq!(PipelineKey::IoBound.to_string(), "io-bound");
+    let _ = Topology::main;
 }
