@@ -217,11 +217,11 @@ mod tests {
         env: &[(&str, &str)],
         file: Option<&str>,
     ) -> Result<Settings, TopologyError> {
-        let dir = tempfile::tempdir().map_err(|e| TopologyError::Signals(e))?;
+        let dir = tempfile::tempdir().unwrap();
         let mut argv = vec!["demo".to_owned()];
         if let Some(text) = file {
             let path = dir.path().join("config.yaml");
-            std::fs::write(&path, text).map_err(TopologyError::Signals)?;
+            std::fs::write(&path, text).unwrap();
             argv.push("--config".to_owned());
             argv.push(path.display().to_string());
         }
@@ -229,10 +229,7 @@ mod tests {
         let defaults = Settings::default();
         let matches = command(&spec(), &defaults)
             .try_get_matches_from(argv)
-            .map_err(|e| TopologyError::UnknownSetting {
-                setting: e.to_string(),
-                origin: "test".to_owned(),
-            })?;
+            .unwrap();
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
