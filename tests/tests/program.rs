@@ -26,13 +26,9 @@ fn get(url: &str) -> (u16, String) {
 
 /// The value of the series whose line starts with `series`.
 fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape.lines().find_map(|line| {
-        line.strip_prefix(series)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
-    })
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[test]
@@ -44,10 +40,7 @@ fn the_quickstart_serves_metrics_and_stops_cleanly() {
         &["--poll-jitter-secs", "0"],
         &[("TOPOLOGY_METRICS_ADDR", address.as_str())],
     );
-    running.wait_for(
-        "starting 4 pipelines: feeder, orders, events, reporter",
-        START,
-    );
+    running.wait_for("starting 4 pipelines: feeder, orders, events, reporter", START);
     // Input is written, picked up and processed.
     running.wait_for("ingested new objects", START);
 
@@ -56,32 +49,18 @@ fn the_quickstart_serves_metrics_and_stops_cleanly() {
     let (status, scrape) = get(&format!("http://{address}/metrics"));
     assert_eq!(status, 200);
     for key in ["feeder", "orders", "events", "reporter"] {
-        let running_series =
-            format!("topology_pipeline_running{{key=\"{key}\",typetag=\"table\"}}");
-        assert_eq!(
-            value(&scrape, &running_series),
-            Some(1.0),
-            "{key}:\n{scrape}"
-        );
+        let running_series = format!("topology_pipeline_running{{key=\"{key}\",typetag=\"table\"}}");
+        assert_eq!(value(&scrape, &running_series), Some(1.0), "{key}:\n{scrape}");
     }
     let iterations = value(
         &scrape,
         "topology_pipeline_iteration_duration_seconds_count{key=\"orders\",typetag=\"table\"}",
     );
     assert!(iterations >= Some(1.0), "{scrape}");
-    assert_eq!(
-        value(&scrape, "topology_storage_pooled_stores"),
-        Some(1.0),
-        "{scrape}"
-    );
+    assert_eq!(value(&scrape, "topology_storage_pooled_stores"), Some(1.0), "{scrape}");
 
     running.signal(Signal::SIGINT);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(0),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
     assert!(
         running
             .stderr()
@@ -96,10 +75,7 @@ fn health_turns_503_once_shutdown_begins() {
     let mut running = Running::start(
         &example("failure_modes"),
         &[],
-        &[
-            ("FAILURE_MODE", "slow"),
-            ("TOPOLOGY_METRICS_ADDR", address.as_str()),
-        ],
+        &[("FAILURE_MODE", "slow"), ("TOPOLOGY_METRICS_ADDR", address.as_str())],
     );
     running.wait_for("starting mode=Slow", START);
     assert_eq!(get(&format!("http://{address}/health")).0, 200);
@@ -109,17 +85,8 @@ fn health_turns_503_once_shutdown_begins() {
     let (status, body) = get(&format!("http://{address}/health"));
     assert_eq!((status, body.as_str()), (503, "shutting down\n"));
     let (_, scrape) = get(&format!("http://{address}/metrics"));
-    assert_eq!(
-        value(&scrape, "topology_shutting_down"),
-        Some(1.0),
-        "{scrape}"
-    );
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(0),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(value(&scrape, "topology_shutting_down"), Some(1.0), "{scrape}");
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }
 
 #[test]
@@ -138,16 +105,10 @@ fn a_bad_environment_value_exits_2_naming_the_setting_and_value() {
 
 #[test]
 fn a_bad_flag_value_exits_2_naming_the_flag() {
-    let (status, stderr) = run_to_exit(
-        &example("failure_modes"),
-        &["--poll-jitter-secs", "-3"],
-        &[],
-    );
+    let (status, stderr) = run_to_exit(&example("failure_modes"), &["--poll-jitter-secs", "-3"], &[]);
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("`poll_jitter_secs`")
-            && stderr.contains("`-3`")
-            && stderr.contains("flag --poll-jitter-secs"),
+        stderr.contains("`poll_jitter_secs`") && stderr.contains("`-3`") && stderr.contains("flag --poll-jitter-secs"),
         "{stderr}"
     );
 }
@@ -156,32 +117,18 @@ fn a_bad_flag_value_exits_2_naming_the_flag() {
 fn a_bad_config_file_exits_2_naming_the_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("topology.yaml");
-    std::fs::write(
-        &path,
-        "global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n",
-    )
-    .unwrap();
+    std::fs::write(&path, "global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n").unwrap();
     let config = path.display().to_string();
     let (status, stderr) = run_to_exit(&example("failure_modes"), &["--config", &config], &[]);
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&config), "{stderr}");
-    assert!(
-        stderr.contains("unknown field `total_concurency`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("unknown field `total_concurency`"), "{stderr}");
     assert!(stderr.contains("line 3"), "{stderr}");
 
     std::fs::write(&path, "global:\n  shutdown_timeout_secs: soon\n").unwrap();
-    let (status, stderr) = run_to_exit(
-        &example("failure_modes"),
-        &[],
-        &[("TOPOLOGY_CONFIG", config.as_str())],
-    );
+    let (status, stderr) = run_to_exit(&example("failure_modes"), &[], &[("TOPOLOGY_CONFIG", config.as_str())]);
     assert_eq!(status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("`global.shutdown_timeout_secs` at line 2"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("`global.shutdown_timeout_secs` at line 2"), "{stderr}");
 }
 
 #[test]
@@ -199,11 +146,7 @@ fn a_missing_config_file_exits_2() {
 fn a_taken_metrics_port_exits_2() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
-    let (status, stderr) = run_to_exit(
-        &example("failure_modes"),
-        &["--metrics-addr", &address],
-        &[],
-    );
+    let (status, stderr) = run_to_exit(&example("failure_modes"), &["--metrics-addr", &address], &[]);
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(&format!("cannot serve metrics on {address}")),
@@ -218,10 +161,7 @@ fn help_lists_every_setting_and_exits_0() {
             .arg("--help")
             .output()
             .unwrap();
-        (
-            output.status,
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
+        (output.status, String::from_utf8_lossy(&output.stdout).into_owned())
     };
     assert_eq!(status.code(), Some(0));
     for needle in [

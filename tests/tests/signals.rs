@@ -29,10 +29,7 @@ fn sigterm_after_clean_runs_exits_0_and_logs_every_outcome() {
     let status = running.wait_exit(STOP);
     assert_eq!(status.code(), Some(0), "{}", running.stderr());
     let log = running.stderr();
-    assert!(
-        log.contains("received shutdown signal; stopping gracefully"),
-        "{log}"
-    );
+    assert!(log.contains("received shutdown signal; stopping gracefully"), "{log}");
     assert!(log.contains("pipeline completed key=steady"), "{log}");
     assert!(
         log.contains("topology stopped: 2 pipelines: 2 completed, 0 failed"),
@@ -44,24 +41,14 @@ fn sigterm_after_clean_runs_exits_0_and_logs_every_outcome() {
 fn sigint_is_graceful_too() {
     let mut running = failure_modes("complete", &[]);
     running.signal(Signal::SIGINT);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(0),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }
 
 #[test]
 fn sigquit_is_graceful_too() {
     let mut running = failure_modes("complete", &[]);
     running.signal(Signal::SIGQUIT);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(0),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }
 
 #[test]
@@ -74,17 +61,8 @@ fn a_failed_pipeline_makes_the_exit_code_1() {
     );
     assert!(failed.contains("key=misbehaving"), "{failed}");
     running.signal(Signal::SIGTERM);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(1),
-        "{}",
-        running.stderr()
-    );
-    assert!(
-        running
-            .stderr()
-            .contains("not completed: misbehaving (failed)")
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(1), "{}", running.stderr());
+    assert!(running.stderr().contains("not completed: misbehaving (failed)"));
 }
 
 #[test]
@@ -97,12 +75,7 @@ fn a_panicked_pipeline_makes_the_exit_code_1_and_keeps_its_message() {
     );
     assert!(panicked.contains("key=misbehaving"), "{panicked}");
     running.signal(Signal::SIGTERM);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(1),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(1), "{}", running.stderr());
 }
 
 #[test]
@@ -181,10 +154,5 @@ fn waiting_pipelines_are_named_while_shutdown_waits() {
     assert!(begun.contains("waiting up to 5s for"), "{begun}");
     assert!(begun.contains("misbehaving"), "{begun}");
     running.wait_for("finished the last batch", STOP);
-    assert_eq!(
-        running.wait_exit(STOP).code(),
-        Some(0),
-        "{}",
-        running.stderr()
-    );
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }

@@ -10,16 +10,12 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
     let mut total: u64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!("invalid duration \"{text}\"; {HELP}"));
         }
         let (number, after) = rest.split_at(digits);
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| c.is_ascii_digit()).unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         let scale = match unit {
             "ms" => 1,
@@ -28,9 +24,7 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
             "h" => 3_600_000,
             "" => return Err(format!("duration \"{text}\" has no unit; {HELP}")),
             other => {
-                return Err(format!(
-                    "unknown unit `{other}` in duration \"{text}\"; {HELP}"
-                ));
+                return Err(format!("unknown unit `{other}` in duration \"{text}\"; {HELP}"));
             }
         };
         let value: u64 = number

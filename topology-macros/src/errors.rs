@@ -29,9 +29,6 @@ impl Errors {
 
     /// One `compile_error!` per recorded error.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.0
-            .as_ref()
-            .map(syn::Error::to_compile_error)
-            .unwrap_or_default()
+        self.0.as_ref().map(syn::Error::to_compile_error).unwrap_or_default()
     }
 }

@@ -94,9 +94,7 @@ fn the_attribute_never_panics() {
 fn topology_never_panics() {
     for input in TOPOLOGIES {
         for mutated in mutations(&tokens(input)) {
-            assert_no_panic("topology!", &mutated, || {
-                crate::topology::expand(mutated.clone())
-            });
+            assert_no_panic("topology!", &mutated, || crate::topology::expand(mutated.clone()));
         }
     }
 }
@@ -105,12 +103,8 @@ fn topology_never_panics() {
 fn errors_come_out_as_compile_errors() {
     let out = crate::topology::expand(tokens("pipelines: [], typetg: 1")).to_string();
     assert!(out.contains("compile_error"), "{out}");
-    assert!(
-        out.contains("fn main"),
-        "a stub main is always emitted: {out}"
-    );
-    let out =
-        crate::pipeline::expand(tokens("kye = \"x\""), tokens("async fn orders() {}")).to_string();
+    assert!(out.contains("fn main"), "a stub main is always emitted: {out}");
+    let out = crate::pipeline::expand(tokens("kye = \"x\""), tokens("async fn orders() {}")).to_string();
     assert!(
         out.contains("compile_error") && out.contains("async fn orders"),
         "{out}"

@@ -68,10 +68,7 @@ mod tests {
     fn typos_are_suggested() {
         assert_eq!(closest("kye", &["key", "interval"]), Some("key"));
         assert_eq!(closest("intervall", &["key", "interval"]), Some("interval"));
-        assert_eq!(
-            closest("pipeline", &["pipelines", "typetag"]),
-            Some("pipelines")
-        );
+        assert_eq!(closest("pipeline", &["pipelines", "typetag"]), Some("pipelines"));
         assert_eq!(closest("zzz", &["key", "interval"]), None);
     }
 

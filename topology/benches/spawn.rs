@@ -11,9 +11,7 @@ use std::{convert::Infallible, hint::black_box, time::Duration};
 
 use criterion::Criterion;
 use tokio::{runtime::Runtime, task::JoinSet};
-use topology::{
-    CancellationToken, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunningTopology,
-};
+use topology::{CancellationToken, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunningTopology};
 
 const PIPELINES: u32 = 100_000;
 
@@ -44,9 +42,7 @@ fn runtime() -> Runtime {
 fn spawn_and_join(c: &mut Criterion) {
     let runtime = runtime();
     let mut group = c.benchmark_group("spawn_and_join_100k");
-    group
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(20));
+    group.sample_size(20).measurement_time(Duration::from_secs(20));
     group.bench_function("tokio_joinset", |b| {
         b.to_async(&runtime).iter(|| async {
             let mut set = JoinSet::new();
@@ -82,12 +78,9 @@ fn spawn_and_join(c: &mut Criterion) {
     // the Prometheus recorder receiving every per-pipeline series.
     group.bench_function("topology_runner_with_metrics", |b| {
         runtime.block_on(async {
-            let server = MetricsServer::start(
-                "127.0.0.1:0".parse().expect("address"),
-                CancellationToken::new(),
-            )
-            .await
-            .expect("metrics endpoint");
+            let server = MetricsServer::start("127.0.0.1:0".parse().expect("address"), CancellationToken::new())
+                .await
+                .expect("metrics endpoint");
             server.stop().await;
         });
         b.to_async(&runtime).iter(|| async {
@@ -123,17 +116,10 @@ fn main() {
         return;
     };
     println!("spawn-and-join of {PIPELINES} pipelines, median; ratio against tokio's JoinSet:");
-    println!(
-        "  tokio_joinset                 {:8.1} ms  1.00",
-        baseline / 1e6
-    );
+    println!("  tokio_joinset                 {:8.1} ms  1.00", baseline / 1e6);
     for function in ["topology_runner", "topology_runner_with_metrics"] {
         if let Some(median) = median_ns(function) {
-            println!(
-                "  {function:<29} {:8.1} ms  {:.2}",
-                median / 1e6,
-                median / baseline
-            );
+            println!("  {function:<29} {:8.1} ms  {:.2}", median / 1e6, median / baseline);
         }
     }
 }

@@ -6,10 +6,7 @@ use object_store::ObjectStore;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    ConcurrencyPermit, GlobalConfig, StorageError, StoragePool, StoragePoolRef, TopologyError,
-    storage,
-};
+use crate::{ConcurrencyPermit, GlobalConfig, StorageError, StoragePool, StoragePoolRef, TopologyError, storage};
 
 /// The resources shared by every pipeline of a topology.
 ///
@@ -44,12 +41,8 @@ impl PipelineContext {
     pub fn from_config(config: &GlobalConfig) -> Result<Self, TopologyError> {
         config.validate()?;
         Ok(Self {
-            global_semaphore: config
-                .total_concurrency
-                .map(|n| Arc::new(Semaphore::new(n))),
-            storage_pool: config
-                .connection_pooling
-                .then(|| Arc::new(StoragePool::new())),
+            global_semaphore: config.total_concurrency.map(|n| Arc::new(Semaphore::new(n))),
+            storage_pool: config.connection_pooling.then(|| Arc::new(StoragePool::new())),
             poll_jitter_secs: config.poll_jitter_secs,
             shutdown: CancellationToken::new(),
         })
@@ -101,11 +94,7 @@ impl PipelineContext {
     /// Like [`store`](Self::store), with backend options such as credentials,
     /// region or endpoint (the keys `object_store` understands for the scheme).
     /// Clients built with different options are never shared.
-    pub fn store_with_options<I, K, V>(
-        &self,
-        url: &str,
-        options: I,
-    ) -> Result<Arc<dyn ObjectStore>, StorageError>
+    pub fn store_with_options<I, K, V>(&self, url: &str, options: I) -> Result<Arc<dyn ObjectStore>, StorageError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,

@@ -3,7 +3,9 @@
 
 use std::{convert::Infallible, error::Error, fmt, sync::Arc, time::Duration};
 
-use crate::{Key, PipelineContext, State, run_every};
+use serde::de::DeserializeOwned;
+
+use crate::{Instance, InstanceSource, Key, PipelineContext, State, TopologyError, run_every};
 
 /// What one pipeline of a topology is given to build its arguments from.
 pub struct Deps<S> {
@@ -72,6 +74,68 @@ pub trait PipelineInfo {
     const KEY: &'static str;
     /// The function's name, for messages.
     const NAME: &'static str;
+    /// Whether the function is a family (`each = T`).
+    const FAMILY: bool;
+    /// What each of its pipelines receives: `()`, or `Instance<T>` for a family.
+    type Instance: Send + Sync + 'static;
+    /// Its pipelines: one, or one per entry of the family, named.
+    fn plan(
+        sources: &[InstanceSource],
+        declared: &[(&'static str, bool)],
+    ) -> Result<Vec<Planned<Self::Instance>>, TopologyError>;
+}
+
+/// One pipeline to start: its instance name (for a family) and what it receives.
+pub type Planned<I> = (Option<Arc<str>>, I);
+
+/// The plan of a single pipeline.
+pub fn plan_single() -> Result<Vec<Planned<()>>, TopologyError> {
+    Ok(vec![(None, ())])
+}
+
+/// The plan of a family: one pipeline per entry.
+pub fn plan_family<T: InstanceValue>(
+    sources: &[InstanceSource],
+    declared: &[(&'static str, bool)],
+    family: &'static str,
+) -> Result<Vec<Planned<Instance<T>>>, TopologyError> {
+    let families: Vec<&'static str> = declared
+        .iter()
+        .filter(|(_, family)| *family)
+        .map(|(key, _)| *key)
+        .collect();
+    let entries = crate::instance::family_entries::<T>(sources, &families, family)?;
+    Ok(entries
+        .into_iter()
+        .map(|instance| (Some(Arc::from(instance.name())), instance))
+        .collect())
+}
+
+/// The type of a family's entries.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a pipeline family's entries",
+    label = "entries are deserialized from the configuration",
+    note = "`each = T` needs `T: serde::Deserialize + Send + Sync + 'static`: add `#[derive(serde::Deserialize)]`"
+)]
+pub trait InstanceValue: DeserializeOwned + Send + Sync + 'static {}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
+
+/// An `Instance<...>` argument of a family whose entries are `T`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not match this pipeline's `each = {T}`",
+    label = "expected `Instance<{T}>`",
+    note = "an `Instance<...>` argument takes the type given in `each = ...`"
+)]
+pub trait InstanceArg<T>: Sized {
+    /// The argument for `instance`.
+    fn from_instance(instance: &Instance<T>) -> Self;
+}
+
+impl<T> InstanceArg<T> for Instance<T> {
+    fn from_instance(instance: &Instance<T>) -> Self {
+        instance.clone()
+    }
 }
 
 /// A `#[pipeline]` function, callable in a topology whose state is `S`.
@@ -83,8 +147,10 @@ pub trait PipelineInfo {
 pub trait PipelineFn<S>: 'static {
     /// The period of an interval pipeline.
     const INTERVAL: Option<Duration>;
+    /// What each pipeline receives besides its deps (see [`PipelineInfo::Instance`]).
+    type Instance: Send + Sync + 'static;
     /// Runs the function once with injected arguments.
-    fn call(deps: &Deps<S>) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
+    fn call(deps: &Deps<S>, instance: &Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
 }
 
 /// Checks, at the return type's own tokens, that a pipeline may return it.
@@ -127,9 +193,7 @@ pub trait ViaPipelineResult {
 impl<T: PipelineResult> ViaPipelineResult for Output<T> {
     fn take_pipeline_result(&self) -> Result<(), BoxError> {
         match self.0.take() {
-            Some(value) => value
-                .into_result()
-                .map_err(|error| BoxError(Box::new(error))),
+            Some(value) => value.into_result().map_err(|error| BoxError(Box::new(error))),
             None => Ok(()),
         }
     }
@@ -169,16 +233,16 @@ impl Error for BoxError {
 }
 
 /// Runs a pipeline function: once, or every interval until shutdown.
-pub trait RunPipelineFn<S> {
+pub trait RunPipelineFn<S>: PipelineFn<S> {
     /// Runs it with `deps`.
-    fn run_pipeline_fn(deps: Deps<S>) -> impl Future<Output = Result<(), BoxError>> + Send;
+    fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send;
 }
 
 impl<S: Send + Sync + 'static, F: PipelineFn<S>> RunPipelineFn<S> for F {
-    async fn run_pipeline_fn(deps: Deps<S>) -> Result<(), BoxError> {
+    async fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> Result<(), BoxError> {
         match F::INTERVAL {
-            None => F::call(&deps).await,
-            Some(period) => run_every(&deps.ctx, period, || F::call(&deps)).await,
+            None => F::call(&deps, &instance).await,
+            Some(period) => run_every(&deps.ctx, period, || F::call(&deps, &instance)).await,
         }
     }
 }

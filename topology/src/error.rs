@@ -37,10 +37,24 @@ pub enum TopologyError {
         /// What is wrong, with the line and the key where known.
         message: String,
     },
-    /// The metrics endpoint could not listen on its address.
+    /// The entries of a pipeline family are invalid.
+    #[error("{origin}: {message}")]
+    Instances {
+        /// Where the entries came from.
+        origin: String,
+        /// What is wrong: the line, the entry and the field where known.
+        message: String,
+    },
+    /// A pipeline family has no entries in any source.
     #[error(
-        "cannot serve metrics on {address}: {source} (set another address, or `off` to disable the endpoint)"
+        "pipeline family `{family}` has no entries: list them under `pipelines.{family}` in the configuration file (--config), or give defaults with `instances:` in topology!"
     )]
+    NoInstances {
+        /// The family's key.
+        family: String,
+    },
+    /// The metrics endpoint could not listen on its address.
+    #[error("cannot serve metrics on {address}: {source} (set another address, or `off` to disable the endpoint)")]
     MetricsBind {
         /// The address that could not be bound.
         address: SocketAddr,
@@ -57,11 +71,7 @@ pub enum TopologyError {
 }
 
 impl TopologyError {
-    pub(crate) fn invalid_setting(
-        setting: &'static str,
-        value: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
+    pub(crate) fn invalid_setting(setting: &'static str, value: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidSetting {
             setting,
             value: value.into(),

@@ -48,11 +48,7 @@ pub(crate) fn scope_pipeline<F: Future>(
 /// assert_eq!(runs, 3);
 /// # }).unwrap();
 /// ```
-pub async fn run_every<F, Fut, E>(
-    ctx: &PipelineContext,
-    period: Duration,
-    mut iteration: F,
-) -> Result<(), E>
+pub async fn run_every<F, Fut, E>(ctx: &PipelineContext, period: Duration, mut iteration: F) -> Result<(), E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), E>>,
@@ -61,12 +57,7 @@ where
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let current = CURRENT_PIPELINE.try_with(Clone::clone).ok().flatten();
     loop {
-        if ctx
-            .shutdown
-            .run_until_cancelled(ticks.tick())
-            .await
-            .is_none()
-        {
+        if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
             return Ok(());
         }
         let started = Instant::now();

@@ -44,8 +44,8 @@ pub mod metric_names {
 }
 
 pub(crate) use metric_names::{
-    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RUN_DURATION,
-    PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
+    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RUN_DURATION, PIPELINE_RUNNING,
+    PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
 };
 
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
@@ -121,8 +121,7 @@ impl PipelineMetrics {
     /// Records the start and marks the pipeline running until the returned
     /// guard drops, which also happens when its task is aborted.
     pub(crate) fn started(&self, jitter: Duration) -> RunningGuard {
-        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone())
-            .record(jitter.as_secs_f64());
+        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone()).record(jitter.as_secs_f64());
         ::metrics::counter!(PIPELINE_STARTS, self.labels.clone()).increment(1);
         let running = ::metrics::gauge!(PIPELINE_RUNNING, self.labels.clone());
         running.set(1.0);
@@ -134,17 +133,13 @@ impl PipelineMetrics {
     }
 
     pub(crate) fn iteration(&self, took: Duration) {
-        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone())
-            .record(took.as_secs_f64());
+        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone()).record(took.as_secs_f64());
     }
 
     pub(crate) fn outcome(&self, kind: OutcomeKind) {
         let mut labels = Vec::with_capacity(3);
         labels.extend_from_slice(&self.labels);
-        labels.push(::metrics::Label::from_static_parts(
-            "outcome",
-            kind.as_str(),
-        ));
+        labels.push(::metrics::Label::from_static_parts("outcome", kind.as_str()));
         ::metrics::counter!(PIPELINE_OUTCOMES, labels).increment(1);
     }
 }

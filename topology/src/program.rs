@@ -15,40 +15,47 @@ use crate::{
 pub(crate) const CONFIG_ERROR_EXIT_CODE: u8 = 2;
 
 /// What `topology!` knows about its topology.
-pub struct ProgramSpec<K: 'static> {
+pub struct ProgramSpec {
     /// The program's name, for `--help`.
     pub name: &'static str,
     /// The kind of the pipelines, for logs and metrics.
     pub typetag: &'static str,
-    /// Every pipeline's key.
-    pub keys: &'static [K],
+    /// The declared pipelines and families, for `--help`.
+    pub declared: &'static [&'static str],
     /// The settings given in `topology!`, over the built-in defaults.
     pub defaults: fn() -> Settings,
 }
 
-/// Starts every pipeline of a topology in-process, with `state` shared by all.
-pub async fn start<S, K, P>(
-    spec: &ProgramSpec<K>,
+/// Plans every pipeline from `settings` (families expand to one pipeline per
+/// entry), then starts them in-process with `state` shared by all.
+pub async fn start<S, K, P, Plan>(
+    spec: &ProgramSpec,
     settings: &Settings,
     state: S,
-    make: fn(K, Deps<S>) -> P,
+    plan: fn(&Settings) -> Result<Vec<Plan>, TopologyError>,
+    key_of: fn(&Plan) -> K,
+    make: fn(Plan, K, Deps<S>) -> P,
 ) -> Result<StartedTopology<K>, TopologyError>
 where
     S: Send + Sync + 'static,
-    K: Copy + Display + Send + Sync + 'static,
+    K: Clone + Display + Send + Sync + 'static,
     P: Pipeline<Key = K>,
 {
+    let planned = plan(settings)?;
     let state = Arc::new(state);
     StartedTopology::start(settings, spec.typetag, |ctx| {
-        spec.keys
-            .iter()
-            .map(|&key| {
+        planned
+            .into_iter()
+            .map(|planned| {
+                let key = key_of(&planned);
+                let own_key = Key::from(key.to_string());
                 make(
+                    planned,
                     key,
                     Deps {
                         ctx: ctx.clone(),
                         state: Arc::clone(&state),
-                        key: Key::from(key.to_string()),
+                        key: own_key,
                     },
                 )
             })
@@ -61,9 +68,9 @@ where
 /// environment, sets up logging, starts the topology with `start` and runs it
 /// until it ends or is signalled, and maps the outcome to the exit code
 /// (0, 1, 2 or 130).
-pub fn main<K, F, Fut>(spec: ProgramSpec<K>, start: F) -> ExitCode
+pub fn main<K, F, Fut>(spec: ProgramSpec, start: F) -> ExitCode
 where
-    K: Copy + Display + Send + Sync + 'static,
+    K: Clone + Display + Send + Sync + 'static,
     F: FnOnce(Settings) -> Fut,
     Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
 {
@@ -71,9 +78,9 @@ where
 }
 
 /// [`main`] with explicit arguments.
-pub fn main_with_args<K, F, Fut, A>(spec: ProgramSpec<K>, args: A, start: F) -> ExitCode
+pub fn main_with_args<K, F, Fut, A>(spec: ProgramSpec, args: A, start: F) -> ExitCode
 where
-    K: Copy + Display + Send + Sync + 'static,
+    K: Clone + Display + Send + Sync + 'static,
     F: FnOnce(Settings) -> Fut,
     Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
     A: IntoIterator,
@@ -119,9 +126,13 @@ where
     }
 }
 
-fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
+fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
     let mut command = Command::new(spec.name)
-        .about(format!("Runs {} {} pipelines until SIGINT, SIGTERM or SIGQUIT.", spec.keys.len(), spec.typetag))
+        .about(format!(
+            "Runs the {} pipelines {} until SIGINT, SIGTERM or SIGQUIT.",
+            spec.typetag,
+            spec.declared.join(", ")
+        ))
         .after_help(
             "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
              environment variables, then flags; later sources win.\n\
@@ -133,7 +144,7 @@ fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
                 .long("config")
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(PathBuf))
-                .help("YAML configuration file with a `global:` section [env: TOPOLOGY_CONFIG]"),
+                .help("YAML configuration file with `global:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"),
         );
     let current = current_values(defaults);
     for (info, current) in SETTINGS.iter().zip(current) {
@@ -143,10 +154,7 @@ fn command<K>(spec: &ProgramSpec<K>, defaults: &Settings) -> Command {
                 .value_name("VALUE")
                 .action(ArgAction::Set)
                 .allow_hyphen_values(true)
-                .help(format!(
-                    "{} [env: {}] [default: {current}]",
-                    info.help, info.env_var
-                )),
+                .help(format!("{} [env: {}] [default: {current}]", info.help, info.env_var)),
         );
     }
     command
@@ -203,20 +211,16 @@ fn init_logging() {
 mod tests {
     use super::*;
 
-    fn spec() -> ProgramSpec<&'static str> {
+    fn spec() -> ProgramSpec {
         ProgramSpec {
             name: "demo",
             typetag: "table",
-            keys: &["a"],
+            declared: &["a"],
             defaults: Settings::default,
         }
     }
 
-    fn resolved(
-        args: &[&str],
-        env: &[(&str, &str)],
-        file: Option<&str>,
-    ) -> Result<Settings, TopologyError> {
+    fn resolved(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Settings, TopologyError> {
         let dir = tempfile::tempdir().unwrap();
         let mut argv = vec!["demo".to_owned()];
         if let Some(text) = file {
@@ -227,13 +231,8 @@ mod tests {
         }
         argv.extend(args.iter().map(|arg| (*arg).to_owned()));
         let defaults = Settings::default();
-        let matches = command(&spec(), &defaults)
-            .try_get_matches_from(argv)
-            .unwrap();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let matches = command(&spec(), &defaults).try_get_matches_from(argv).unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         resolve(defaults, &matches, |var| {
             env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone())
         })
@@ -241,23 +240,15 @@ mod tests {
 
     #[test]
     fn later_sources_win() {
-        let file =
-            "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
+        let file = "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
         let env = [
             ("TOPOLOGY_TOTAL_CONCURRENCY", "20"),
             ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "30"),
         ];
         let settings = resolved(&["--shutdown-timeout-secs", "300"], &env, Some(file)).unwrap();
         assert_eq!(settings.global.poll_jitter_secs, 1, "file over default");
-        assert_eq!(
-            settings.global.total_concurrency,
-            Some(20),
-            "environment over file"
-        );
-        assert_eq!(
-            settings.global.shutdown_timeout_secs, 300,
-            "flag over environment"
-        );
+        assert_eq!(settings.global.total_concurrency, Some(20), "environment over file");
+        assert_eq!(settings.global.shutdown_timeout_secs, 300, "flag over environment");
         assert!(settings.global.connection_pooling, "default kept");
     }
 
@@ -274,18 +265,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("`nine`")
-                && error.contains("metrics_addr")
-                && error.contains("flag --metrics-addr"),
+            error.contains("`nine`") && error.contains("metrics_addr") && error.contains("flag --metrics-addr"),
             "{error}"
         );
         let error = resolved(&["--total-concurrency", "0"], &[], None)
             .unwrap_err()
             .to_string();
-        assert!(
-            error.contains("`0`") && error.contains("total_concurrency"),
-            "{error}"
-        );
+        assert!(error.contains("`0`") && error.contains("total_concurrency"), "{error}");
     }
 
     #[test]
@@ -298,28 +284,17 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("config.yaml"), "{error}");
-        assert!(
-            error.contains("unknown field `total_concurency`"),
-            "{error}"
-        );
+        assert!(error.contains("unknown field `total_concurency`"), "{error}");
         assert!(error.contains("line 3"), "{error}");
         let error = resolved(&[], &[], Some("global:\n  total_concurrency: many\n"))
             .unwrap_err()
             .to_string();
-        assert!(
-            error.contains("`global.total_concurrency` at line 2"),
-            "{error}"
-        );
-        let error = resolved(&[], &[], Some("globl: {}\n"))
-            .unwrap_err()
-            .to_string();
+        assert!(error.contains("`global.total_concurrency` at line 2"), "{error}");
+        let error = resolved(&[], &[], Some("globl: {}\n")).unwrap_err().to_string();
         assert!(error.contains("unknown field `globl`"), "{error}");
         let error = resolved(&[], &[], Some("global:\n  total_concurrency: 0\n"))
             .unwrap_err()
             .to_string();
-        assert!(
-            error.contains("total_concurrency") && error.contains("`0`"),
-            "{error}"
-        );
+        assert!(error.contains("total_concurrency") && error.contains("`0`"), "{error}");
     }
 }

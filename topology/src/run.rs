@@ -1,8 +1,8 @@
 //! The one-call way to run a topology.
 
 use crate::{
-    GlobalConfig, Pipeline, PipelineContext, RunStats, RunningTopology, Settings, ShutdownSignals,
-    StartedTopology, TopologyError,
+    GlobalConfig, Pipeline, PipelineContext, RunStats, RunningTopology, Settings, ShutdownSignals, StartedTopology,
+    TopologyError,
 };
 
 /// Runs a topology: installs the signal handlers, serves metrics, builds the
@@ -49,16 +49,14 @@ where
     let settings = Settings {
         global: global_config.clone(),
         metrics: metrics_address.parse()?,
+        instances: Vec::new(),
     };
     let started = StartedTopology::start(&settings, typetag, build).await?;
     Ok(run_until_signalled(signals, started).await)
 }
 
 /// Runs a started topology to its end, shutting it down on `signals`.
-pub(crate) async fn run_until_signalled<K>(
-    signals: ShutdownSignals,
-    started: StartedTopology<K>,
-) -> RunStats<K>
+pub(crate) async fn run_until_signalled<K>(signals: ShutdownSignals, started: StartedTopology<K>) -> RunStats<K>
 where
     K: Clone + std::fmt::Display + Send + 'static,
 {

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::{
-    OutcomeKind, Pipeline, PipelineContext, PipelineOutcome, RunStats, ShutdownSignals, Task,
-    TaskError, TaskOutput, TaskResult, TopologyError, metrics::PipelineMetrics, random_jitter,
+    OutcomeKind, Pipeline, PipelineContext, PipelineOutcome, RunStats, ShutdownSignals, Task, TaskError, TaskOutput,
+    TaskResult, TopologyError, metrics::PipelineMetrics, random_jitter,
 };
 
 /// The lifecycle of a running topology.
@@ -125,10 +125,7 @@ impl PipelineRunner {
     /// Spawns every pipeline, each after its own start jitter. Must be called
     /// inside a tokio runtime. Signals are not watched: shut the topology down
     /// through the returned handle or the context's token.
-    pub fn start<P: Pipeline>(
-        &self,
-        pipelines: impl IntoIterator<Item = P>,
-    ) -> RunningPipelines<P::Key> {
+    pub fn start<P: Pipeline>(&self, pipelines: impl IntoIterator<Item = P>) -> RunningPipelines<P::Key> {
         let pipelines = pipelines.into_iter();
         let mut running = self.running(pipelines.size_hint().0);
         for pipeline in pipelines {
@@ -153,12 +150,7 @@ impl PipelineRunner {
     {
         let tasks = tasks.into_iter();
         let mut running = self.running(tasks.size_hint().0);
-        for Task {
-            key,
-            future,
-            typetag,
-        } in tasks
-        {
+        for Task { key, future, typetag } in tasks {
             running.spawn(key, typetag, future, self.context.poll_jitter_secs);
         }
         running
@@ -271,11 +263,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             if let Some((shutdown, jitter)) = jitter_wait {
                 // Boxed so that the many pipelines without jitter do not
                 // carry a timer in their task.
-                if shutdown
-                    .run_until_cancelled(Box::pin(sleep(jitter)))
-                    .await
-                    .is_none()
-                {
+                if shutdown.run_until_cancelled(Box::pin(sleep(jitter))).await.is_none() {
                     return (slot, Err(TaskError::Cancelled));
                 }
             } else if cancelled {
@@ -293,11 +281,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         };
         let run = run.instrument(span);
         self.tasks.spawn(run);
-        self.slots.push(Some(Entry {
-            key,
-            metrics,
-            typetag,
-        }));
+        self.slots.push(Some(Entry { key, metrics, typetag }));
         self.remaining += 1;
     }
 
@@ -321,12 +305,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 
     fn still_running(&self) -> String {
         const SHOWN: usize = 20;
-        let mut keys: Vec<String> = self
-            .slots
-            .iter()
-            .flatten()
-            .map(|entry| entry.key.to_string())
-            .collect();
+        let mut keys: Vec<String> = self.slots.iter().flatten().map(|entry| entry.key.to_string()).collect();
         keys.sort_unstable();
         let hidden = keys.len().saturating_sub(SHOWN);
         keys.truncate(SHOWN);
@@ -383,12 +362,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         }
     }
 
-    fn record(
-        &mut self,
-        joined: Result<(usize, TaskResult), JoinError>,
-        now: Instant,
-        stats: &mut RunStats<K>,
-    ) {
+    fn record(&mut self, joined: Result<(usize, TaskResult), JoinError>, now: Instant, stats: &mut RunStats<K>) {
         match joined {
             Ok((slot, result)) => self.collect(slot, result, now, stats),
             // Panics are caught inside the task; only an abort ends one
@@ -435,9 +409,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult) {
     let (key, typetag) = (&entry.key, entry.typetag);
     match result {
-        Ok(TaskOutput {
-            message: Some(message),
-        }) => {
+        Ok(TaskOutput { message: Some(message) }) => {
             tracing::info!(%key, typetag, "pipeline completed: {message}");
         }
         Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed"),

@@ -5,7 +5,7 @@ use std::{fmt, path::Path, str::FromStr};
 
 use serde::Deserialize;
 
-use crate::{GlobalConfig, MetricsAddress, TopologyError};
+use crate::{GlobalConfig, InstanceSource, MetricsAddress, TopologyError};
 
 /// Everything a topology needs to start: the shared settings and where
 /// metrics are served.
@@ -31,6 +31,9 @@ pub struct Settings {
     pub global: GlobalConfig,
     /// Where `/metrics` and `/health` are served.
     pub metrics: MetricsAddress,
+    /// YAML texts with `pipelines:` sections, for pipeline families; for
+    /// each family the first source that lists it wins.
+    pub instances: Vec<InstanceSource>,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
         Self {
             global: GlobalConfig::default(),
             metrics: MetricsAddress::Listen(std::net::SocketAddr::from(([0, 0, 0, 0], 9090))),
+            instances: Vec::new(),
         }
     }
 }
@@ -98,10 +102,7 @@ pub(crate) const SETTINGS: [SettingInfo; 5] = [
 ];
 
 fn parse<T: FromStr>(info: &SettingInfo, value: &str, source: &str) -> Result<T, TopologyError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| invalid(info, value, source))
+    value.trim().parse().map_err(|_| invalid(info, value, source))
 }
 
 fn invalid(info: &SettingInfo, value: &str, source: &str) -> TopologyError {
@@ -139,9 +140,7 @@ impl Settings {
                     _ => return Err(invalid(info, value, source)),
                 }
             }
-            "shutdown_timeout_secs" => {
-                self.global.shutdown_timeout_secs = parse(info, value, source)?
-            }
+            "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
             _ => {
                 self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
             }
@@ -149,11 +148,29 @@ impl Settings {
         Ok(())
     }
 
+    /// Adds entries of pipeline families from YAML `text` with a `pipelines:`
+    /// section; they win over every source added before (the configuration
+    /// file over `topology!` defaults, entries from code over both).
+    ///
+    /// ```
+    /// use topology::Settings;
+    ///
+    /// let mut settings = Settings::default();
+    /// settings.add_instances("a test", "pipelines:\n  ingest:\n    orders: { table: orders }\n");
+    /// assert_eq!(settings.instances[0].origin, "a test");
+    /// ```
+    pub fn add_instances(&mut self, origin: impl Into<String>, text: impl Into<String>) {
+        self.instances.insert(
+            0,
+            InstanceSource {
+                origin: origin.into(),
+                text: text.into(),
+            },
+        );
+    }
+
     /// Applies every `TOPOLOGY_*` variable that `lookup` finds.
-    pub fn apply_env(
-        &mut self,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<(), TopologyError> {
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), TopologyError> {
         for info in &SETTINGS {
             let var = info.env_var;
             if let Some(value) = lookup(var) {
@@ -179,24 +196,21 @@ impl Settings {
             path: path.to_owned(),
             message,
         })?;
+        if file.pipelines.is_some() {
+            self.add_instances(format!("configuration file `{}`", path.display()), text);
+        }
         let Some(global) = file.global else {
             return Ok(());
         };
         let current = &mut self.global;
         current.poll_jitter_secs = global.poll_jitter_secs.unwrap_or(current.poll_jitter_secs);
-        current.connection_pooling = global
-            .connection_pooling
-            .unwrap_or(current.connection_pooling);
-        current.shutdown_timeout_secs = global
-            .shutdown_timeout_secs
-            .unwrap_or(current.shutdown_timeout_secs);
+        current.connection_pooling = global.connection_pooling.unwrap_or(current.connection_pooling);
+        current.shutdown_timeout_secs = global.shutdown_timeout_secs.unwrap_or(current.shutdown_timeout_secs);
         current.total_concurrency = global.total_concurrency.or(current.total_concurrency);
-        self.global
-            .validate()
-            .map_err(|error| TopologyError::ConfigFile {
-                path: path.to_owned(),
-                message: format!("in `global`: {error}"),
-            })
+        self.global.validate().map_err(|error| TopologyError::ConfigFile {
+            path: path.to_owned(),
+            message: format!("in `global`: {error}"),
+        })
     }
 }
 
@@ -205,6 +219,8 @@ impl Settings {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     global: Option<GlobalSection>,
+    /// Checked family by family when the pipelines are planned.
+    pipelines: Option<serde::de::IgnoredAny>,
 }
 
 /// The file's `global:` section: every field optional, none unknown.

@@ -3,8 +3,8 @@
 use std::{fmt::Display, net::SocketAddr};
 
 use crate::{
-    MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunStats,
-    RunningPipelines, RunningTopology, Settings, ShutdownHandle, TopologyError,
+    MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunStats, RunningPipelines,
+    RunningTopology, Settings, ShutdownHandle, TopologyError,
 };
 
 /// A running topology: its pipelines and, unless turned off, its metrics
@@ -22,11 +22,7 @@ pub struct StartedTopology<K> {
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     /// Validates `settings`, serves metrics, builds the context, calls
     /// `build` for the pipelines and starts them. Signals are not watched.
-    pub async fn start<P, I, F>(
-        settings: &Settings,
-        typetag: &'static str,
-        build: F,
-    ) -> Result<Self, TopologyError>
+    pub async fn start<P, I, F>(settings: &Settings, typetag: &'static str, build: F) -> Result<Self, TopologyError>
     where
         P: Pipeline<Key = K>,
         I: IntoIterator<Item = P>,
@@ -34,16 +30,11 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     {
         let context = PipelineContext::from_config(&settings.global)?;
         let server = match settings.metrics {
-            MetricsAddress::Listen(address) => {
-                Some(MetricsServer::start(address, context.shutdown.clone()).await?)
-            }
+            MetricsAddress::Listen(address) => Some(MetricsServer::start(address, context.shutdown.clone()).await?),
             MetricsAddress::Off => None,
         };
         let pipelines: Vec<P> = build(&context).into_iter().collect();
-        let keys: Vec<String> = pipelines
-            .iter()
-            .map(|pipeline| pipeline.key().to_string())
-            .collect();
+        let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
         tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
         let running = PipelineRunner::new(context, typetag)
             .shutdown_timeout(settings.global.shutdown_timeout())

@@ -202,11 +202,7 @@ impl<K> RunStats<K> {
     /// True when no pipeline failed, panicked or was aborted, and shutdown
     /// was not forced.
     pub fn is_success(&self) -> bool {
-        !self.forced
-            && self
-                .outcomes
-                .iter()
-                .all(|outcome| !outcome.kind().is_failure())
+        !self.forced && self.outcomes.iter().all(|outcome| !outcome.kind().is_failure())
     }
 
     /// The process exit code: 0 when every pipeline completed or was

@@ -5,9 +5,7 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use object_store::{
-    ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore,
-};
+use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
 use url::Url;
 
 use crate::metrics::POOLED_STORES;
@@ -29,9 +27,7 @@ pub enum StorageError {
         source: url::ParseError,
     },
     /// The scheme is not one this build knows.
-    #[error(
-        "unsupported object store URL `{url}`: expected memory://, file://, s3://, gs:// or az://"
-    )]
+    #[error("unsupported object store URL `{url}`: expected memory://, file://, s3://, gs:// or az://")]
     UnsupportedScheme {
         /// The URL given.
         url: String,
@@ -99,11 +95,7 @@ impl StoragePool {
 
     /// Like [`store`](Self::store), with backend options; clients built with
     /// different options are kept apart.
-    pub fn store_with_options<I, K, V>(
-        &self,
-        url: &str,
-        options: I,
-    ) -> Result<Arc<dyn ObjectStore>, StorageError>
+    pub fn store_with_options<I, K, V>(&self, url: &str, options: I) -> Result<Arc<dyn ObjectStore>, StorageError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
@@ -113,10 +105,7 @@ impl StoragePool {
         let key = BucketKey {
             scheme: location.url.scheme().to_owned(),
             bucket: location.bucket().to_owned(),
-            options: options
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            options: options.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
         };
         let bucket = {
             let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -135,10 +124,7 @@ impl StoragePool {
 
     /// How many clients the pool holds.
     pub fn len(&self) -> usize {
-        self.buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     /// Whether the pool holds no client yet.
@@ -155,10 +141,7 @@ where
     V: Into<String>,
 {
     let location = Location::parse(url)?;
-    let options = options
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let options = options.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
     let bucket = open_bucket(&location, &options)?;
     Ok(location.rooted(bucket))
 }
@@ -196,10 +179,7 @@ impl Location {
     }
 }
 
-fn open_bucket(
-    location: &Location,
-    options: &BTreeMap<String, String>,
-) -> Result<Arc<dyn ObjectStore>, StorageError> {
+fn open_bucket(location: &Location, options: &BTreeMap<String, String>) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let url = &location.url;
     let feature_disabled = |feature| StorageError::FeatureDisabled {
         url: url.to_string(),
@@ -210,22 +190,16 @@ fn open_bucket(
         "file" => Ok(Arc::new(LocalFileSystem::new())),
         "s3" | "s3a" if !cfg!(feature = "aws") => Err(feature_disabled("aws")),
         "gs" if !cfg!(feature = "gcp") => Err(feature_disabled("gcp")),
-        "az" | "adl" | "azure" | "abfs" | "abfss" if !cfg!(feature = "azure") => {
-            Err(feature_disabled("azure"))
-        }
+        "az" | "adl" | "azure" | "abfs" | "abfss" if !cfg!(feature = "azure") => Err(feature_disabled("azure")),
         "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss" => {
             let mut root = url.clone();
             root.set_path("/");
-            let (store, _) = object_store::parse_url_opts(&root, options).map_err(|source| {
-                StorageError::Backend {
-                    url: url.to_string(),
-                    source,
-                }
+            let (store, _) = object_store::parse_url_opts(&root, options).map_err(|source| StorageError::Backend {
+                url: url.to_string(),
+                source,
             })?;
             Ok(Arc::from(store))
         }
-        _ => Err(StorageError::UnsupportedScheme {
-            url: url.to_string(),
-        }),
+        _ => Err(StorageError::UnsupportedScheme { url: url.to_string() }),
     }
 }

@@ -50,9 +50,7 @@ pub enum TaskError {
 impl TaskError {
     /// A failure carrying `error`.
     pub fn failed(error: impl Error + Send + 'static) -> Self {
-        Self::Failed {
-            error: Box::new(error),
-        }
+        Self::Failed { error: Box::new(error) }
     }
 
     /// A panic, with the message recovered from a panic payload.
@@ -122,11 +120,7 @@ pub struct Task<K> {
 
 impl<K> Task<K> {
     /// A task running `future`.
-    pub fn new(
-        key: K,
-        typetag: &'static str,
-        future: impl Future<Output = TaskResult> + Send + 'static,
-    ) -> Self {
+    pub fn new(key: K, typetag: &'static str, future: impl Future<Output = TaskResult> + Send + 'static) -> Self {
         Self {
             key,
             future: Box::pin(future),

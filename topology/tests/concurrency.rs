@@ -54,8 +54,7 @@ async fn the_limit_is_never_exceeded_under_contention() {
     };
     let ctx = PipelineContext::from_config(&config).expect("valid config");
     let (held, peak, acquired) = Default::default();
-    let (held, peak, acquired): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<AtomicUsize>) =
-        (held, peak, acquired);
+    let (held, peak, acquired): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<AtomicUsize>) = (held, peak, acquired);
     let pipelines = (0..40).map(|i| Contender {
         key: format!("table-{i}"),
         ctx: ctx.clone(),
@@ -70,11 +69,7 @@ async fn the_limit_is_never_exceeded_under_contention() {
 
     assert_eq!(stats.counts().completed, 40);
     assert_eq!(acquired.load(Ordering::SeqCst), 40 * 20);
-    assert_eq!(
-        peak.load(Ordering::SeqCst),
-        3,
-        "the limit is reached, never passed"
-    );
+    assert_eq!(peak.load(Ordering::SeqCst), 3, "the limit is reached, never passed");
     let semaphore = ctx.global_semaphore.as_ref().expect("a limit was set");
     assert_eq!(semaphore.available_permits(), 3, "every permit came back");
 }

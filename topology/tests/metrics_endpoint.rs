@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use support::{Behaviour, TestPipeline};
 use topology::{
-    CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner,
-    RunningTopology, TopologyError, run_pipelines,
+    CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, TopologyError,
+    run_pipelines,
 };
 
 async fn get(url: String) -> (u16, String) {
@@ -20,13 +20,9 @@ async fn get(url: String) -> (u16, String) {
 
 /// The value of the series whose line starts with `series`, if present.
 fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape.lines().find_map(|line| {
-        line.strip_prefix(series)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
-    })
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,12 +33,9 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
         ..Default::default()
     })
     .expect("valid config");
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().expect("address"),
-        ctx.shutdown.clone(),
-    )
-    .await
-    .expect("bind");
+    let server = MetricsServer::start("127.0.0.1:0".parse().expect("address"), ctx.shutdown.clone())
+        .await
+        .expect("bind");
     let base = format!("http://{}", server.local_addr());
 
     let held = ctx.acquire().await;
@@ -60,39 +53,24 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
     assert_eq!((status, health.as_str()), (200, "ok\n"));
     let (status, scrape) = get(format!("{base}/metrics")).await;
     assert_eq!(status, 200);
-    let series = |name: &str, key: &str, extra: &str| {
-        format!("{name}{{key=\"{key}\",typetag=\"scrape\"{extra}}}")
-    };
+    let series = |name: &str, key: &str, extra: &str| format!("{name}{{key=\"{key}\",typetag=\"scrape\"{extra}}}");
     assert_eq!(
-        value(
-            &scrape,
-            &series("topology_pipeline_running", "scrape-live", "")
-        ),
+        value(&scrape, &series("topology_pipeline_running", "scrape-live", "")),
         Some(1.0),
         "{scrape}"
     );
     assert_eq!(
-        value(
-            &scrape,
-            &series("topology_pipeline_running", "scrape-ok", "")
-        ),
+        value(&scrape, &series("topology_pipeline_running", "scrape-ok", "")),
         Some(0.0)
     );
     assert_eq!(
-        value(
-            &scrape,
-            &series("topology_pipeline_starts_total", "scrape-bad", "")
-        ),
+        value(&scrape, &series("topology_pipeline_starts_total", "scrape-bad", "")),
         Some(1.0)
     );
     assert_eq!(
         value(
             &scrape,
-            &series(
-                "topology_pipeline_outcomes_total",
-                "scrape-bad",
-                ",outcome=\"failed\""
-            )
+            &series("topology_pipeline_outcomes_total", "scrape-bad", ",outcome=\"failed\"")
         ),
         Some(1.0),
         "{scrape}"
@@ -125,16 +103,10 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
 
     let (_, scrape) = get(format!("{base}/metrics")).await;
     assert_eq!(
-        value(
-            &scrape,
-            &series("topology_pipeline_running", "scrape-live", "")
-        ),
+        value(&scrape, &series("topology_pipeline_running", "scrape-live", "")),
         Some(0.0)
     );
-    assert_eq!(
-        value(&scrape, "topology_semaphore_permits_in_use"),
-        Some(0.0)
-    );
+    assert_eq!(value(&scrape, "topology_semaphore_permits_in_use"), Some(0.0));
     assert_eq!(value(&scrape, "topology_shutting_down"), Some(1.0));
     server.stop().await;
 }
@@ -153,12 +125,9 @@ async fn a_taken_metrics_address_is_an_error_returned_to_the_caller() {
         }
         other => panic!("expected a bind error, got {other:?}"),
     }
-    let error = MetricsServer::start(
-        taken.local_addr().expect("address"),
-        CancellationToken::new(),
-    )
-    .await
-    .expect_err("taken");
+    let error = MetricsServer::start(taken.local_addr().expect("address"), CancellationToken::new())
+        .await
+        .expect_err("taken");
     assert!(matches!(error, TopologyError::MetricsBind { .. }));
 }
 
@@ -169,8 +138,5 @@ async fn a_malformed_metrics_address_names_the_setting_and_value() {
     })
     .await;
     let error = result.expect_err("not an address").to_string();
-    assert!(
-        error.contains("metrics_addr") && error.contains("`9090`"),
-        "{error}"
-    );
+    assert!(error.contains("metrics_addr") && error.contains("`9090`"), "{error}");
 }

@@ -10,9 +10,7 @@ use std::{
 };
 
 use support::{Behaviour, LogCapture, TestPipeline};
-use topology::{
-    OutcomeKind, PipelineContext, PipelineRunner, RunningTopology, TaskError, run_every,
-};
+use topology::{OutcomeKind, PipelineContext, PipelineRunner, RunningTopology, TaskError, run_every};
 
 fn context(jitter_secs: u64) -> PipelineContext {
     PipelineContext {
@@ -32,8 +30,7 @@ fn kind_of(stats: &topology::RunStats<String>, key: &str) -> OutcomeKind {
 async fn every_outcome_kind_is_reported_with_its_key() {
     let logs = LogCapture::start();
     let ctx = context(0);
-    let runner =
-        PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
+    let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
     let running = runner.start([
         TestPipeline::new("done", Behaviour::Complete, &ctx),
         TestPipeline::new("broken", Behaviour::Fail, &ctx),
@@ -55,12 +52,7 @@ async fn every_outcome_kind_is_reported_with_its_key() {
     assert_eq!(kind_of(&stats, "polite"), OutcomeKind::Completed);
     let counts = stats.counts();
     assert_eq!(
-        (
-            counts.completed,
-            counts.failed,
-            counts.panicked,
-            counts.timed_out
-        ),
+        (counts.completed, counts.failed, counts.panicked, counts.timed_out),
         (2, 1, 1, 1)
     );
     assert!(!stats.is_success());
@@ -69,19 +61,10 @@ async fn every_outcome_kind_is_reported_with_its_key() {
     // The failure keeps its whole source chain, the panic its message.
     let broken = stats.outcome(&"broken".to_owned()).expect("broken ran");
     assert_eq!(
-        broken
-            .result
-            .as_ref()
-            .err()
-            .map(ToString::to_string)
-            .as_deref(),
+        broken.result.as_ref().err().map(ToString::to_string).as_deref(),
         Some("failed: source unreachable: connection refused")
     );
-    match &stats
-        .outcome(&"crashy".to_owned())
-        .expect("crashy ran")
-        .result
-    {
+    match &stats.outcome(&"crashy".to_owned()).expect("crashy ran").result {
         Err(TaskError::Panicked { message }) => assert_eq!(message, "boom in crashy"),
         other => panic!("expected a panic, got {other:?}"),
     }
@@ -105,12 +88,8 @@ async fn every_outcome_kind_is_reported_with_its_key() {
         1
     );
     assert_eq!(
-        logs.lines_with(&[
-            "ERROR",
-            "still running at the shutdown deadline",
-            "key=stuck"
-        ])
-        .len(),
+        logs.lines_with(&["ERROR", "still running at the shutdown deadline", "key=stuck"])
+            .len(),
         1
     );
     let summary = logs.lines_with(&["topology stopped: 5 pipelines:"]);
@@ -133,10 +112,8 @@ async fn shutdown_during_jitter_cancels_pipelines_that_never_started() {
     // A jitter of an hour: every pipeline is still waiting to start.
     let ctx = context(3600);
     let runner = PipelineRunner::new(ctx.clone(), "table");
-    let running = runner.start(
-        ["a", "b", "c"]
-            .map(|key| TestPipeline::new(key, Behaviour::Complete, &ctx).recording(&ran)),
-    );
+    let running =
+        runner.start(["a", "b", "c"].map(|key| TestPipeline::new(key, Behaviour::Complete, &ctx).recording(&ran)));
     ctx.shutdown.cancel();
     let started = tokio::time::Instant::now();
     let stats = running.run_to_completion().await;
@@ -157,9 +134,7 @@ async fn pipelines_start_within_their_jitter() {
     let ctx = context(10);
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let running =
-        runner.start((0..50).map(|i| {
-            TestPipeline::new(&format!("p{i}"), Behaviour::Complete, &ctx).recording(&ran)
-        }));
+        runner.start((0..50).map(|i| TestPipeline::new(&format!("p{i}"), Behaviour::Complete, &ctx).recording(&ran)));
     let started = tokio::time::Instant::now();
     let stats = running.run_to_completion().await;
     assert_eq!(stats.counts().completed, 50);
@@ -177,11 +152,7 @@ async fn shutdown_timeout_aborts_and_names_the_straggler() {
         .shutdown_timeout(Some(Duration::from_secs(30)))
         .progress_interval(Duration::from_secs(5));
     let running = runner.start([
-        TestPipeline::new(
-            "slow-but-done",
-            Behaviour::FinishAfter(Duration::from_secs(12)),
-            &ctx,
-        ),
+        TestPipeline::new("slow-but-done", Behaviour::FinishAfter(Duration::from_secs(12)), &ctx),
         TestPipeline::new("orders", Behaviour::Stubborn, &ctx),
     ]);
     tokio::task::yield_now().await;
@@ -215,8 +186,7 @@ async fn shutdown_timeout_aborts_and_names_the_straggler() {
         "{}",
         progress[2]
     );
-    let deadline =
-        logs.lines_with(&["shutdown deadline passed; aborting 1 pipelines still running: orders"]);
+    let deadline = logs.lines_with(&["shutdown deadline passed; aborting 1 pipelines still running: orders"]);
     assert_eq!(deadline.len(), 1, "{}", logs.text());
 }
 
@@ -265,10 +235,7 @@ async fn a_panic_leaves_the_other_pipelines_running() {
     let ran = Arc::new(Mutex::new(Vec::new()));
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let mut pipelines: Vec<TestPipeline> = (0..8)
-        .map(|i| {
-            TestPipeline::new(&format!("worker-{i}"), Behaviour::UntilShutdown, &ctx)
-                .recording(&ran)
-        })
+        .map(|i| TestPipeline::new(&format!("worker-{i}"), Behaviour::UntilShutdown, &ctx).recording(&ran))
         .collect();
     pipelines.push(TestPipeline::new("crashy", Behaviour::Panic, &ctx));
     let running = runner.start(pipelines);
@@ -297,16 +264,9 @@ async fn pipelines_log_inside_a_span_carrying_their_key() {
     });
     let stats = runner.start_tasks([task]).run_to_completion().await;
     assert_eq!(stats.counts().completed, 1);
-    let user_lines = logs.lines_with(&[
-        "pipeline{key=events typetag=\"table\"}",
-        "user line from inside",
-    ]);
+    let user_lines = logs.lines_with(&["pipeline{key=events typetag=\"table\"}", "user line from inside"]);
     assert_eq!(user_lines.len(), 1, "{}", logs.text());
-    assert_eq!(
-        logs.lines_with(&["pipeline completed: 42 rows", "key=events"])
-            .len(),
-        1
-    );
+    assert_eq!(logs.lines_with(&["pipeline completed: 42 rows", "key=events"]).len(), 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -22,14 +22,8 @@ async fn urls_in_one_bucket_share_a_client_with_their_own_prefix() {
     let root = pool.store("memory://lake").expect("store");
     assert_eq!(pool.len(), 1, "one bucket, one client");
 
-    orders
-        .put(&Path::from("1.json"), "order".into())
-        .await
-        .expect("put");
-    events
-        .put(&Path::from("1.json"), "event".into())
-        .await
-        .expect("put");
+    orders.put(&Path::from("1.json"), "order".into()).await.expect("put");
+    events.put(&Path::from("1.json"), "event".into()).await.expect("put");
     let read = |path: &'static str| {
         let root = Arc::clone(&root);
         async move {
@@ -59,9 +53,7 @@ async fn buckets_and_options_never_share_a_client() {
     assert_eq!(pool.len(), 4, "a, b, a+eu, a+us");
 
     // Different buckets see different data.
-    a.put(&Path::from("only-in-a"), "1".into())
-        .await
-        .expect("put");
+    a.put(&Path::from("only-in-a"), "1".into()).await.expect("put");
     let b_root = pool.store("memory://b").expect("store");
     assert!(b_root.head(&Path::from("x/only-in-a")).await.is_err());
 }
@@ -96,14 +88,8 @@ async fn object_paths_keep_their_case() {
     let pool = StoragePool::new();
     let upper = pool.store("memory://lake/Orders").expect("store");
     let lower = pool.store("memory://lake/orders").expect("store");
-    upper
-        .put(&Path::from("k"), "upper".into())
-        .await
-        .expect("put");
-    lower
-        .put(&Path::from("k"), "lower".into())
-        .await
-        .expect("put");
+    upper.put(&Path::from("k"), "upper".into()).await.expect("put");
+    lower.put(&Path::from("k"), "lower".into()).await.expect("put");
     let root = pool.store("memory://lake").expect("store");
     let upper_body = root
         .get(&Path::from("Orders/k"))
@@ -121,10 +107,7 @@ async fn file_urls_write_under_their_directory() {
     let url = format!("file://{}/out", dir.path().display());
     let ctx = PipelineContext::from_config(&GlobalConfig::default()).expect("context");
     let store = ctx.store(&url).expect("store");
-    store
-        .put(&Path::from("part-0.json"), "{}".into())
-        .await
-        .expect("put");
+    store.put(&Path::from("part-0.json"), "{}".into()).await.expect("put");
     let written = std::fs::read_to_string(dir.path().join("out/part-0.json")).expect("file exists");
     assert_eq!(written, "{}");
 }
@@ -145,13 +128,8 @@ fn without_pooling_every_call_builds_a_fresh_client() {
 #[test]
 fn bad_urls_are_errors_that_name_the_url() {
     let pool = StoragePool::new();
-    let unsupported = pool
-        .store("ftp://host/x")
-        .expect_err("ftp is not supported");
-    assert!(matches!(
-        unsupported,
-        StorageError::UnsupportedScheme { .. }
-    ));
+    let unsupported = pool.store("ftp://host/x").expect_err("ftp is not supported");
+    assert!(matches!(unsupported, StorageError::UnsupportedScheme { .. }));
     assert!(unsupported.to_string().contains("ftp://host/x"));
     let invalid = pool.store("not a url").expect_err("not a URL");
     assert!(matches!(invalid, StorageError::InvalidUrl { .. }));

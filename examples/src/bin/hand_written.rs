@@ -43,10 +43,7 @@ impl TablePipeline {
         }
     }
 
-    async fn ingest_new_objects(
-        &self,
-        bucket: &Arc<dyn ObjectStore>,
-    ) -> Result<usize, IngestError> {
+    async fn ingest_new_objects(&self, bucket: &Arc<dyn ObjectStore>) -> Result<usize, IngestError> {
         let incoming = Path::from(format!("incoming/{}", self.key));
         let listed = bucket.list_with_delimiter(Some(&incoming)).await?;
         for object in &listed.objects {
@@ -57,10 +54,7 @@ impl TablePipeline {
             let name = object.location.filename().unwrap_or("unnamed");
             let result = format!("{{\"table\":\"{}\",\"bytes\":{}}}", self.key, body.len());
             bucket
-                .put(
-                    &Path::from(format!("processed/{}/{name}", self.key)),
-                    result.into(),
-                )
+                .put(&Path::from(format!("processed/{}/{name}", self.key)), result.into())
                 .await?;
             bucket.delete(&object.location).await?;
         }
@@ -116,9 +110,7 @@ impl Pipeline for Feeder {
             sequence += 1;
             for table in &self.tables {
                 let path = Path::from(format!("incoming/{table}/{sequence:06}.json"));
-                bucket
-                    .put(&path, format!("{{\"sequence\":{sequence}}}").into())
-                    .await?;
+                bucket.put(&path, format!("{{\"sequence\":{sequence}}}").into()).await?;
             }
         }
         Ok(())
@@ -153,9 +145,7 @@ impl Pipeline for Demo {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

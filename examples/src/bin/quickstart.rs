@@ -29,8 +29,7 @@ struct AppState {
 impl AppState {
     fn from_env() -> Self {
         Self {
-            bucket: std::env::var("QUICKSTART_BUCKET")
-                .unwrap_or_else(|_| "memory://quickstart".to_owned()),
+            bucket: std::env::var("QUICKSTART_BUCKET").unwrap_or_else(|_| "memory://quickstart".to_owned()),
             tables: vec!["orders", "events"],
         }
     }
@@ -56,21 +55,14 @@ async fn feeder(ctx: PipelineContext, state: State<AppState>) -> Result<(), Inge
     for table in &state.tables {
         let path = Path::from(format!("incoming/{table}/{stamp}.json"));
         bucket
-            .put(
-                &path,
-                format!("{{\"table\":\"{table}\",\"at\":{stamp}}}").into(),
-            )
+            .put(&path, format!("{{\"table\":\"{table}\",\"at\":{stamp}}}").into())
             .await?;
     }
     Ok(())
 }
 
 /// Moves a table's new input objects to its results, under the global limit.
-async fn ingest(
-    ctx: &PipelineContext,
-    bucket_url: &str,
-    table: &str,
-) -> Result<usize, IngestError> {
+async fn ingest(ctx: &PipelineContext, bucket_url: &str, table: &str) -> Result<usize, IngestError> {
     let bucket = ctx.store(bucket_url)?;
     let incoming = Path::from(format!("incoming/{table}"));
     let listed = bucket.list_with_delimiter(Some(&incoming)).await?;
@@ -80,10 +72,7 @@ async fn ingest(
         let name = object.location.filename().unwrap_or("unnamed");
         let result = format!("{{\"bytes\":{}}}", body.len());
         bucket
-            .put(
-                &Path::from(format!("processed/{table}/{name}")),
-                result.into(),
-            )
+            .put(&Path::from(format!("processed/{table}/{name}")), result.into())
             .await?;
         bucket.delete(&object.location).await?;
     }

@@ -114,10 +114,7 @@ impl Running {
             }
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
-                panic!(
-                    "did not exit within {timeout:?}; stderr:\n{}",
-                    self.stderr()
-                );
+                panic!("did not exit within {timeout:?}; stderr:\n{}", self.stderr());
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -1,8 +1,9 @@
 //! The arguments of `#[pipeline(...)]`.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::{
-    Expr, ExprLit, Lit, LitStr, Meta, Path, Token,
+    Expr, ExprLit, Lit, LitStr, Meta, Path, Token, Type,
     parse::{Parse, ParseStream, Parser},
     punctuated::Punctuated,
     spanned::Spanned,
@@ -11,7 +12,7 @@ use syn::{
 use crate::{duration, errors::Errors, suggest};
 
 /// Every argument `#[pipeline]` accepts.
-const ARGUMENTS: &[&str] = &["key", "interval", "crate"];
+const ARGUMENTS: &[&str] = &["key", "interval", "each", "crate"];
 
 /// The parsed arguments; fields are `None` when missing or invalid.
 #[derive(Default)]
@@ -19,6 +20,10 @@ pub(crate) struct PipelineArgs {
     pub(crate) key: Option<LitStr>,
     pub(crate) interval_millis: Option<u64>,
     pub(crate) krate: Option<Path>,
+    /// `each = T`: the function is a family, one pipeline per entry of type `T`.
+    pub(crate) each: Option<Type>,
+    /// Whether `each` was given, even if invalid.
+    pub(crate) each_given: bool,
 }
 
 /// One `name = value` or bare `name` as written.
@@ -47,8 +52,7 @@ impl PipelineArgs {
             let path = meta.path();
             let Some(name) = path.get_ident().map(ToString::to_string).or_else(|| {
                 // `crate` is a keyword, not an ident.
-                (path.segments.len() == 1 && path.segments[0].ident == "crate")
-                    .then(|| "crate".to_owned())
+                (path.segments.len() == 1 && path.segments[0].ident == "crate").then(|| "crate".to_owned())
             }) else {
                 errors.error(path, "expected an argument name such as `key`");
                 continue;
@@ -63,6 +67,11 @@ impl PipelineArgs {
                 continue;
             }
             seen.push(name.clone());
+            if name == "each" {
+                parsed.each_given = true;
+                parsed.each = type_value(meta, errors);
+                continue;
+            }
             let Some(value) = string_value(meta, &name, errors) else {
                 continue;
             };
@@ -97,6 +106,28 @@ impl PipelineArgs {
     }
 }
 
+/// The type of `each = Type`, or an error saying what to write.
+fn type_value(meta: &Meta, errors: &mut Errors) -> Option<Type> {
+    const EXAMPLE: &str = "each = Table";
+    match meta {
+        Meta::NameValue(pair) => match syn::parse2::<Type>(pair.value.to_token_stream()) {
+            Ok(ty) => Some(ty),
+            Err(_) => {
+                errors.error(&pair.value, format!("`each` must name a type: `{EXAMPLE}`"));
+                None
+            }
+        },
+        Meta::Path(path) => {
+            errors.error(path, format!("`each` requires a type: `{EXAMPLE}`"));
+            None
+        }
+        Meta::List(list) => {
+            errors.error(&list.path, format!("`each` takes a type, not a list: `{EXAMPLE}`"));
+            None
+        }
+    }
+}
+
 /// The string literal of `name = "..."`, or an error saying what to write.
 fn string_value(meta: &Meta, name: &str, errors: &mut Errors) -> Option<LitStr> {
     let example = match name {
@@ -107,18 +138,17 @@ fn string_value(meta: &Meta, name: &str, errors: &mut Errors) -> Option<LitStr> 
     match meta {
         Meta::NameValue(pair) => match &pair.value {
             Expr::Lit(ExprLit {
-                lit: Lit::Str(text),
-                ..
+                lit: Lit::Str(text), ..
             }) => Some(text.clone()),
             Expr::Lit(ExprLit { lit, .. }) => {
-                errors.error(
-                    lit,
-                    format!("`{name}` must be a string literal: `{example}`"),
-                );
+                errors.error(lit, format!("`{name}` must be a string literal: `{example}`"));
                 None
             }
             other => {
-                errors.error(other, format!("`{name}` must be a string literal (constants are not supported): `{example}`"));
+                errors.error(
+                    other,
+                    format!("`{name}` must be a string literal (constants are not supported): `{example}`"),
+                );
                 None
             }
         },
@@ -127,10 +157,7 @@ fn string_value(meta: &Meta, name: &str, errors: &mut Errors) -> Option<LitStr> 
             None
         }
         Meta::List(list) => {
-            errors.error(
-                &list.path,
-                format!("`{name}` takes a value, not a list: `{example}`"),
-            );
+            errors.error(&list.path, format!("`{name}` takes a value, not a list: `{example}`"));
             None
         }
     }

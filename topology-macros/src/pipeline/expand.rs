@@ -8,24 +8,17 @@ use super::{attr::PipelineArgs, item::ItemFn};
 
 /// The function as written, a hidden struct of the same name, and the
 /// struct's impls, which inject the arguments and call the function.
-pub(crate) fn expand(
-    args: &PipelineArgs,
-    item: &ItemFn,
-    original: TokenStream,
-    private: &TokenStream,
-) -> TokenStream {
+pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, private: &TokenStream) -> TokenStream {
     let name = &item.sig.ident;
-    let key = args
-        .key
-        .as_ref()
-        .map(syn::LitStr::value)
-        .unwrap_or_default();
+    let key = args.key.as_ref().map(syn::LitStr::value).unwrap_or_default();
     let interval = match args.interval_millis {
         Some(millis) => quote!(#private::Some(#private::Duration::from_millis(#millis))),
         None => quote!(#private::None),
     };
     let state = Ident::new("__TopologyState", Span::mixed_site());
     let deps = Ident::new("__deps", Span::mixed_site());
+    let instance = Ident::new("__instance", Span::mixed_site());
+    let each = args.each.as_ref();
 
     let types: Vec<&Type> = item
         .sig
@@ -45,6 +38,8 @@ pub(crate) fn expand(
     let injections = types.iter().zip(&values).map(|(ty, value)| {
         if is_state(ty) {
             quote_spanned! {ty.span()=> let #value = <#ty as #private::Inject<#state>>::inject(#deps); }
+        } else if let (true, Some(each)) = (is_named(ty, "Instance"), each) {
+            quote_spanned! {ty.span()=> let #value = <#ty as #private::InstanceArg<#each>>::from_instance(#instance); }
         } else {
             quote_spanned! {ty.span()=>
                 let #value = <#ty as #private::FromContext>::from_context(&#deps.ctx, &#deps.key);
@@ -57,10 +52,11 @@ pub(crate) fn expand(
         .map(|ty| quote_spanned! {ty.span()=> #ty: #private::Inject<#state> });
     let result_check = result_check(&item.sig.output, private);
     let call = quote_spanned! {name.span()=>
-        fn call(#deps: &#private::Deps<#state>)
+        fn call(#deps: &#private::Deps<#state>, #instance: &Self::Instance)
             -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
     };
-    let info = info_impl(&item.vis, name, &key, private);
+    let info = info_impl(&item.vis, name, &key, each, private);
+    let instance_type = instance_type(each, private);
 
     quote! {
         #original
@@ -69,6 +65,7 @@ pub(crate) fn expand(
 
         #result_check
 
+
         #[automatically_derived]
         #[allow(clippy::all, clippy::pedantic)]
         impl<#state: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<#state> for #name
@@ -76,6 +73,7 @@ pub(crate) fn expand(
             #(#bounds,)*
         {
             const INTERVAL: #private::Option<#private::Duration> = #interval;
+            type Instance = #instance_type;
 
             #call {
                 #(#injections)*
@@ -90,6 +88,14 @@ pub(crate) fn expand(
     }
 }
 
+/// What each pipeline of the function receives: `()`, or `Instance<T>`.
+fn instance_type(each: Option<&Type>, private: &TokenStream) -> TokenStream {
+    match each {
+        Some(each) => quote!(#private::Instance<#each>),
+        None => quote!(()),
+    }
+}
+
 /// The hidden struct named after the function, with its key. Emitted on
 /// errors too (with an empty key, which no duplicate check matches), so that
 /// code naming the pipeline reports nothing beyond the attribute's errors.
@@ -97,8 +103,20 @@ pub(crate) fn info_impl(
     vis: &syn::Visibility,
     name: &Ident,
     key: &str,
+    each: Option<&Type>,
     private: &TokenStream,
 ) -> TokenStream {
+    let instance_type = instance_type(each, private);
+    let (family, plan) = match each {
+        Some(each) => (
+            quote!(true),
+            quote!(#private::plan_family::<#each>(sources, declared, #key)),
+        ),
+        None => (
+            quote!(false),
+            quote!({ let _ = (sources, declared); #private::plan_single() }),
+        ),
+    };
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, clippy::all, clippy::pedantic)]
@@ -109,6 +127,15 @@ pub(crate) fn info_impl(
         impl #private::PipelineInfo for #name {
             const KEY: &'static str = #key;
             const NAME: &'static str = ::core::stringify!(#name);
+            const FAMILY: bool = #family;
+            type Instance = #instance_type;
+
+            fn plan(
+                sources: &[#private::InstanceSource],
+                declared: &[(&'static str, bool)],
+            ) -> #private::Result<#private::Vec<#private::Planned<Self::Instance>>, #private::TopologyError> {
+                #plan
+            }
         }
     }
 }
@@ -121,7 +148,8 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
         #[allow(clippy::all, clippy::pedantic)]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #name {
             const INTERVAL: #private::Option<#private::Duration> = #private::None;
-            fn call(_: &#private::Deps<S>)
+            type Instance = ();
+            fn call(_: &#private::Deps<S>, _: &())
                 -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
             {
                 async { #private::Ok(()) }
@@ -132,8 +160,13 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
 
 /// `State<...>` as written (the argument that depends on the topology).
 fn is_state(ty: &Type) -> bool {
+    is_named(ty, "State")
+}
+
+/// A path type whose last segment is `name`, as written.
+pub(crate) fn is_named(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(path) if path.qself.is_none()
-        && path.path.segments.last().is_some_and(|segment| segment.ident == "State"))
+        && path.path.segments.last().is_some_and(|segment| segment.ident == name))
 }
 
 /// Checks the return type at its own tokens: the error type of a written

@@ -59,8 +59,5 @@ pub(crate) fn not_a_function(item: &TokenStream) -> Option<TokenTree> {
 }
 
 fn is_fn_qualifier(ident: &proc_macro2::Ident) -> bool {
-    matches!(
-        ident.to_string().as_str(),
-        "async" | "unsafe" | "extern" | "fn"
-    )
+    matches!(ident.to_string().as_str(), "async" | "unsafe" | "extern" | "fn")
 }

@@ -19,10 +19,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(error) => {
             let error = match item::not_a_function(&input) {
-                Some(token) => syn::Error::new(
-                    token.span(),
-                    "`#[pipeline]` can only be applied to an `async fn`",
-                ),
+                Some(token) => syn::Error::new(token.span(), "`#[pipeline]` can only be applied to an `async fn`"),
                 None => error,
             };
             let error = error.to_compile_error();
@@ -31,16 +28,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = attr::PipelineArgs::parse(args, &mut errors);
     valid::check_signature(&item.sig, &mut errors);
+    valid::check_instances(&item.sig, args.each_given, &mut errors);
     let mut item = item;
     // A second `#[pipeline]` is reported here and dropped, so that it does
     // not expand again.
     item.attrs.retain(|attr| {
         let repeated = is_pipeline_attribute(attr);
         if repeated {
-            errors.error(
-                attr,
-                "`#[pipeline]` is applied more than once; remove this one",
-            );
+            errors.error(attr, "`#[pipeline]` is applied more than once; remove this one");
         }
         !repeated
     });
@@ -53,7 +48,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         // A method: no struct can sit beside it inside an `impl` block.
         original
     } else {
-        let info = expand::info_impl(&item.vis, name, "", &private);
+        let info = expand::info_impl(&item.vis, name, "", None, &private);
         let placeholder = expand::placeholder_impl(name, &private);
         quote!(#original #info #placeholder)
     };
@@ -62,12 +57,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn reassemble(item: &item::ItemFn) -> TokenStream {
-    let item::ItemFn {
-        attrs,
-        vis,
-        sig,
-        body,
-    } = item;
+    let item::ItemFn { attrs, vis, sig, body } = item;
     quote!(#(#attrs)* #vis #sig #body)
 }
 

@@ -7,22 +7,13 @@ use crate::errors::Errors;
 /// Checks `sig`, recording a spanned error for each rule it breaks.
 pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
     if let Some(constness) = &sig.constness {
-        errors.error(
-            constness,
-            "a pipeline cannot be a `const fn`; remove `const`",
-        );
+        errors.error(constness, "a pipeline cannot be a `const fn`; remove `const`");
     }
     if sig.asyncness.is_none() {
-        errors.error(
-            sig.fn_token,
-            "a pipeline must be an `async fn`: write `async fn` here",
-        );
+        errors.error(sig.fn_token, "a pipeline must be an `async fn`: write `async fn` here");
     }
     if let Safety::Unsafe(unsafety) = &sig.safety {
-        errors.error(
-            unsafety,
-            "a pipeline cannot be an `unsafe fn`; remove `unsafe`",
-        );
+        errors.error(unsafety, "a pipeline cannot be an `unsafe fn`; remove `unsafe`");
     }
     if let Some(abi) = &sig.abi {
         errors.error(abi, "a pipeline cannot have an `extern` ABI; remove it");
@@ -75,5 +66,23 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
             ty.span(),
             "a pipeline must return `()` or `Result<(), E>`, not `impl Trait`",
         ));
+    }
+}
+
+/// An `Instance<T>` argument needs `each = T`: without it there are no
+/// entries to inject.
+pub(crate) fn check_instances(sig: &Signature, each_given: bool, errors: &mut Errors) {
+    if each_given {
+        return;
+    }
+    for input in &sig.inputs {
+        if let FnArg::Typed(arg) = input
+            && super::expand::is_named(&arg.ty, "Instance")
+        {
+            errors.error(
+                &arg.ty,
+                "an `Instance<T>` argument needs `each = T` in `#[pipeline(...)]`: the pipeline is then run once per entry of the configuration",
+            );
+        }
     }
 }

@@ -38,9 +38,8 @@ impl Parse for Fields {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut fields = Vec::new();
         while !input.is_empty() {
-            let name = Ident::parse_any(input).map_err(|error| {
-                syn::Error::new(error.span(), "expected a field name such as `pipelines`")
-            })?;
+            let name = Ident::parse_any(input)
+                .map_err(|error| syn::Error::new(error.span(), "expected a field name such as `pipelines`"))?;
             input.parse::<Token![:]>().map_err(|error| {
                 syn::Error::new(
                     error.span(),

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::{Ident, spanned::Spanned};
 
 use super::model::{Listed, Metrics, Topology, camel_case};
@@ -14,21 +14,43 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let p = paths::private(topology.krate.as_ref());
     // Every use of a listed path is spanned at its name, so that a path that
     // is not a pipeline is reported there, once.
-    let keys = topology.pipelines.iter().map(|listed| {
+    let at_name = |listed: &Listed, tokens: TokenStream| respan(tokens, listed.name_span());
+    let info = |listed: &Listed| {
         let path = &listed.path;
-        respan(quote!(<#path as #p::PipelineInfo>::KEY), listed.name_span())
+        at_name(listed, quote!(<#path as #p::PipelineInfo>))
+    };
+    let keys: Vec<TokenStream> = topology
+        .pipelines
+        .iter()
+        .map(|listed| {
+            let info = info(listed);
+            quote!(#info::KEY)
+        })
+        .collect();
+    let instances: Vec<TokenStream> = topology
+        .pipelines
+        .iter()
+        .map(|listed| {
+            let info = info(listed);
+            quote!(#info::Instance)
+        })
+        .collect();
+    let families = topology.pipelines.iter().map(|listed| {
+        let info = info(listed);
+        quote!(#info::FAMILY)
+    });
+    let plans = topology.pipelines.iter().map(|listed| {
+        let info = info(listed);
+        quote!(#info::plan)
     });
     let bounds = topology.pipelines.iter().map(|listed| {
-        let path = &listed.path;
-        respan(quote!(#path: #p::PipelineFn<S>), listed.name_span())
+        let (path, info) = (&listed.path, info(listed));
+        at_name(listed, quote!(#path: #p::PipelineFn<S, Instance = #info::Instance>))
     });
     let runs = topology.pipelines.iter().map(|listed| {
         let path = &listed.path;
-        let run = respan(
-            quote!(<#path as #p::RunPipelineFn<S>>::run_pipeline_fn),
-            listed.name_span(),
-        );
-        quote!(#run(deps).await)
+        let run = at_name(listed, quote!(<#path as #p::RunPipelineFn<S>>::run_pipeline_fn));
+        quote!(#run(deps, instance).await)
     });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
@@ -50,12 +72,9 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         None => (quote!(()), Span::call_site()),
     };
     let start = respan(
-        quote!(#p::start(&Self::SPEC, &settings, state, __topology_make).await),
+        quote!(#p::start(&Self::SPEC, &settings, state, __topology_plan, __topology_key_of, __topology_make).await),
         state_span,
     );
-    let start_with = quote_spanned! {state_span=>
-        #p::start(&Self::SPEC, settings, state, __topology_make).await
-    };
     let main_fn = topology.main.then(|| {
         quote! {
             fn main() -> #p::ExitCode {
@@ -65,37 +84,71 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     });
 
     quote! {
-        /// The key of each pipeline of this topology.
+        /// One variant per pipeline function of this topology.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[allow(dead_code, clippy::all, clippy::pedantic)]
-        pub enum PipelineKey {
+        pub enum PipelineId {
             #( #[doc = #docs] #variants, )*
         }
 
         #[allow(dead_code, clippy::all, clippy::pedantic)]
-        impl PipelineKey {
-            /// Every pipeline's key, in the order `topology!` lists them.
-            pub const ALL: &'static [PipelineKey] = &[ #( PipelineKey::#variants ),* ];
+        impl PipelineId {
+            /// Every pipeline function, in the order `topology!` lists them.
+            pub const ALL: &'static [PipelineId] = &[ #( PipelineId::#variants ),* ];
 
-            /// The key as given in `#[pipeline(key = "...")]`.
+            /// The key given in `#[pipeline(key = "...")]` (a family's prefix).
             pub const fn as_str(self) -> &'static str {
                 match self {
-                    #( PipelineKey::#variants => #keys, )*
+                    #( PipelineId::#variants => #keys, )*
                 }
+            }
+        }
+
+        impl #p::fmt::Display for PipelineId {
+            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// The key of one running pipeline: its function, and for a family
+        /// the entry's name. `Display` gives `orders`, or `ingest/orders`.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        pub struct PipelineKey {
+            /// The pipeline function.
+            pub pipeline: PipelineId,
+            /// The entry's name, for a family.
+            pub instance: #p::Option<#p::Arc<str>>,
+        }
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        impl PipelineKey {
+            /// The key of a pipeline that is not a family.
+            pub const fn single(pipeline: PipelineId) -> Self {
+                Self { pipeline, instance: #p::None }
             }
         }
 
         impl #p::fmt::Display for PipelineKey {
             fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
-                f.write_str(self.as_str())
+                match &self.instance {
+                    #p::Some(name) => ::core::write!(f, "{}/{}", self.pipeline, name),
+                    #p::None => f.write_str(self.pipeline.as_str()),
+                }
             }
+        }
+
+        #[doc(hidden)]
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        pub enum __TopologyPlan {
+            #( #variants(#p::Option<#p::Arc<str>>, #instances), )*
         }
 
         /// One pipeline of this topology, ready to run; dispatches to its
         /// function without boxing.
         #[allow(dead_code, clippy::all, clippy::pedantic)]
         pub enum AnyPipeline<S> {
-            #( #[doc = #docs] #variants(#p::Deps<S>), )*
+            #( #[doc = #docs] #variants(PipelineKey, #p::Deps<S>, #instances), )*
         }
 
         #[automatically_derived]
@@ -109,23 +162,44 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
             fn key(&self) -> &PipelineKey {
                 match self {
-                    #( Self::#variants(_) => &PipelineKey::#variants, )*
+                    #( Self::#variants(key, _, _) => key, )*
                 }
             }
 
             fn run(self) -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send {
                 async move {
                     match self {
-                        #( Self::#variants(deps) => #runs, )*
+                        #( Self::#variants(_, deps, instance) => #runs, )*
                     }
                 }
             }
         }
 
         #[allow(dead_code, clippy::all, clippy::pedantic)]
-        fn __topology_make<S>(key: PipelineKey, deps: #p::Deps<S>) -> AnyPipeline<S> {
-            match key {
-                #( PipelineKey::#variants => AnyPipeline::#variants(deps), )*
+        fn __topology_plan(
+            settings: &#p::Settings,
+        ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::TopologyError> {
+            const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
+            let mut plan = #p::Vec::new();
+            #(
+                for (name, instance) in #plans(&settings.instances, DECLARED)? {
+                    plan.push(__TopologyPlan::#variants(name, instance));
+                }
+            )*
+            #p::Ok(plan)
+        }
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        fn __topology_key_of(plan: &__TopologyPlan) -> PipelineKey {
+            match plan {
+                #( __TopologyPlan::#variants(name, _) => PipelineKey { pipeline: PipelineId::#variants, instance: name.clone() }, )*
+            }
+        }
+
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        fn __topology_make<S>(plan: __TopologyPlan, key: PipelineKey, deps: #p::Deps<S>) -> AnyPipeline<S> {
+            match plan {
+                #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
             }
         }
 
@@ -141,19 +215,25 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             /// The kind of the pipelines, in logs and metric labels.
             pub const TYPETAG: &'static str = #typetag;
 
-            const SPEC: #p::ProgramSpec<PipelineKey> = #p::ProgramSpec {
+            const SPEC: #p::ProgramSpec = #p::ProgramSpec {
                 name: match ::core::option_env!("CARGO_BIN_NAME") {
                     #p::Some(name) => name,
                     #p::None => ::core::env!("CARGO_PKG_NAME"),
                 },
                 typetag: #typetag,
-                keys: PipelineKey::ALL,
+                declared: &[ #( #keys ),* ],
                 defaults: Topology::settings,
             };
 
             /// The settings given in `topology!`, over the built-in defaults.
             pub fn settings() -> #p::Settings {
                 #settings
+            }
+
+            /// The key of every pipeline `settings` would start (a family
+            /// gives one per entry), or the configuration error.
+            pub fn keys(settings: &#p::Settings) -> #p::Result<#p::Vec<PipelineKey>, #p::TopologyError> {
+                #p::Ok(__topology_plan(settings)?.iter().map(__topology_key_of).collect())
             }
 
             /// Starts every pipeline in-process with `settings` (no signal
@@ -180,7 +260,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             where
                 AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
             {
-                #start_with
+                #p::start(&Self::SPEC, settings, state, __topology_plan, __topology_key_of, __topology_make).await
             }
 
             /// The program: flags, configuration, logging, signals, exit code.
@@ -219,11 +299,7 @@ fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
             } else {
                 camel_case(&name)
             };
-            let text = if text.is_empty() {
-                "Pipeline".to_owned()
-            } else {
-                text
-            };
+            let text = if text.is_empty() { "Pipeline".to_owned() } else { text };
             Ident::new(&text, listed.name_span())
         })
         .collect()
@@ -252,6 +328,9 @@ fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
             lines.push(quote!(settings.metrics = #p::MetricsAddress::Listen(#address);));
         }
         None => {}
+    }
+    if let Some(instances) = &topology.instances {
+        lines.push(quote!(settings.add_instances("the `instances` of topology!", #instances);));
     }
     if lines.is_empty() {
         return quote!(#p::Settings::default());
@@ -320,8 +399,7 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .into_iter()
         .map(|mut token| {
             if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
                 inner.set_span(span);
                 token = proc_macro2::TokenTree::Group(inner);
             } else {

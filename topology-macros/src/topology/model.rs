@@ -4,9 +4,7 @@ use std::net::SocketAddr;
 
 use proc_macro2::{Delimiter, Span, TokenTree};
 use quote::ToTokens;
-use syn::{
-    Expr, Lit, LitStr, Path, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned,
-};
+use syn::{Expr, Lit, LitStr, Path, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned};
 
 use super::ast::{Field, Fields, group};
 use crate::{errors::Errors, suggest};
@@ -16,6 +14,7 @@ const FIELDS: &[&str] = &[
     "metrics",
     "global",
     "state",
+    "instances",
     "main",
     "crate",
     "pipelines",
@@ -64,6 +63,8 @@ pub(crate) struct Topology {
     pub(crate) metrics: Option<Metrics>,
     pub(crate) global: Global,
     pub(crate) state: Option<Expr>,
+    /// YAML text with default entries for the pipeline families.
+    pub(crate) instances: Option<Expr>,
     pub(crate) main: bool,
     pub(crate) krate: Option<Path>,
     pub(crate) pipelines: Vec<Listed>,
@@ -77,6 +78,7 @@ impl Topology {
             metrics: None,
             global: Global::default(),
             state: None,
+            instances: None,
             main: true,
             krate: None,
             pipelines: Vec::new(),
@@ -90,10 +92,7 @@ impl Topology {
                 continue;
             }
             if seen.contains(&name) {
-                errors.error(
-                    &field.name,
-                    format!("`{name}` is given more than once; keep one"),
-                );
+                errors.error(&field.name, format!("`{name}` is given more than once; keep one"));
                 continue;
             }
             seen.push(name.clone());
@@ -107,6 +106,13 @@ impl Topology {
                         error.span(),
                         format!("`state` must be an expression: {error}"),
                     )),
+                },
+                "instances" => match syn::parse2::<Expr>(field.value.clone()) {
+                    Ok(expr) => topology.instances = Some(expr),
+                    Err(_) => errors.error(
+                        field.value_tokens(),
+                        "`instances` must be YAML text with a `pipelines:` section, such as `instances: include_str!(\"tables.yaml\")`",
+                    ),
                 },
                 "main" => topology.main = boolean(field, errors).unwrap_or(true),
                 "crate" => match syn::parse2::<Path>(field.value.clone()) {
@@ -155,8 +161,7 @@ fn metrics(field: &Field, errors: &mut Errors) -> Option<Metrics> {
     {
         return Some(Metrics::Off);
     }
-    let help =
-        "`metrics` must be `off` or an address with a port, such as `metrics: \"0.0.0.0:9090\"`";
+    let help = "`metrics` must be `off` or an address with a port, such as `metrics: \"0.0.0.0:9090\"`";
     let Ok(text) = syn::parse2::<LitStr>(field.value.clone()) else {
         errors.error(field.value_tokens(), help);
         return None;
@@ -173,10 +178,7 @@ fn metrics(field: &Field, errors: &mut Errors) -> Option<Metrics> {
         Err(_) => {
             errors.error(
                 &text,
-                format!(
-                    "invalid metrics address \"{}\"; {help}",
-                    value.escape_default()
-                ),
+                format!("invalid metrics address \"{}\"; {help}", value.escape_default()),
             );
             None
         }
@@ -207,10 +209,7 @@ fn global(field: &Field, errors: &mut Errors) -> Global {
             continue;
         }
         if seen.contains(&name) {
-            errors.error(
-                &entry.name,
-                format!("`{name}` is given more than once; keep one"),
-            );
+            errors.error(&entry.name, format!("`{name}` is given more than once; keep one"));
             continue;
         }
         seen.push(name.clone());
@@ -242,10 +241,7 @@ fn whole_number(field: &Field, errors: &mut Errors) -> Option<u64> {
     if let (Some(TokenTree::Punct(minus)), Some(_)) = (tokens.next(), tokens.next())
         && minus.as_char() == '-'
     {
-        errors.error(
-            field.value_tokens(),
-            format!("`{name}` must not be negative"),
-        );
+        errors.error(field.value_tokens(), format!("`{name}` must not be negative"));
         return None;
     }
     match syn::parse2::<Lit>(field.value.clone()) {
@@ -275,10 +271,7 @@ fn boolean(field: &Field, errors: &mut Errors) -> Option<bool> {
         Ok(value) => Some(value.value),
         Err(_) => {
             let name = field.name();
-            errors.error(
-                field.value_tokens(),
-                format!("`{name}` must be `true` or `false`"),
-            );
+            errors.error(field.value_tokens(), format!("`{name}` must be `true` or `false`"));
             None
         }
     }
@@ -309,10 +302,7 @@ fn pipelines(field: &Field, errors: &mut Errors) -> Vec<Listed> {
     for path in paths {
         let display = path.to_token_stream().to_string().replace(' ', "");
         if listed.iter().any(|earlier| earlier.display == display) {
-            errors.error(
-                &path,
-                format!("pipeline `{display}` is listed twice; remove one"),
-            );
+            errors.error(&path, format!("pipeline `{display}` is listed twice; remove one"));
             continue;
         }
         listed.push(Listed { path, display });

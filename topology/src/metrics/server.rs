@@ -2,9 +2,7 @@
 
 use std::{fmt, net::SocketAddr, str::FromStr};
 
-use axum::{
-    Router, extract::State, http::StatusCode, http::header, response::IntoResponse, routing::get,
-};
+use axum::{Router, extract::State, http::StatusCode, http::header, response::IntoResponse, routing::get};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -96,10 +94,7 @@ impl MetricsServer {
     /// and starts serving. `/health` reports unhealthy once `shutdown` is
     /// cancelled. An address that cannot be bound is an error, never a log
     /// line.
-    pub async fn start(
-        address: SocketAddr,
-        shutdown: CancellationToken,
-    ) -> Result<Self, TopologyError> {
+    pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
         let prometheus = super::prometheus_handle()?;
         let listener = TcpListener::bind(address)
             .await
@@ -110,24 +105,16 @@ impl MetricsServer {
         let router = Router::new()
             .route("/metrics", get(render_metrics))
             .route("/health", get(health))
-            .with_state(Endpoint {
-                prometheus,
-                shutdown,
-            });
+            .with_state(Endpoint { prometheus, shutdown });
         let stop = CancellationToken::new();
-        let serving =
-            axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
         let task = tokio::spawn(async move {
             if let Err(error) = serving.await {
                 tracing::error!(%error, "metrics endpoint stopped");
             }
         });
         tracing::info!(address = %local_addr, "serving /metrics and /health");
-        Ok(Self {
-            local_addr,
-            stop,
-            task,
-        })
+        Ok(Self { local_addr, stop, task })
     }
 
     /// The address the endpoint listens on (useful after binding port 0).

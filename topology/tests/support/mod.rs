@@ -34,8 +34,7 @@ impl LogCapture {
                 .with_ansi(false)
                 .with_max_level(tracing::Level::DEBUG)
                 .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other global subscriber");
+            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
         });
         let buffer = Arc::new(Mutex::new(Vec::new()));
         CAPTURE.with(|capture| *capture.borrow_mut() = Some(Arc::clone(&buffer)));
@@ -43,8 +42,7 @@ impl LogCapture {
     }
 
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
-            .into_owned()
+        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
     }
 
     /// The captured lines that contain every one of `needles`.

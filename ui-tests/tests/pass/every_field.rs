@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use topology::{
-    CancellationToken, FromContext, Key, PipelineContext, Semaphore, State, StoragePoolRef, pipeline, topology,
+    CancellationToken, FromContext, Instance, Key, PipelineContext, Semaphore, State, StoragePoolRef, pipeline,
+    topology,
 };
 
 /// Shared by every pipeline.
@@ -64,6 +65,19 @@ async fn io_bound() -> std::io::Result<()> {
 #[pipeline(key = "nothing_at_all")]
 async fn nothing_at_all() {}
 
+/// One entry of the `tables` family.
+#[derive(serde::Deserialize)]
+pub struct Table {
+    /// Where it is read from.
+    pub source: String,
+}
+
+/// A family: one pipeline per entry, with every other argument too.
+#[pipeline(key = "tables", each = Table, interval = "1m")]
+pub async fn tables(table: Instance<Table>, _state: State<AppState>, _key: Key) {
+    let _ = (table.name(), &table.source);
+}
+
 /// Wildcard patterns are fine.
 #[pipeline(key = "wildcard")]
 async fn wildcard(_: Key) {}
@@ -78,9 +92,10 @@ topology! {
         shutdown_timeout_secs: 30,
     },
     state: AppState { bucket: "memory://lake".to_owned() },
+    instances: "pipelines:\n  tables:\n    orders: { source: memory://raw/orders }\n",
     main: false,
     crate: topology,
-    pipelines: [everything, events, io_bound, nothing_at_all, wildcard],
+    pipelines: [everything, events, io_bound, nothing_at_all, wildcard, tables],
 }
 
 fn main() {
@@ -89,8 +104,10 @@ fn main() {
     let settings = Topology::settings();
     assert_eq!(settings.global.total_concurrency, Some(32));
     assert_eq!(Topology::TYPETAG, "table");
-    assert_eq!(PipelineKey::ALL.len(), 5);
-    assert_eq!(PipelineKey::Events.as_str(), "events.v2");
-    assert_eq!(PipelineKey::IoBound.to_string(), "io-bound");
+    assert_eq!(PipelineId::ALL.len(), 6);
+    assert_eq!(PipelineId::Events.as_str(), "events.v2");
+    assert_eq!(PipelineId::IoBound.to_string(), "io-bound");
+    let keys: Vec<String> = Topology::keys(&settings).unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(keys, ["everything", "events.v2", "io-bound", "nothing_at_all", "wildcard", "tables/orders"]);
     let _ = Topology::main;
 }
