@@ -138,9 +138,10 @@ fn read_family<T: DeserializeOwned>(
             .unwrap_or_default();
         let message = strip_location(&error.to_string());
         // The YAML error may already start with the path.
-        let message = message
-            .strip_prefix(&format!("{path}: "))
-            .map_or(message.clone(), str::to_owned);
+        let message = match message.split_once(": ") {
+            Some((prefix, rest)) if path.starts_with(prefix) => rest.to_owned(),
+            _ => message,
+        };
         let subject = if path == "." {
             String::new()
         } else {

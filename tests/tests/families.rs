@@ -1,0 +1,122 @@
+//! Pipeline families end to end: tables listed in YAML, one pipeline each;
+//! a table added to the file runs after a restart, without a rebuild.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use support::{Running, example, run_to_exit};
+
+const START: Duration = Duration::from_secs(30);
+const STOP: Duration = Duration::from_secs(20);
+
+const TWO_TABLES: &str = "\
+pipelines:
+  ingest:
+    orders: { source: \"memory://lake/raw/orders\", sink: \"memory://lake/clean/orders\", seed_objects: 2 }
+    events: { source: \"memory://lake/raw/events\", sink: \"memory://lake/clean/events\", seed_objects: 2 }
+";
+
+fn run_tables(config: &std::path::Path) -> Running {
+    let config = config.display().to_string();
+    Running::start(
+        &example("tables"),
+        &["--config", &config, "--poll-jitter-secs", "0"],
+        &[],
+    )
+}
+
+#[test]
+fn a_table_added_to_the_yaml_runs_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tables.yaml");
+    std::fs::write(&config, TWO_TABLES).unwrap();
+
+    let mut running = run_tables(&config);
+    running.wait_for("starting 2 pipelines: ingest/orders, ingest/events", START);
+    running.wait_for("pipeline{key=ingest/orders typetag=\"table\"}: tables: ingested", START);
+    running.signal(Signal::SIGTERM);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+    assert!(!running.stderr().contains("payments"));
+
+    // Three lines of YAML, no rebuild.
+    let three_tables = format!(
+        "{TWO_TABLES}    payments:\n      source: \"memory://lake/raw/payments\"\n      sink: \"memory://lake/clean/payments\"\n      seed_objects: 4\n"
+    );
+    std::fs::write(&config, three_tables).unwrap();
+    let mut running = run_tables(&config);
+    running.wait_for(
+        "starting 3 pipelines: ingest/orders, ingest/events, ingest/payments",
+        START,
+    );
+    let ingested = running.wait_for(
+        "pipeline{key=ingest/payments typetag=\"table\"}: tables: ingested",
+        START,
+    );
+    assert!(ingested.contains("objects=4"), "{ingested}");
+    running.signal(Signal::SIGTERM);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+    let log = running.stderr();
+    assert!(
+        log.contains("pipeline completed key=ingest/payments typetag=\"table\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("topology stopped: 3 pipelines: 3 completed, 0 failed"),
+        "{log}"
+    );
+}
+
+#[test]
+fn without_a_config_file_the_built_in_tables_run() {
+    let mut running = Running::start(&example("tables"), &["--poll-jitter-secs", "0"], &[]);
+    running.wait_for("starting 2 pipelines: ingest/orders, ingest/events", START);
+    running.signal(Signal::SIGINT);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+}
+
+#[test]
+fn family_configuration_errors_exit_2_with_file_line_entry_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tables.yaml");
+    let cases = [
+        (
+            "pipelines:\n  ingst:\n    orders: { source: a, sink: b }\n",
+            "line 2: `pipelines`: unknown pipeline family `ingst`; the families of this program are `ingest`",
+        ),
+        (
+            "pipelines:\n  ingest:\n    orders: { source: a }\n",
+            "line 3: `pipelines.ingest.orders`: missing field `sink`",
+        ),
+        (
+            "pipelines:\n  ingest:\n    orders: { source: a, sink: b, seed_objects: lots }\n",
+            "line 3: `pipelines.ingest.orders.seed_objects`: invalid type: string \"lots\"",
+        ),
+        (
+            "pipelines:\n  ingest:\n    orders: { source: a, sink: b, sinc: c }\n",
+            "line 3: `pipelines.ingest.orders.sinc`: unknown field `sinc`",
+        ),
+        (
+            "pipelines:\n  ingest:\n    \"orders/eu\": { source: a, sink: b }\n",
+            "line 3: `pipelines.ingest`: invalid instance name `orders/eu`",
+        ),
+        ("pipelines:\n  ingest: {}\n", "`pipelines.ingest` has no entries"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&config, text).unwrap();
+        let path = config.display().to_string();
+        let (status, stderr) = run_to_exit(&example("tables"), &["--config", &path], &[]);
+        assert_eq!(status.code(), Some(2), "{text}\n{stderr}");
+        assert!(
+            stderr.contains(&format!("configuration file `{path}`")),
+            "{text}\n{stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} for:\n{text}\n{stderr}"
+        );
+    }
+}
