@@ -99,8 +99,11 @@ pub use object_store;
 ///
 /// Arguments: `key = "..."` (required: letters, digits, `.`, `_`, `-`),
 /// `interval = "30s"` (the function is one iteration, called every interval,
-/// never overlapping; shutdown is observed between iterations), and
-/// `crate = "path"` for crates that re-export `topology`.
+/// never overlapping; shutdown is observed between iterations),
+/// `each = T` (the function is a family: one pipeline per entry of the
+/// configuration's `pipelines.<key>` map, keyed `<key>/<name>`, each given
+/// its [`Instance<T>`]), and `crate = "path"` for crates that re-export
+/// `topology`.
 ///
 /// The function is kept as written. Its arguments are injected by type (see
 /// [`FromContext`] and [`State`]); it returns `()` or `Result<(), E>` with
@@ -126,7 +129,7 @@ pub use object_store;
 pub use topology_macros::pipeline;
 
 /// Declares a topology: its pipelines, settings and state, and generates
-/// `PipelineKey`, `AnyPipeline`, `Topology` and `fn main`.
+/// `PipelineId`, `PipelineKey`, `AnyPipeline`, `Topology` and `fn main`.
 ///
 /// Fields (all optional but `pipelines`): `typetag: "table"`,
 /// `metrics: "0.0.0.0:9090"` or `metrics: off`, `global: { poll_jitter_secs,
@@ -159,7 +162,7 @@ pub use topology_macros::pipeline;
 ///         let running = Topology::start(&Topology::settings()).await.unwrap();
 ///         let stats = running.run_to_completion().await;
 ///         assert_eq!(stats.counts().completed, 1);
-///         assert_eq!(PipelineKey::Hello.to_string(), "hello");
+///         assert_eq!(PipelineId::Hello.to_string(), "hello");
 ///     })
 ///     .unwrap();
 /// }
