@@ -31,6 +31,19 @@ impl Pipeline for Trivial {
     }
 }
 
+/// Spawns every pipeline through the runner and waits for all outcomes.
+async fn through_the_runner() {
+    let ctx = PipelineContext {
+        poll_jitter_secs: 0,
+        ..Default::default()
+    };
+    let stats = PipelineRunner::new(ctx, "bench")
+        .start((0..PIPELINES).map(Trivial))
+        .run_to_completion()
+        .await;
+    assert_eq!(stats.counts().completed, PIPELINES as usize);
+}
+
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -62,17 +75,7 @@ fn spawn_and_join(c: &mut Criterion) {
         });
     });
     group.bench_function("topology_runner", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let ctx = PipelineContext {
-                poll_jitter_secs: 0,
-                ..Default::default()
-            };
-            let stats = PipelineRunner::new(ctx, "bench")
-                .start((0..PIPELINES).map(Trivial))
-                .run_to_completion()
-                .await;
-            assert_eq!(stats.counts().completed, PIPELINES as usize);
-        });
+        b.to_async(&runtime).iter(through_the_runner);
     });
     // Last, since a process cannot uninstall its recorder: the same run with
     // the Prometheus recorder receiving every per-pipeline series.
@@ -83,17 +86,7 @@ fn spawn_and_join(c: &mut Criterion) {
                 .expect("metrics endpoint");
             server.stop().await;
         });
-        b.to_async(&runtime).iter(|| async {
-            let ctx = PipelineContext {
-                poll_jitter_secs: 0,
-                ..Default::default()
-            };
-            let stats = PipelineRunner::new(ctx, "bench")
-                .start((0..PIPELINES).map(Trivial))
-                .run_to_completion()
-                .await;
-            assert_eq!(stats.counts().completed, PIPELINES as usize);
-        });
+        b.to_async(&runtime).iter(through_the_runner);
     });
     group.finish();
 }

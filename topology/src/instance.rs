@@ -136,7 +136,7 @@ fn read_family<T: DeserializeOwned>(
             .location()
             .map(|at| format!("line {}: ", at.line()))
             .unwrap_or_default();
-        let message = strip_location(&error.to_string());
+        let message = crate::settings::strip_location(&error.to_string());
         // The YAML error may already start with the path.
         let message = match message.split_once(": ") {
             Some((prefix, rest)) if path.starts_with(prefix) => rest.to_owned(),
@@ -162,13 +162,6 @@ fn read_family<T: DeserializeOwned>(
         });
     }
     Ok(entries)
-}
-
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
 }
 
 /// The line (from 1) where `path` is written, found by reading the text for

@@ -257,7 +257,7 @@ fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
 
 /// serde_yaml_ng appends " at line L column C" to its messages; the caller
 /// places the location itself.
-fn strip_location(message: &str) -> String {
+pub(crate) fn strip_location(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
