@@ -261,15 +261,17 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         let task_metrics = metrics.clone();
         let run = async move {
             if let Some((shutdown, jitter)) = jitter_wait {
-                // Boxed so that the many pipelines without jitter do not
-                // carry a timer in their task.
-                if shutdown.run_until_cancelled(Box::pin(sleep(jitter))).await.is_none() {
+                // Boxed, timer and all, so that the many pipelines without
+                // jitter do not carry the wait's state in their task.
+                let waited = Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
+                if !waited.await {
                     return (slot, Err(TaskError::Cancelled));
                 }
             } else if cancelled {
                 return (slot, Err(TaskError::Cancelled));
             }
-            let _running = task_metrics.as_ref().map(|metrics| metrics.started(jitter));
+            // Boxed: held across the whole run, and only there with metrics on.
+            let _running = task_metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
             tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
             // Caught here rather than from the JoinError, so the outcome
             // always comes back with its slot and the panic's message.
