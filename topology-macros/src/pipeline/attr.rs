@@ -42,7 +42,14 @@ impl PipelineArgs {
         let raw = match RawArgs::parse.parse2(args.clone()) {
             Ok(raw) => raw,
             Err(error) => {
-                errors.push(error);
+                // A bare literal, as in `#[pipeline("orders")]`, is the likely slip.
+                match args.into_iter().next() {
+                    Some(proc_macro2::TokenTree::Literal(literal)) => errors.error(
+                        literal,
+                        "`#[pipeline]` takes named arguments: write `#[pipeline(key = \"...\")]`",
+                    ),
+                    _ => errors.push(error),
+                }
                 return parsed;
             }
         };

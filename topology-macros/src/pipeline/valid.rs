@@ -1,6 +1,6 @@
 //! The rules a pipeline function's signature must follow.
 
-use syn::{FnArg, Pat, ReturnType, Safety, Signature, Type, spanned::Spanned};
+use syn::{FnArg, Pat, ReturnType, Safety, Signature, Type};
 
 use crate::errors::Errors;
 
@@ -62,10 +62,7 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
     if let ReturnType::Type(_, ty) = &sig.output
         && let Type::ImplTrait(_) = &**ty
     {
-        errors.push(syn::Error::new(
-            ty.span(),
-            "a pipeline must return `()` or `Result<(), E>`, not `impl Trait`",
-        ));
+        errors.error(ty, "a pipeline must return `()` or `Result<(), E>`, not `impl Trait`");
     }
 }
 

@@ -1,0 +1,6 @@
+use topology::pipeline;
+
+#[pipeline("orders")]
+async fn orders() {}
+
+fn main() {}
