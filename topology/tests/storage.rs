@@ -140,3 +140,36 @@ fn bad_urls_are_errors_that_name_the_url() {
     }
     assert!(pool.is_empty());
 }
+
+/// S3 clients are real `object_store` clients, built without touching the
+/// network; the pool keeps clients with other credentials or endpoints apart.
+#[cfg(feature = "aws")]
+#[test]
+fn s3_clients_are_kept_apart_by_credentials_and_shared_by_bucket() {
+    let pool = StoragePool::new();
+    let options = |key: &str| {
+        [
+            ("aws_access_key_id", key.to_owned()),
+            ("aws_secret_access_key", "secret".to_owned()),
+            ("aws_region", "eu-west-1".to_owned()),
+            ("aws_endpoint", "http://127.0.0.1:9".to_owned()),
+            ("aws_allow_http", "true".to_owned()),
+        ]
+    };
+    let a = pool
+        .store_with_options("s3://lake/raw/orders", options("team-a"))
+        .expect("s3 store");
+    let b = pool
+        .store_with_options("s3://lake/raw/events", options("team-a"))
+        .expect("s3 store");
+    pool.store_with_options("s3://lake/raw/orders", options("team-b"))
+        .expect("s3 store");
+    assert_eq!(pool.len(), 2, "one client per bucket and credentials");
+    assert_eq!(
+        (a.to_string(), b.to_string()),
+        (
+            "PrefixObjectStore(raw/orders)".into(),
+            "PrefixObjectStore(raw/events)".into()
+        )
+    );
+}
