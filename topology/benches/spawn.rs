@@ -74,6 +74,28 @@ fn spawn_and_join(c: &mut Criterion) {
             assert_eq!(done, PIPELINES);
         });
     });
+    // The same, with tasks as large as the runner's (its future is about 176
+    // bytes): separates the cost of carrying per-pipeline state from the
+    // runner's own work.
+    group.bench_function("tokio_joinset_runner_sized", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let mut set = JoinSet::new();
+            for i in 0..PIPELINES {
+                let state = [i as u8; 160];
+                set.spawn(async move {
+                    black_box(&state);
+                    Ok::<(usize, [u8; 40]), Infallible>((i as usize, [0; 40]))
+                });
+            }
+            let mut done = 0u32;
+            while let Some(result) = set.join_next().await {
+                if result.is_ok() {
+                    done += 1;
+                }
+            }
+            assert_eq!(done, PIPELINES);
+        });
+    });
     group.bench_function("topology_runner", |b| {
         b.to_async(&runtime).iter(through_the_runner);
     });
@@ -110,7 +132,11 @@ fn main() {
     };
     println!("spawn-and-join of {PIPELINES} pipelines, median; ratio against tokio's JoinSet:");
     println!("  tokio_joinset                 {:8.1} ms  1.00", baseline / 1e6);
-    for function in ["topology_runner", "topology_runner_with_metrics"] {
+    for function in [
+        "tokio_joinset_runner_sized",
+        "topology_runner",
+        "topology_runner_with_metrics",
+    ] {
         if let Some(median) = median_ns(function) {
             println!("  {function:<29} {:8.1} ms  {:.2}", median / 1e6, median / baseline);
         }
