@@ -90,13 +90,20 @@ async fn metrics_carry_the_full_instance_key() {
     let running = Topology::start(&settings).await.unwrap();
     let address = running.metrics_addr().expect("metrics are on");
     // Every pipeline completes at once; the endpoint lives until collected.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let scrape = reqwest::get(format!("http://{address}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let expected = r#"topology_pipeline_starts_total{key="ingest/metered",typetag="table"} 1"#;
+    let mut scrape = String::new();
+    for _ in 0..500 {
+        scrape = reqwest::get(format!("http://{address}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if scrape.contains(expected) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert!(
         scrape.contains(r#"topology_pipeline_starts_total{key="ingest/metered",typetag="table"} 1"#),
         "{scrape}"

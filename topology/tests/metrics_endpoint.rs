@@ -47,13 +47,32 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
     ]);
     let handle = running.shutdown_handle();
     let collecting = tokio::spawn(running.run_to_completion());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let series = |name: &str, key: &str, extra: &str| format!("{name}{{key=\"{key}\",typetag=\"scrape\"{extra}}}");
 
     let (status, health) = get(format!("{base}/health")).await;
     assert_eq!((status, health.as_str()), (200, "ok\n"));
-    let (status, scrape) = get(format!("{base}/metrics")).await;
-    assert_eq!(status, 200);
-    let series = |name: &str, key: &str, extra: &str| format!("{name}{{key=\"{key}\",typetag=\"scrape\"{extra}}}");
+    // Scrape until the two pipelines that end at once have been collected.
+    let collected = series(
+        "topology_pipeline_outcomes_total",
+        "scrape-ok",
+        ",outcome=\"completed\"",
+    );
+    let mut scrape = String::new();
+    for _ in 0..500 {
+        let (status, body) = get(format!("{base}/metrics")).await;
+        assert_eq!(status, 200);
+        scrape = body;
+        if value(&scrape, &collected).is_some()
+            && value(
+                &scrape,
+                &series("topology_pipeline_outcomes_total", "scrape-bad", ",outcome=\"failed\""),
+            )
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(
         value(&scrape, &series("topology_pipeline_running", "scrape-live", "")),
         Some(1.0),

@@ -243,7 +243,13 @@ async fn a_panic_leaves_the_other_pipelines_running() {
     let collecting = tokio::spawn(running.run_to_completion());
 
     // Once the panic has happened the others are still running...
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..500 {
+        if ran.lock().expect("lock").len() == 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!collecting.is_finished());
     assert_eq!(ran.lock().expect("lock").len(), 8);
     // ...and they end normally when asked to.
