@@ -431,18 +431,24 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
         };
         let mut state = Collecting::default();
         let mut progress: Option<Interval> = None;
+        // Held across rounds: registering with a token takes its lock, and
+        // the loop turns once per batch of ended pipelines.
+        let (shutdown, force) = (Arc::clone(&self.shutdown), self.force.clone());
+        let shutdown_begins = shutdown.cancelled();
+        let forced = force.cancelled();
+        tokio::pin!(shutdown_begins, forced);
         while !self.tasks.is_empty() {
             let deadline = state.deadline.filter(|_| !state.timed_out && !state.forced);
             tokio::select! {
                 biased;
-                () = self.force.cancelled(), if !state.forced => {
+                () = &mut forced, if !state.forced => {
                     state.forced = true;
-                    if !self.remaining == 0 {
+                    if self.remaining > 0 {
                         tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.remaining, self.still_running());
                     }
                     self.tasks.abort_all();
                 }
-                () = self.shutdown.cancelled(), if !state.shutdown_seen => {
+                () = &mut shutdown_begins, if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
                 }
                 Some(joined) = self.tasks.join_next() => {

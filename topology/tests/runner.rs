@@ -207,6 +207,7 @@ async fn a_zero_timeout_waits_forever() {
 
 #[tokio::test(start_paused = true)]
 async fn forcing_aborts_at_once_and_marks_the_stats() {
+    let logs = LogCapture::start();
     let ctx = context(0);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(None);
     let running = runner.start([
@@ -227,6 +228,8 @@ async fn forcing_aborts_at_once_and_marks_the_stats() {
     assert_eq!(kind_of(&stats, "stuck"), OutcomeKind::Aborted);
     assert_eq!(kind_of(&stats, "done"), OutcomeKind::Completed);
     assert_eq!(stats.exit_code(), std::process::ExitCode::from(130));
+    let forced = logs.lines_with(&["WARN", "forced shutdown: aborting 1 pipelines now: stuck"]);
+    assert_eq!(forced.len(), 1, "{}", logs.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
