@@ -116,7 +116,9 @@ where
     match outcome {
         Ok(Ok(stats)) => stats.exit_code(),
         Ok(Err(error)) => {
-            tracing::error!("cannot start: {error}");
+            // Printed, not logged: a configuration error must show even with
+            // logging filtered out.
+            eprintln!("error: cannot start: {error}");
             ExitCode::from(CONFIG_ERROR_EXIT_CODE)
         }
         Err(error) => {
