@@ -148,8 +148,7 @@ fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("YAML configuration file with `global:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"),
         );
-    let current = current_values(defaults);
-    for (info, current) in SETTINGS.iter().zip(current) {
+    for (info, (_, current)) in SETTINGS.iter().zip(defaults.values()) {
         command = command.arg(
             Arg::new(info.name)
                 .long(info.flag)
@@ -160,19 +159,6 @@ fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
         );
     }
     command
-}
-
-fn current_values(settings: &Settings) -> [String; 5] {
-    let global = &settings.global;
-    [
-        global.poll_jitter_secs.to_string(),
-        global
-            .total_concurrency
-            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
-        global.connection_pooling.to_string(),
-        global.shutdown_timeout_secs.to_string(),
-        settings.metrics.to_string(),
-    ]
 }
 
 /// Layers the sources: defaults < configuration file < environment < flags.

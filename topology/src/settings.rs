@@ -264,19 +264,30 @@ pub(crate) fn strip_location(message: &str) -> String {
     }
 }
 
+impl Settings {
+    /// Each setting's name and value as text, in the order of [`SETTINGS`].
+    pub(crate) fn values(&self) -> [(&'static str, String); 5] {
+        let global = &self.global;
+        let limit = global
+            .total_concurrency
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+        [
+            ("poll_jitter_secs", global.poll_jitter_secs.to_string()),
+            ("total_concurrency", limit),
+            ("connection_pooling", global.connection_pooling.to_string()),
+            ("shutdown_timeout_secs", global.shutdown_timeout_secs.to_string()),
+            ("metrics_addr", self.metrics.to_string()),
+        ]
+    }
+}
+
 impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let global = &self.global;
-        write!(
-            f,
-            "poll_jitter_secs={} total_concurrency={} connection_pooling={} shutdown_timeout_secs={} metrics_addr={}",
-            global.poll_jitter_secs,
-            global
-                .total_concurrency
-                .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
-            global.connection_pooling,
-            global.shutdown_timeout_secs,
-            self.metrics
-        )
+        let values: Vec<String> = self
+            .values()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        f.write_str(&values.join(" "))
     }
 }

@@ -105,7 +105,7 @@ impl StoragePool {
         let key = BucketKey {
             scheme: location.url.scheme().to_owned(),
             bucket: location.bucket().to_owned(),
-            options: options.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            options: option_map(options),
         };
         let bucket = {
             let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -141,9 +141,13 @@ where
     V: Into<String>,
 {
     let location = Location::parse(url)?;
-    let options = options.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-    let bucket = open_bucket(&location, &options)?;
+    let bucket = open_bucket(&location, &option_map(options))?;
     Ok(location.rooted(bucket))
+}
+
+/// Options as a sorted map: the same options in any order are one key.
+fn option_map<K: Into<String>, V: Into<String>>(options: impl IntoIterator<Item = (K, V)>) -> BTreeMap<String, String> {
+    options.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
 }
 
 /// A parsed object-store URL: which bucket, and where inside it.

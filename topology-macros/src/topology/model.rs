@@ -86,16 +86,9 @@ impl Topology {
         let mut seen: Vec<String> = Vec::new();
         let mut has_pipelines = false;
         for field in &fields.0 {
-            let name = field.name();
-            if !FIELDS.contains(&name.as_str()) {
-                errors.error(&field.name, suggest::unknown("field", &name, FIELDS));
+            let Some(name) = accept(field, FIELDS, "field", &mut seen, errors) else {
                 continue;
-            }
-            if seen.contains(&name) {
-                errors.error(&field.name, format!("`{name}` is given more than once; keep one"));
-                continue;
-            }
-            seen.push(name.clone());
+            };
             match name.as_str() {
                 "typetag" => topology.typetag = typetag(field, errors),
                 "metrics" => topology.metrics = metrics(field, errors),
@@ -136,6 +129,22 @@ impl Topology {
         }
         topology
     }
+}
+
+/// The field's name if it is one of `known` and not seen before; otherwise
+/// the error (with a suggestion for a misspelling) is recorded.
+fn accept(field: &Field, known: &[&str], what: &str, seen: &mut Vec<String>, errors: &mut Errors) -> Option<String> {
+    let name = field.name();
+    if !known.contains(&name.as_str()) {
+        errors.error(&field.name, suggest::unknown(what, &name, known));
+        return None;
+    }
+    if seen.contains(&name) {
+        errors.error(&field.name, format!("`{name}` is given more than once; keep one"));
+        return None;
+    }
+    seen.push(name.clone());
+    Some(name)
 }
 
 fn typetag(field: &Field, errors: &mut Errors) -> Option<LitStr> {
@@ -203,16 +212,9 @@ fn global(field: &Field, errors: &mut Errors) -> Global {
     };
     let mut seen: Vec<String> = Vec::new();
     for entry in &fields.0 {
-        let name = entry.name();
-        if !GLOBAL.contains(&name.as_str()) {
-            errors.error(&entry.name, suggest::unknown("setting", &name, GLOBAL));
+        let Some(name) = accept(entry, GLOBAL, "setting", &mut seen, errors) else {
             continue;
-        }
-        if seen.contains(&name) {
-            errors.error(&entry.name, format!("`{name}` is given more than once; keep one"));
-            continue;
-        }
-        seen.push(name.clone());
+        };
         match name.as_str() {
             "poll_jitter_secs" => settings.poll_jitter_secs = whole_number(entry, errors),
             "total_concurrency" => {
