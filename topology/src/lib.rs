@@ -52,47 +52,33 @@
 //! }
 //! ```
 
-mod concurrency;
-mod config;
-mod context;
-mod dsl;
-mod error;
-mod inject;
-mod instance;
-mod interval;
-mod jitter;
-mod metrics;
-mod pipeline;
 mod program;
-mod rt;
-mod run;
-mod runner;
-mod settings;
-mod shutdown;
-mod started;
-mod stats;
-mod storage;
-mod task;
+mod runtime;
 
-pub use concurrency::ConcurrencyPermit;
-pub use config::GlobalConfig;
-pub use context::PipelineContext;
-pub use error::TopologyError;
-pub use inject::{FromContext, Key, State};
-pub use instance::{Instance, InstanceSource};
-pub use interval::run_every;
-pub use jitter::random_jitter;
-pub use metrics::{MetricsAddress, MetricsServer, enable_metrics, metric_names};
-pub use pipeline::Pipeline;
-pub use rt::block_on;
-pub use run::run_pipelines;
-pub use runner::{PipelineRunner, RunningPipelines, RunningTopology, ShutdownHandle};
-pub use settings::Settings;
-pub use shutdown::{ShutdownSignal, ShutdownSignals};
-pub use started::StartedTopology;
-pub use stats::{OutcomeCounts, OutcomeKind, PipelineOutcome, RunStats};
-pub use storage::{StorageError, StoragePool, StoragePoolRef};
-pub use task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
+// The runtime, usable by hand.
+pub use runtime::block_on::block_on;
+pub use runtime::concurrency::ConcurrencyPermit;
+pub use runtime::config::GlobalConfig;
+pub use runtime::context::PipelineContext;
+pub use runtime::error::TopologyError;
+pub use runtime::interval::run_every;
+pub use runtime::jitter::random_jitter;
+pub use runtime::metrics::server::{MetricsAddress, MetricsServer};
+pub use runtime::metrics::{enable_metrics, metric_names};
+pub use runtime::pipeline::Pipeline;
+pub use runtime::run::run_pipelines;
+pub use runtime::runner::running::RunningPipelines;
+pub use runtime::runner::{PipelineRunner, RunningTopology};
+pub use runtime::shutdown::{ShutdownHandle, ShutdownSignal, ShutdownSignals};
+pub use runtime::stats::{OutcomeCounts, OutcomeKind, PipelineOutcome, RunStats};
+pub use runtime::storage::{StorageError, StoragePool, StoragePoolRef};
+pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
+
+// The program `topology!` generates.
+pub use program::inject::{FromContext, Key, State};
+pub use program::instance::{Instance, InstanceSource};
+pub use program::settings::Settings;
+pub use program::started::StartedTopology;
 
 pub use object_store;
 /// Marks an `async fn` as a pipeline of a [`topology!`].
@@ -170,8 +156,10 @@ pub use topology_macros::pipeline;
 #[doc(inline)]
 pub use topology_macros::topology;
 
+// Declared here rather than re-exported, so that compiler messages about
+// generated code name its items as `topology::__private::...`.
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "program/private.rs"]
 pub mod __private;
 pub use tokio::sync::Semaphore;
 pub use tokio_util::sync::CancellationToken;

@@ -1,10 +1,14 @@
-//! A topology started in-process: its pipelines and its metrics endpoint.
+//! A topology started in-process from its settings: its pipelines and its
+//! metrics endpoint.
 
 use std::{fmt::Display, net::SocketAddr};
 
 use crate::{
-    MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunStats, RunningPipelines,
-    RunningTopology, Settings, ShutdownHandle, TopologyError,
+    program::settings::Settings,
+    runtime::{
+        context::PipelineContext, error::TopologyError, pipeline::Pipeline, runner::RunningTopology,
+        served::ServedPipelines, shutdown::ShutdownHandle, stats::RunStats,
+    },
 };
 
 /// A running topology: its pipelines and, unless turned off, its metrics
@@ -15,8 +19,7 @@ use crate::{
 /// can run a whole topology in-process.
 #[derive(Debug)]
 pub struct StartedTopology<K> {
-    running: RunningPipelines<K>,
-    server: Option<MetricsServer>,
+    served: ServedPipelines<K>,
 }
 
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
@@ -28,28 +31,18 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         I: IntoIterator<Item = P>,
         F: FnOnce(&PipelineContext) -> I,
     {
-        let context = PipelineContext::from_config(&settings.global)?;
-        let server = match settings.metrics {
-            MetricsAddress::Listen(address) => Some(MetricsServer::start(address, context.shutdown.clone()).await?),
-            MetricsAddress::Off => None,
-        };
-        let pipelines: Vec<P> = build(&context).into_iter().collect();
-        let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
-        tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
-        let running = PipelineRunner::new(context, typetag)
-            .shutdown_timeout(settings.global.shutdown_timeout())
-            .start(pipelines);
-        Ok(Self { running, server })
+        let served = ServedPipelines::start(&settings.global, &settings.metrics, typetag, build).await?;
+        Ok(Self { served })
     }
 
     /// Where the metrics endpoint listens, if it is on.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.server.as_ref().map(MetricsServer::local_addr)
+        self.served.metrics_addr()
     }
 
     /// A handle that starts or forces shutdown while the topology is awaited.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.running.shutdown_handle()
+        self.served.shutdown_handle()
     }
 }
 
@@ -57,14 +50,10 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for StartedTopology<K>
     type Stats = RunStats<K>;
 
     async fn run_to_completion(self) -> RunStats<K> {
-        let stats = self.running.run_to_completion().await;
-        if let Some(server) = self.server {
-            server.stop().await;
-        }
-        stats
+        self.served.run_to_completion().await
     }
 
     fn shutdown(&self) {
-        self.running.shutdown();
+        self.served.shutdown();
     }
 }

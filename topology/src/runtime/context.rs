@@ -6,7 +6,12 @@ use object_store::ObjectStore;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ConcurrencyPermit, GlobalConfig, StorageError, StoragePool, StoragePoolRef, TopologyError, storage};
+use crate::runtime::{
+    concurrency::ConcurrencyPermit,
+    config::GlobalConfig,
+    error::TopologyError,
+    storage::{self, StorageError, StoragePool, StoragePoolRef},
+};
 
 /// The resources shared by every pipeline of a topology.
 ///

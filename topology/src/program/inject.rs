@@ -5,7 +5,7 @@ use std::{fmt, ops::Deref, sync::Arc};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::{PipelineContext, StoragePoolRef};
+use crate::runtime::{context::PipelineContext, storage::StoragePoolRef};
 
 /// A type that a `#[pipeline]` function can take as an argument, built from
 /// the shared context and the pipeline's key.

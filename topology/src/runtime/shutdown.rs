@@ -1,9 +1,43 @@
-//! Operating-system signals that start and force shutdown.
+//! Starting and forcing shutdown: from the operating system's signals, or
+//! from anywhere through a handle.
 
 use std::{fmt, io};
 
-use crate::ShutdownHandle;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Starts and stops a running topology from anywhere: cloneable, and still
+/// usable while
+/// [`RunningTopology::run_to_completion`](crate::RunningTopology::run_to_completion)
+/// is awaited.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    shutdown: CancellationToken,
+    force: CancellationToken,
+}
+
+impl ShutdownHandle {
+    /// Starts a graceful shutdown, as the first signal does.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Aborts every pipeline at once, as a second signal does.
+    pub fn force(&self) {
+        self.shutdown.cancel();
+        self.force.cancel();
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+
+    /// A handle over a runner's two tokens.
+    pub(crate) fn new(shutdown: CancellationToken, force: CancellationToken) -> Self {
+        Self { shutdown, force }
+    }
+}
 
 /// A signal that asks the process to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

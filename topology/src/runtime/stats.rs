@@ -2,7 +2,7 @@
 
 use std::{fmt, process::ExitCode, time::Duration};
 
-use crate::{TaskError, TaskResult};
+use crate::runtime::task::{TaskError, TaskResult};
 
 /// The kind of a pipeline's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,8 +1,17 @@
 //! The one-call way to run a topology.
 
-use crate::{
-    GlobalConfig, Pipeline, PipelineContext, RunStats, RunningTopology, Settings, ShutdownSignals, StartedTopology,
-    TopologyError,
+use std::fmt::Display;
+
+use crate::runtime::{
+    config::GlobalConfig,
+    context::PipelineContext,
+    error::TopologyError,
+    metrics::server::MetricsAddress,
+    pipeline::Pipeline,
+    runner::RunningTopology,
+    served::ServedPipelines,
+    shutdown::{ShutdownHandle, ShutdownSignals},
+    stats::RunStats,
 };
 
 /// Runs a topology: installs the signal handlers, serves metrics, builds the
@@ -46,23 +55,25 @@ where
 {
     // Before anything else, so that a signal during start-up is queued, not fatal.
     let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-    let settings = Settings {
-        global: global_config.clone(),
-        metrics: metrics_address.parse()?,
-        instances: Vec::new(),
-    };
-    let started = StartedTopology::start(&settings, typetag, build).await?;
-    Ok(run_until_signalled(signals, started).await)
+    let metrics: MetricsAddress = metrics_address.parse()?;
+    let served = ServedPipelines::start(global_config, &metrics, typetag, build).await?;
+    let handle = served.shutdown_handle();
+    Ok(run_until_signalled(signals, handle, served).await)
 }
 
-/// Runs a started topology to its end, shutting it down on `signals`.
-pub(crate) async fn run_until_signalled<K>(signals: ShutdownSignals, started: StartedTopology<K>) -> RunStats<K>
+/// Runs a started topology to its end, shutting it down through `handle` on
+/// `signals`.
+pub(crate) async fn run_until_signalled<K, T>(
+    signals: ShutdownSignals,
+    handle: ShutdownHandle,
+    topology: T,
+) -> RunStats<K>
 where
-    K: Clone + std::fmt::Display + Send + 'static,
+    K: Clone + Display + Send + 'static,
+    T: RunningTopology<Stats = RunStats<K>>,
 {
-    let handle = started.shutdown_handle();
     let watcher = signals.watch(handle);
-    let stats = started.run_to_completion().await;
+    let stats = topology.run_to_completion().await;
     watcher.abort();
     stats
 }

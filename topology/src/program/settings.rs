@@ -5,7 +5,10 @@ use std::{fmt, path::Path, str::FromStr};
 
 use serde::Deserialize;
 
-use crate::{GlobalConfig, InstanceSource, MetricsAddress, TopologyError};
+use crate::{
+    program::instance::InstanceSource,
+    runtime::{config::GlobalConfig, error::TopologyError, metrics::server::MetricsAddress, served::SettingsLine},
+};
 
 /// Everything a topology needs to start: the shared settings and where
 /// metrics are served.
@@ -267,15 +270,12 @@ pub(crate) fn strip_location(message: &str) -> String {
 impl Settings {
     /// Each setting's name and value as text, in the order of [`SETTINGS`].
     pub(crate) fn values(&self) -> [(&'static str, String); 5] {
-        let global = &self.global;
-        let limit = global
-            .total_concurrency
-            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+        let [jitter, limit, pooling, timeout] = self.global.values();
         [
-            ("poll_jitter_secs", global.poll_jitter_secs.to_string()),
-            ("total_concurrency", limit),
-            ("connection_pooling", global.connection_pooling.to_string()),
-            ("shutdown_timeout_secs", global.shutdown_timeout_secs.to_string()),
+            jitter,
+            limit,
+            pooling,
+            timeout,
             ("metrics_addr", self.metrics.to_string()),
         ]
     }
@@ -283,11 +283,10 @@ impl Settings {
 
 impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let values: Vec<String> = self
-            .values()
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        f.write_str(&values.join(" "))
+        let line = SettingsLine {
+            global: &self.global,
+            metrics: &self.metrics,
+        };
+        fmt::Display::fmt(&line, f)
     }
 }

@@ -8,7 +8,7 @@ use std::{
 use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
 use url::Url;
 
-use crate::metrics::POOLED_STORES;
+use crate::runtime::metrics::POOLED_STORES;
 
 /// A shared [`StoragePool`], as held by [`PipelineContext`](crate::PipelineContext).
 pub type StoragePoolRef = Arc<StoragePool>;

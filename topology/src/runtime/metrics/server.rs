@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::TopologyError;
+use crate::runtime::error::TopologyError;
 
 /// Where the metrics endpoint listens, or `Off`.
 ///

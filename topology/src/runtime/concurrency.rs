@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::metrics::PERMITS_IN_USE;
+use crate::runtime::metrics::PERMITS_IN_USE;
 
 /// A permit from the topology's global semaphore, held while it lives.
 ///

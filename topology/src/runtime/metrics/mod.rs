@@ -4,7 +4,7 @@
 //! add `outcome` (`completed`, `failed`, `cancelled`, `panicked`, `timed_out`,
 //! `aborted`). See [`metric_names`] for the full list.
 
-mod server;
+pub(crate) mod server;
 
 use std::{
     sync::{
@@ -16,8 +16,7 @@ use std::{
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-pub use self::server::{MetricsAddress, MetricsServer};
-use crate::{OutcomeKind, TopologyError};
+use crate::runtime::{error::TopologyError, stats::OutcomeKind};
 
 /// The names of every metric the runtime records.
 pub mod metric_names {
@@ -61,7 +60,7 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 /// Labelled per-pipeline series cost a few allocations per pipeline, so the
 /// runtime records them only once a recorder is there to receive them.
 /// [`run_pipelines`](crate::run_pipelines) and
-/// [`MetricsServer::start`] install the Prometheus recorder and call this; a
+/// [`MetricsServer::start`](crate::MetricsServer::start) install the Prometheus recorder and call this; a
 /// program that installs its own `metrics` recorder calls it itself.
 ///
 /// ```

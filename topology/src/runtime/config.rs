@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::TopologyError;
+use crate::runtime::error::TopologyError;
 
 /// Settings shared by every pipeline of a topology.
 ///
@@ -87,5 +87,19 @@ impl GlobalConfig {
     /// ```
     pub fn shutdown_timeout(&self) -> Option<Duration> {
         (self.shutdown_timeout_secs > 0).then(|| Duration::from_secs(self.shutdown_timeout_secs))
+    }
+
+    /// Each setting's name and value as text, as the start-up line and
+    /// `--help` show them.
+    pub(crate) fn values(&self) -> [(&'static str, String); 4] {
+        let limit = self
+            .total_concurrency
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+        [
+            ("poll_jitter_secs", self.poll_jitter_secs.to_string()),
+            ("total_concurrency", limit),
+            ("connection_pooling", self.connection_pooling.to_string()),
+            ("shutdown_timeout_secs", self.shutdown_timeout_secs.to_string()),
+        ]
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
-use crate::{PipelineContext, metrics::PipelineMetrics};
+use crate::runtime::{context::PipelineContext, metrics::PipelineMetrics};
 
 tokio::task_local! {
     /// The metrics of the pipeline whose task is running, set by the runner.

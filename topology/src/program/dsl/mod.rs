@@ -1,0 +1,152 @@
+//! The glue between `#[pipeline]` functions and the runtime, named by the
+//! generated code through `topology::__private` only.
+
+pub(crate) mod const_str;
+pub(crate) mod result;
+
+use std::{sync::Arc, time::Duration};
+
+use serde::de::DeserializeOwned;
+
+use crate::{
+    program::{
+        dsl::result::BoxError,
+        inject::{Key, State},
+        instance::{Instance, InstanceSource, family_entries},
+    },
+    runtime::{context::PipelineContext, error::TopologyError, interval::run_every},
+};
+
+/// What one pipeline of a topology is given to build its arguments from.
+pub struct Deps<S> {
+    /// The shared context.
+    pub ctx: PipelineContext,
+    /// The topology's state.
+    pub state: Arc<S>,
+    /// The pipeline's key.
+    pub key: Key,
+}
+
+/// `State<T>` arguments, in a topology whose state is `S`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be injected into the pipelines of a topology whose state is `{S}`",
+    label = "a pipeline of this topology takes `{Self}`",
+    note = "`State<T>` is injected only when `T` is the type of the topology's `state:` value"
+)]
+pub trait Inject<S>: Sized {
+    /// Builds the argument.
+    fn inject(deps: &Deps<S>) -> Self;
+}
+
+impl<S> Inject<S> for State<S> {
+    fn inject(deps: &Deps<S>) -> Self {
+        State::from_arc(Arc::clone(&deps.state))
+    }
+}
+
+/// A `#[pipeline]` function's key and name, seen through the struct of the
+/// same name the attribute generates.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pipeline",
+    label = "not a `#[pipeline]` function",
+    note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`"
+)]
+pub trait PipelineInfo {
+    /// The key given in `#[pipeline(key = "...")]`; empty when the attribute
+    /// had errors (already reported).
+    const KEY: &'static str;
+    /// The function's name, for messages.
+    const NAME: &'static str;
+    /// Whether the function is a family (`each = T`).
+    const FAMILY: bool;
+    /// What each of its pipelines receives: `()`, or `Instance<T>` for a family.
+    type Instance: Send + Sync + 'static;
+    /// Its pipelines: one, or one per entry of the family, named.
+    fn plan(
+        sources: &[InstanceSource],
+        declared: &[(&'static str, bool)],
+    ) -> Result<Vec<Planned<Self::Instance>>, TopologyError>;
+}
+
+/// One pipeline to start: its instance name (for a family) and what it receives.
+pub type Planned<I> = (Option<Arc<str>>, I);
+
+/// The plan of a single pipeline.
+pub fn plan_single() -> Result<Vec<Planned<()>>, TopologyError> {
+    Ok(vec![(None, ())])
+}
+
+/// The plan of a family: one pipeline per entry.
+pub fn plan_family<T: InstanceValue>(
+    sources: &[InstanceSource],
+    declared: &[(&'static str, bool)],
+    family: &'static str,
+) -> Result<Vec<Planned<Instance<T>>>, TopologyError> {
+    let families: Vec<&'static str> = declared
+        .iter()
+        .filter(|(_, family)| *family)
+        .map(|(key, _)| *key)
+        .collect();
+    let entries = family_entries::<T>(sources, &families, family)?;
+    Ok(entries
+        .into_iter()
+        .map(|instance| (Some(Arc::from(instance.name())), instance))
+        .collect())
+}
+
+/// The type of a family's entries.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a pipeline family's entries",
+    label = "entries are deserialized from the configuration",
+    note = "`each = T` needs `T: serde::Deserialize + Send + Sync + 'static`: add `#[derive(serde::Deserialize)]`"
+)]
+pub trait InstanceValue: DeserializeOwned + Send + Sync + 'static {}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
+
+/// An `Instance<...>` argument of a family whose entries are `T`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not match this pipeline's `each = {T}`",
+    label = "expected `Instance<{T}>`",
+    note = "an `Instance<...>` argument takes the type given in `each = ...`"
+)]
+pub trait InstanceArg<T>: Sized {
+    /// The argument for `instance`.
+    fn from_instance(instance: &Instance<T>) -> Self;
+}
+
+impl<T> InstanceArg<T> for Instance<T> {
+    fn from_instance(instance: &Instance<T>) -> Self {
+        instance.clone()
+    }
+}
+
+/// A `#[pipeline]` function, callable in a topology whose state is `S`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pipeline",
+    label = "listed in this topology",
+    note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`"
+)]
+pub trait PipelineFn<S>: 'static {
+    /// The period of an interval pipeline.
+    const INTERVAL: Option<Duration>;
+    /// What each pipeline receives besides its deps (see [`PipelineInfo::Instance`]).
+    type Instance: Send + Sync + 'static;
+    /// Runs the function once with injected arguments.
+    fn call(deps: &Deps<S>, instance: &Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
+}
+
+/// Runs a pipeline function: once, or every interval until shutdown.
+pub trait RunPipelineFn<S>: PipelineFn<S> {
+    /// Runs it with `deps`.
+    fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+impl<S: Send + Sync + 'static, F: PipelineFn<S>> RunPipelineFn<S> for F {
+    async fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> Result<(), BoxError> {
+        match F::INTERVAL {
+            None => F::call(&deps, &instance).await,
+            Some(period) => run_every(&deps.ctx, period, || F::call(&deps, &instance)).await,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! What a pipeline function returns, on its way to the runtime: the accepted
+//! result and error types, checked at the user's own tokens, and the boxed
+//! error one dispatch type carries for them all.
+
+use std::{convert::Infallible, error::Error, fmt};
+
+/// What a pipeline function may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid pipeline result",
+    label = "pipelines return `()` or `Result<(), E>`",
+    note = "a pipeline function returns `()` or `Result<(), E>` where `E: std::error::Error + Send + Sync + 'static`"
+)]
+pub trait PipelineResult {
+    /// The error it can carry.
+    type Error: Error + Send + Sync + 'static;
+    /// As a `Result`.
+    fn into_result(self) -> Result<(), Self::Error>;
+}
+
+impl PipelineResult for () {
+    type Error = Infallible;
+    fn into_result(self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+impl<E: Error + Send + Sync + 'static> PipelineResult for Result<(), E> {
+    type Error = E;
+    fn into_result(self) -> Result<(), E> {
+        self
+    }
+}
+
+/// Checks, at the return type's own tokens, that a pipeline may return it.
+pub const fn assert_pipeline_result<T: PipelineResult>() {}
+
+/// A pipeline function's error type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a pipeline's error type",
+    label = "not `std::error::Error + Send + Sync + 'static`",
+    note = "a pipeline returns `Result<(), E>` where `E: std::error::Error + Send + Sync + 'static`"
+)]
+pub trait PipelineError: Error + Send + Sync + 'static {}
+
+impl<E: Error + Send + Sync + 'static> PipelineError for E {}
+
+/// Checks, at the error type's own tokens, that a pipeline may fail with it.
+pub const fn assert_pipeline_error<E: PipelineError>() {}
+
+/// A pipeline function's output, on its way to a `Result`.
+///
+/// The conversion is picked by method resolution: [`ViaPipelineResult`] for
+/// valid results, [`ViaInvalidResult`] otherwise. An invalid result type is
+/// reported once, at its own tokens, by [`assert_pipeline_result`]; the
+/// fallback only keeps the generated code from repeating that error.
+pub struct Output<T>(core::cell::Cell<Option<T>>);
+
+impl<T> Output<T> {
+    /// Wraps a pipeline function's output.
+    pub fn new(value: T) -> Self {
+        Self(core::cell::Cell::new(Some(value)))
+    }
+}
+
+/// Converts a valid pipeline result.
+pub trait ViaPipelineResult {
+    /// The output as a `Result` with a boxed error.
+    fn take_pipeline_result(&self) -> Result<(), BoxError>;
+}
+
+impl<T: PipelineResult> ViaPipelineResult for Output<T> {
+    fn take_pipeline_result(&self) -> Result<(), BoxError> {
+        match self.0.take() {
+            Some(value) => value.into_result().map_err(|error| BoxError(Box::new(error))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Stands in for an invalid pipeline result, which never compiles.
+pub trait ViaInvalidResult {
+    /// Never called: the crate does not compile with an invalid result.
+    fn take_pipeline_result(&self) -> Result<(), BoxError>;
+}
+
+impl<T> ViaInvalidResult for &Output<T> {
+    fn take_pipeline_result(&self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+/// A pipeline function's error, boxed so one dispatch type serves them all.
+pub struct BoxError(Box<dyn Error + Send + Sync + 'static>);
+
+impl fmt::Debug for BoxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for BoxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Error for BoxError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}

@@ -1,0 +1,149 @@
+//! The program `topology!` generates: its `main` (settings, logging, the
+//! run, the exit code) and the in-process start that tests use too.
+
+use std::{fmt::Display, io::IsTerminal, process::ExitCode, sync::Arc};
+
+use tracing_subscriber::EnvFilter;
+
+use crate::{
+    program::{
+        dsl::Deps,
+        flags::{command, resolve},
+        inject::Key,
+        settings::Settings,
+        started::StartedTopology,
+    },
+    runtime::{
+        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled,
+        shutdown::ShutdownSignals, stats::RunStats,
+    },
+};
+
+/// The exit code for a start-up or configuration error.
+pub(crate) const CONFIG_ERROR_EXIT_CODE: u8 = 2;
+
+/// What `topology!` knows about its topology.
+pub struct ProgramSpec {
+    /// The program's name, for `--help`.
+    pub name: &'static str,
+    /// The kind of the pipelines, for logs and metrics.
+    pub typetag: &'static str,
+    /// The declared pipelines and families, for `--help`.
+    pub declared: &'static [&'static str],
+    /// The settings given in `topology!`, over the built-in defaults.
+    pub defaults: fn() -> Settings,
+}
+
+/// Plans every pipeline from `settings` (families expand to one pipeline per
+/// entry), then starts them in-process with `state` shared by all.
+pub async fn start<S, K, P, Plan>(
+    spec: &ProgramSpec,
+    settings: &Settings,
+    state: S,
+    plan: fn(&Settings) -> Result<Vec<Plan>, TopologyError>,
+    key_of: fn(&Plan) -> K,
+    make: fn(Plan, K, Deps<S>) -> P,
+) -> Result<StartedTopology<K>, TopologyError>
+where
+    S: Send + Sync + 'static,
+    K: Clone + Display + Send + Sync + 'static,
+    P: Pipeline<Key = K>,
+{
+    let planned = plan(settings)?;
+    let state = Arc::new(state);
+    StartedTopology::start(settings, spec.typetag, |ctx| {
+        planned
+            .into_iter()
+            .map(|planned| {
+                let key = key_of(&planned);
+                let own_key = Key::from(key.to_string());
+                make(
+                    planned,
+                    key,
+                    Deps {
+                        ctx: ctx.clone(),
+                        state: Arc::clone(&state),
+                        key: own_key,
+                    },
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+}
+
+/// The generated `main`: reads the flags, the configuration file and the
+/// environment, sets up logging, starts the topology with `start` and runs it
+/// until it ends or is signalled, and maps the outcome to the exit code
+/// (0, 1, 2 or 130).
+pub fn main<K, F, Fut>(spec: ProgramSpec, start: F) -> ExitCode
+where
+    K: Clone + Display + Send + Sync + 'static,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
+{
+    main_with_args(spec, std::env::args_os(), start)
+}
+
+/// [`main`] with explicit arguments.
+pub fn main_with_args<K, F, Fut, A>(spec: ProgramSpec, args: A, start: F) -> ExitCode
+where
+    K: Clone + Display + Send + Sync + 'static,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
+    A: IntoIterator,
+    A::Item: Into<std::ffi::OsString> + Clone,
+{
+    let defaults = (spec.defaults)();
+    let matches = match command(&spec, &defaults).try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            // `--help` is not an error; everything else is a usage error.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let settings = match resolve(defaults, &matches, |var| std::env::var(var).ok()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(CONFIG_ERROR_EXIT_CODE);
+        }
+    };
+    init_logging();
+    let outcome = block_on(async move {
+        // Before anything else, so that a signal during start-up is queued, not fatal.
+        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+        let started = start(settings).await?;
+        let handle = started.shutdown_handle();
+        Ok::<RunStats<K>, TopologyError>(run_until_signalled(signals, handle, started).await)
+    });
+    match outcome {
+        Ok(Ok(stats)) => stats.exit_code(),
+        Ok(Err(error)) => {
+            // Printed, not logged: a configuration error must show even with
+            // logging filtered out.
+            eprintln!("error: cannot start: {error}");
+            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+        }
+        Err(error) => {
+            tracing::error!("cannot start the tokio runtime: {error}");
+            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A subscriber the program installed itself wins.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -1,0 +1,197 @@
+//! Pipeline families: one pipeline per entry of the configuration.
+
+mod locate;
+mod parse;
+
+use std::{fmt, ops::Deref, sync::Arc};
+
+use serde::de::DeserializeOwned;
+
+use crate::{program::instance::locate::read_family, runtime::error::TopologyError};
+
+/// One entry of a pipeline family, as a pipeline argument: its name and its
+/// value, deserialized from the configuration.
+///
+/// ```
+/// use topology::Instance;
+///
+/// #[derive(Clone, Debug, serde::Deserialize)]
+/// struct Table { source: String }
+///
+/// let table = Instance::new("orders", Table { source: "memory://raw/orders".into() });
+/// assert_eq!(table.name(), "orders");
+/// assert_eq!(table.source, "memory://raw/orders"); // derefs to the value
+/// ```
+pub struct Instance<T> {
+    name: Arc<str>,
+    value: Arc<T>,
+}
+
+impl<T> Instance<T> {
+    /// An entry named `name` (useful to call a pipeline function directly).
+    pub fn new(name: impl Into<Arc<str>>, value: T) -> Self {
+        Self {
+            name: name.into(),
+            value: Arc::new(value),
+        }
+    }
+
+    /// The entry's name: the `<name>` of the key `<family>/<name>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The entry's value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Clone for Instance<T> {
+    fn clone(&self) -> Self {
+        Self {
+            name: Arc::clone(&self.name),
+            value: Arc::clone(&self.value),
+        }
+    }
+}
+
+impl<T> Deref for Instance<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Instance<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance")
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+/// YAML text holding a `pipelines:` section, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceSource {
+    /// Where the text came from, for messages: a file's path, or a phrase
+    /// such as ``the `instances` of topology!``.
+    pub origin: String,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// Whether `name` may name an instance: it becomes part of a key.
+pub(crate) fn valid_instance_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// The entries of `family`, from the first source that lists the family.
+///
+/// Every source is also checked for families that are not `declared`.
+pub(crate) fn family_entries<T: DeserializeOwned>(
+    sources: &[InstanceSource],
+    declared: &[&'static str],
+    family: &str,
+) -> Result<Vec<Instance<T>>, TopologyError> {
+    for source in sources {
+        if let Some(entries) = read_family::<T>(source, declared, family)? {
+            if entries.is_empty() {
+                return Err(TopologyError::Instances {
+                    origin: source.origin.clone(),
+                    message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
+                });
+            }
+            return Ok(entries);
+        }
+    }
+    Err(TopologyError::NoInstances {
+        family: family.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Table {
+        source: String,
+        #[serde(default)]
+        rows: u32,
+    }
+
+    fn source(origin: &str, text: &str) -> InstanceSource {
+        InstanceSource {
+            origin: origin.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn entries(sources: &[InstanceSource]) -> Result<Vec<Instance<Table>>, TopologyError> {
+        family_entries::<Table>(sources, &["ingest", "export"], "ingest")
+    }
+
+    #[test]
+    fn the_first_source_listing_the_family_wins() {
+        let code = source("code", "pipelines:\n  export:\n    x: {}\n");
+        let file = source(
+            "file",
+            "global: {}\npipelines:\n  ingest:\n    b: { source: s3, rows: 2 }\n    a: { source: s4 }\n",
+        );
+        let defaults = source("defaults", "pipelines:\n  ingest:\n    z: { source: s5 }\n");
+        let found = entries(&[code, file, defaults]).unwrap();
+        let names: Vec<&str> = found.iter().map(Instance::name).collect();
+        assert_eq!(names, ["b", "a"], "in file order, from the file");
+        assert_eq!(found[0].rows, 2);
+        assert_eq!(found[1].source, "s4");
+    }
+
+    #[test]
+    fn no_entries_anywhere_says_where_they_can_come_from() {
+        let error = entries(&[source("file", "global: {}\n")]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "pipeline family `ingest` has no entries: list them under `pipelines.ingest` in the configuration file (--config), or give defaults with `instances:` in topology!"
+        );
+        let error = entries(&[source("file", "pipelines:\n  ingest: {}\n")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`pipelines.ingest` has no entries"), "{error}");
+    }
+
+    #[test]
+    fn errors_name_the_origin_line_entry_and_field() {
+        let cases = [
+            (
+                "pipelines:\n  ingst:\n    a: { source: x }\n",
+                "file: line 2: `pipelines`: unknown pipeline family `ingst`; the families of this program are `ingest`, `export`",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { rows: 1 }\n",
+                "file: line 3: `pipelines.ingest.a`: missing field `source`",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { source: x, rows: many }\n",
+                "file: line 3: `pipelines.ingest.a.rows`: invalid type: string \"many\", expected u32",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a b: { source: x }\n",
+                "file: line 3: `pipelines.ingest`: invalid instance name `a b`: use only letters, digits, `.`, `_` and `-`",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a:\n      source: x\n      sorce: y\n",
+                "file: line 5: `pipelines.ingest.a`: unknown field `sorce`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = entries(&[source("file", text)]).unwrap_err().to_string();
+            assert_eq!(error, expected, "for:\n{text}");
+        }
+    }
+}

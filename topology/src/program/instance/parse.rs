@@ -1,0 +1,159 @@
+//! Parsing a YAML source's `pipelines:` section: the families it lists, and
+//! the named entries of the one family asked for.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use crate::program::instance::{Instance, valid_instance_name};
+
+/// The whole file, keeping only `pipelines.<family>`.
+pub(super) struct FileView<'a, T> {
+    pub(super) declared: &'a [&'static str],
+    pub(super) family: &'a str,
+    /// `(entry, field)` of every field the entry type ignored.
+    pub(super) unknown: &'a mut Vec<(String, String)>,
+    pub(super) entries: Option<Vec<Instance<T>>>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for FileView<'_, T> {
+    type Value = Option<Vec<Instance<T>>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
+    type Value = Option<Vec<Instance<T>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a configuration with `global:` and `pipelines:` sections")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "pipelines" {
+                let families = Families { view: &mut self };
+                map.next_value_seed(families)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(self.entries)
+    }
+}
+
+/// `pipelines:`: every key must be a declared family.
+struct Families<'v, 'a, T> {
+    view: &'v mut FileView<'a, T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Families<'_, '_, T> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Families<'_, '_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map from pipeline family to its entries")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(family) = map.next_key::<String>()? {
+            if !self.view.declared.contains(&family.as_str()) {
+                return Err(de::Error::custom(format!(
+                    "unknown pipeline family `{family}`; the families of this program are {}",
+                    list(self.view.declared)
+                )));
+            }
+            if family == self.view.family {
+                let entries = Entries {
+                    unknown: &mut *self.view.unknown,
+                    marker: std::marker::PhantomData,
+                };
+                self.view.entries = Some(map.next_value_seed(entries)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none (no `#[pipeline]` has `each = ...`)".to_owned();
+    }
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `pipelines.<family>:`: a map from instance name to its value.
+struct Entries<'u, T> {
+    unknown: &'u mut Vec<(String, String)>,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entries<'_, T> {
+    type Value = Vec<Instance<T>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
+    type Value = Vec<Instance<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map from instance name to its settings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries: Vec<Instance<T>> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if !valid_instance_name(&name) {
+                return Err(de::Error::custom(format!(
+                    "invalid instance name `{name}`: use only letters, digits, `.`, `_` and `-`"
+                )));
+            }
+            if entries.iter().any(|entry| entry.name() == name) {
+                return Err(de::Error::custom(format!("instance `{name}` is listed twice")));
+            }
+            let entry = Entry::<T> {
+                name: &name,
+                unknown: &mut *self.unknown,
+                marker: std::marker::PhantomData,
+            };
+            let value = map.next_value_seed(entry)?;
+            entries.push(Instance::new(name, value));
+        }
+        Ok(entries)
+    }
+}
+
+/// One entry's value, noting the fields the type ignored.
+struct Entry<'n, 'u, T> {
+    name: &'n str,
+    unknown: &'u mut Vec<(String, String)>,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entry<'_, '_, T> {
+    type Value = T;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let name = self.name;
+        let unknown = self.unknown;
+        serde_ignored::deserialize(deserializer, |path| unknown.push((name.to_owned(), path.to_string())))
+    }
+}

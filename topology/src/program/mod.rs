@@ -1,0 +1,11 @@
+//! The program `topology!` generates, on top of the runtime: settings and
+//! their layers, the YAML file, families and their entries, argument
+//! injection, the started topology, and the items the generated code names.
+
+pub(crate) mod dsl;
+pub(crate) mod entry;
+pub(crate) mod flags;
+pub(crate) mod inject;
+pub(crate) mod instance;
+pub(crate) mod settings;
+pub(crate) mod started;

@@ -1,0 +1,32 @@
+//! Items named by the code `topology!` and `#[pipeline]` generate. Not a
+//! public API: it changes without notice.
+
+pub use crate::program::dsl::const_str::{as_str, concat, find_key, total_len};
+pub use crate::program::dsl::result::{
+    BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
+    assert_pipeline_result,
+};
+pub use crate::program::dsl::{
+    Deps, Inject, InstanceArg, InstanceValue, PipelineFn, PipelineInfo, Planned, RunPipelineFn, plan_family,
+    plan_single,
+};
+pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
+pub use crate::program::inject::FromContext;
+pub use crate::program::instance::{Instance, InstanceSource};
+pub use crate::program::settings::Settings;
+pub use crate::program::started::StartedTopology;
+pub use crate::runtime::config::GlobalConfig;
+pub use crate::runtime::error::TopologyError;
+pub use crate::runtime::metrics::server::MetricsAddress;
+pub use crate::runtime::pipeline::Pipeline;
+pub use std::{sync::Arc, vec::Vec};
+
+pub use core::{
+    convert::Infallible,
+    fmt,
+    future::Future,
+    option::Option::{self, None, Some},
+    result::Result::{self, Err, Ok},
+    time::Duration,
+};
+pub use std::process::ExitCode;

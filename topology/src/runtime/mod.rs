@@ -1,0 +1,21 @@
+//! The runtime: the seed's vocabulary, usable by hand without the macros.
+//!
+//! Nothing here knows about the generated program; the program layer
+//! ([`crate::program`]) is built on top of these modules, never the reverse.
+
+pub(crate) mod block_on;
+pub(crate) mod concurrency;
+pub(crate) mod config;
+pub(crate) mod context;
+pub(crate) mod error;
+pub(crate) mod interval;
+pub(crate) mod jitter;
+pub(crate) mod metrics;
+pub(crate) mod pipeline;
+pub(crate) mod run;
+pub(crate) mod runner;
+pub(crate) mod served;
+pub(crate) mod shutdown;
+pub(crate) mod stats;
+pub(crate) mod storage;
+pub(crate) mod task;

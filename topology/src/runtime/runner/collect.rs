@@ -1,0 +1,144 @@
+//! Collecting outcomes: the loop that waits for every task, logs how each
+//! pipeline ended, and reports the ones aborted without an outcome.
+
+use std::{fmt::Display, sync::Arc};
+
+use tokio::{
+    task::JoinError,
+    time::{Instant, Interval},
+};
+
+use crate::runtime::{
+    runner::{
+        RunningTopology,
+        deadline::{Collecting, tick, wait_until},
+        running::{Entry, RunningPipelines},
+    },
+    stats::{OutcomeKind, PipelineOutcome, RunStats},
+    task::{TaskError, TaskOutput, TaskResult},
+};
+
+impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K> {
+    type Stats = RunStats<K>;
+
+    async fn run_to_completion(mut self) -> RunStats<K> {
+        let mut stats = RunStats {
+            outcomes: Vec::with_capacity(self.remaining),
+            forced: false,
+        };
+        let mut state = Collecting::default();
+        let mut progress: Option<Interval> = None;
+        // Held across rounds: registering with a token takes its lock, and
+        // the loop turns once per batch of ended pipelines.
+        let (shutdown, force) = (Arc::clone(&self.shutdown), self.force.clone());
+        let shutdown_begins = shutdown.cancelled();
+        let forced = force.cancelled();
+        tokio::pin!(shutdown_begins, forced);
+        while !self.tasks.is_empty() {
+            let deadline = state.deadline.filter(|_| !state.timed_out && !state.forced);
+            tokio::select! {
+                biased;
+                () = &mut forced, if !state.forced => {
+                    state.forced = true;
+                    if self.remaining > 0 {
+                        tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.remaining, self.still_running());
+                    }
+                    self.tasks.abort_all();
+                }
+                () = &mut shutdown_begins, if !state.shutdown_seen => {
+                    progress = self.begin_shutdown(&mut state);
+                }
+                Some(joined) = self.tasks.join_next() => {
+                    // Collect whatever else has ended without another round
+                    // of the select, with one reading of the clock.
+                    let now = Instant::now();
+                    self.record(joined, now, &mut stats);
+                    while let Some(joined) = self.tasks.try_join_next() {
+                        self.record(joined, now, &mut stats);
+                    }
+                }
+                () = wait_until(deadline) => {
+                    state.timed_out = true;
+                    tracing::error!(
+                        "shutdown deadline passed; aborting {} pipelines still running: {}",
+                        self.remaining,
+                        self.still_running()
+                    );
+                    self.tasks.abort_all();
+                }
+                () = tick(progress.as_mut()), if !state.timed_out && !state.forced => self.report_progress(&state),
+            }
+        }
+        self.sweep_aborted(&state, &mut stats);
+        stats.forced = state.forced;
+        let summary = stats.summary();
+        if stats.is_success() {
+            tracing::info!("topology stopped: {summary}");
+        } else {
+            tracing::warn!("topology stopped: {summary}");
+        }
+        stats
+    }
+
+    fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
+    fn record(&mut self, joined: Result<(usize, TaskResult), JoinError>, now: Instant, stats: &mut RunStats<K>) {
+        match joined {
+            Ok((slot, result)) => self.collect(slot, result, now, stats),
+            // Panics are caught inside the task; only an abort ends one
+            // without its slot. Aborted entries are swept up at the end.
+            Err(error) if error.is_cancelled() => {}
+            Err(error) => tracing::error!(%error, "pipeline task ended abnormally"),
+        }
+    }
+
+    fn collect(&mut self, slot: usize, result: TaskResult, now: Instant, stats: &mut RunStats<K>) {
+        let Some(entry) = self.slots.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        self.remaining -= 1;
+        let kind = OutcomeKind::of(&result);
+        if let Some(metrics) = &entry.metrics {
+            metrics.outcome(kind);
+        }
+        log_outcome(&entry, &result);
+        stats.outcomes.push(PipelineOutcome {
+            key: entry.key,
+            result,
+            elapsed: now - self.started,
+        });
+    }
+
+    /// Reports every pipeline whose task ended without an outcome: the ones
+    /// aborted at the deadline or by a forced shutdown.
+    fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
+        let now = Instant::now();
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].is_some() {
+                let result = if state.timed_out && !state.forced {
+                    Err(TaskError::TimedOut)
+                } else {
+                    Err(TaskError::Aborted)
+                };
+                self.collect(slot, result, now, stats);
+            }
+        }
+    }
+}
+
+fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult) {
+    let (key, typetag) = (&entry.key, entry.typetag);
+    match result {
+        Ok(TaskOutput { message: Some(message) }) => {
+            tracing::info!(%key, typetag, "pipeline completed: {message}");
+        }
+        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed"),
+        Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
+        Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
+        Err(error) => tracing::error!(%key, typetag, "pipeline {error}"),
+    }
+}

@@ -1,0 +1,100 @@
+//! Shutdown progress and the deadline: what the collecting loop logs while it
+//! waits, and when it stops waiting.
+
+use std::{fmt::Display, future::pending};
+
+use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
+
+use crate::runtime::{metrics::shutting_down, runner::running::RunningPipelines};
+
+/// What has happened so far while collecting outcomes.
+#[derive(Default)]
+pub(super) struct Collecting {
+    pub(super) shutdown_seen: bool,
+    pub(super) deadline: Option<Instant>,
+    pub(super) timed_out: bool,
+    pub(super) forced: bool,
+}
+
+impl<K: Display> RunningPipelines<K> {
+    /// The keys still running, sorted; the first 20 and a count of the rest.
+    pub(super) fn still_running(&self) -> String {
+        const SHOWN: usize = 20;
+        let mut keys: Vec<String> = self.slots.iter().flatten().map(|entry| entry.key.to_string()).collect();
+        keys.sort_unstable();
+        let hidden = keys.len().saturating_sub(SHOWN);
+        keys.truncate(SHOWN);
+        let mut list = keys.join(", ");
+        if hidden > 0 {
+            list.push_str(&format!(" and {hidden} more"));
+        }
+        list
+    }
+
+    /// Notes that shutdown has begun, sets the deadline, and returns the
+    /// progress ticker, unless nothing is left to wait for.
+    pub(super) fn begin_shutdown(&self, state: &mut Collecting) -> Option<Interval> {
+        state.shutdown_seen = true;
+        shutting_down();
+        let now = Instant::now();
+        state.deadline = self.shutdown_timeout.map(|timeout| now + timeout);
+        if self.remaining == 0 {
+            return None;
+        }
+        match self.shutdown_timeout {
+            Some(timeout) => tracing::info!(
+                running = self.remaining,
+                "shutdown begun; waiting up to {}s for {} pipelines to finish: {}",
+                timeout.as_secs_f64(),
+                self.remaining,
+                self.still_running()
+            ),
+            None => tracing::info!(
+                running = self.remaining,
+                "shutdown begun; waiting with no deadline for {} pipelines to finish: {}",
+                self.remaining,
+                self.still_running()
+            ),
+        }
+        let mut progress = interval_at(now + self.progress_interval, self.progress_interval);
+        progress.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Some(progress)
+    }
+
+    /// The line logged at each progress tick.
+    pub(super) fn report_progress(&self, state: &Collecting) {
+        match state.deadline {
+            Some(deadline) => tracing::info!(
+                running = self.remaining,
+                "shutting down: still waiting on {} pipelines ({}); {}s left before they are aborted",
+                self.remaining,
+                self.still_running(),
+                deadline.saturating_duration_since(Instant::now()).as_secs()
+            ),
+            None => tracing::info!(
+                running = self.remaining,
+                "shutting down: still waiting on {} pipelines ({}); no deadline",
+                self.remaining,
+                self.still_running()
+            ),
+        }
+    }
+}
+
+/// Ends at `deadline`, or never.
+pub(super) async fn wait_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => pending().await,
+    }
+}
+
+/// Ends at the next progress tick, or never.
+pub(super) async fn tick(progress: Option<&mut Interval>) {
+    match progress {
+        Some(progress) => {
+            progress.tick().await;
+        }
+        None => pending().await,
+    }
+}

@@ -1,0 +1,169 @@
+//! Spawning pipelines, watching them, and collecting how each one ended.
+
+mod collect;
+mod deadline;
+pub(crate) mod running;
+
+use std::{fmt::Display, time::Duration};
+
+use crate::runtime::{
+    context::PipelineContext,
+    error::TopologyError,
+    pipeline::Pipeline,
+    runner::running::RunningPipelines,
+    shutdown::ShutdownSignals,
+    stats::RunStats,
+    task::{Task, TaskError, TaskOutput},
+};
+
+/// The lifecycle of a running topology.
+#[allow(async_fn_in_trait)] // callers await it in place; no boxing is wanted
+pub trait RunningTopology {
+    /// What the run ends with.
+    type Stats;
+
+    /// Waits until every component has ended, and reports how.
+    async fn run_to_completion(self) -> Self::Stats;
+
+    /// Starts a graceful shutdown.
+    fn shutdown(&self);
+}
+
+/// Spawns pipelines with jittered starts and collects their outcomes.
+///
+/// ```
+/// # topology::block_on(async {
+/// use std::convert::Infallible;
+/// use topology::{Pipeline, PipelineContext, PipelineRunner, RunningTopology};
+///
+/// struct Once(&'static str);
+///
+/// impl Pipeline for Once {
+///     type Key = &'static str;
+///     type Error = Infallible;
+///     fn key(&self) -> &&'static str {
+///         &self.0
+///     }
+///     async fn run(self) -> Result<(), Infallible> {
+///         Ok(())
+///     }
+/// }
+///
+/// let runner = PipelineRunner::new(PipelineContext::default(), "job");
+/// let stats = runner.start([Once("a"), Once("b")]).run_to_completion().await;
+/// assert_eq!(stats.counts().completed, 2);
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct PipelineRunner {
+    context: PipelineContext,
+    typetag: &'static str,
+    shutdown_timeout: Option<Duration>,
+    progress_interval: Duration,
+}
+
+impl PipelineRunner {
+    /// How often shutdown progress is logged unless set otherwise.
+    pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
+
+    /// A runner for pipelines sharing `context`; `typetag` names their kind
+    /// (such as `"table"`) in logs and metrics. The shutdown timeout starts
+    /// at 30 seconds.
+    pub fn new(context: PipelineContext, typetag: &'static str) -> Self {
+        Self {
+            context,
+            typetag,
+            shutdown_timeout: Some(Duration::from_secs(30)),
+            progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
+        }
+    }
+
+    /// How long shutdown waits for running pipelines before aborting them;
+    /// `None` waits forever.
+    pub fn shutdown_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How often, while shutdown waits, a line names the pipelines still
+    /// running.
+    pub fn progress_interval(mut self, every: Duration) -> Self {
+        self.progress_interval = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The context the pipelines share.
+    pub fn context(&self) -> &PipelineContext {
+        &self.context
+    }
+
+    /// Spawns every pipeline, each after its own start jitter. Must be called
+    /// inside a tokio runtime. Signals are not watched: shut the topology down
+    /// through the returned handle or the context's token.
+    pub fn start<P: Pipeline>(&self, pipelines: impl IntoIterator<Item = P>) -> RunningPipelines<P::Key> {
+        let pipelines = pipelines.into_iter();
+        let mut running = self.running(pipelines.size_hint().0);
+        for pipeline in pipelines {
+            let key = pipeline.key().clone();
+            // Not boxed: a pipeline's future is spawned as it is.
+            let work = async move {
+                pipeline
+                    .run()
+                    .await
+                    .map(|()| TaskOutput::default())
+                    .map_err(TaskError::failed)
+            };
+            running.spawn(key, self.typetag, work, self.context.poll_jitter_secs);
+        }
+        running
+    }
+
+    /// Spawns tasks as [`start`](Self::start) spawns pipelines.
+    pub fn start_tasks<K>(&self, tasks: impl IntoIterator<Item = Task<K>>) -> RunningPipelines<K>
+    where
+        K: Clone + Display + Send + 'static,
+    {
+        let tasks = tasks.into_iter();
+        let mut running = self.running(tasks.size_hint().0);
+        for Task { key, future, typetag } in tasks {
+            running.spawn(key, typetag, future, self.context.poll_jitter_secs);
+        }
+        running
+    }
+
+    fn running<K>(&self, expected: usize) -> RunningPipelines<K> {
+        RunningPipelines::new(
+            self.context.shutdown.clone(),
+            self.shutdown_timeout,
+            self.progress_interval,
+            expected,
+        )
+    }
+
+    /// Installs the signal handlers, then runs every pipeline to its end.
+    ///
+    /// The first SIGINT, SIGTERM or SIGQUIT starts a graceful shutdown; any
+    /// signal after that aborts every pipeline at once.
+    pub async fn run<P: Pipeline>(
+        self,
+        pipelines: impl IntoIterator<Item = P>,
+    ) -> Result<RunStats<P::Key>, TopologyError> {
+        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+        Ok(self.run_with_signals(signals, pipelines).await)
+    }
+
+    /// Runs every pipeline to its end, shutting down on `signals`. Install the
+    /// signals before building anything that may take time, so that an early
+    /// signal is not lost.
+    pub async fn run_with_signals<P: Pipeline>(
+        self,
+        signals: ShutdownSignals,
+        pipelines: impl IntoIterator<Item = P>,
+    ) -> RunStats<P::Key> {
+        let running = self.start(pipelines);
+        let watcher = signals.watch(running.shutdown_handle());
+        let stats = running.run_to_completion().await;
+        watcher.abort();
+        stats
+    }
+}

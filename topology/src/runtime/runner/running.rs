@@ -1,0 +1,138 @@
+//! The spawned pipelines: each becomes one task that waits out its jitter,
+//! runs inside its span, and comes back with its slot and its result.
+
+use std::{fmt::Display, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+
+use futures_util::FutureExt;
+use tokio::{
+    task::JoinSet,
+    time::{Instant, sleep},
+};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::runtime::{
+    interval::scope_pipeline,
+    jitter::random_jitter,
+    metrics::PipelineMetrics,
+    shutdown::ShutdownHandle,
+    task::{TaskError, TaskResult},
+};
+
+/// What the runner keeps about each spawned pipeline until it ends.
+pub(super) struct Entry<K> {
+    pub(super) key: K,
+    pub(super) metrics: Option<Arc<PipelineMetrics>>,
+    pub(super) typetag: &'static str,
+}
+
+/// Pipelines that have been spawned and not yet collected.
+///
+/// Dropping it aborts every pipeline still running.
+pub struct RunningPipelines<K> {
+    /// Each task ends with its slot, so that its entry is found without a map.
+    pub(super) tasks: JoinSet<(usize, TaskResult)>,
+    /// One entry per spawned pipeline, taken when its outcome is collected.
+    pub(super) slots: Vec<Option<Entry<K>>>,
+    pub(super) remaining: usize,
+    /// When the pipelines were spawned; outcomes report the time since.
+    pub(super) started: Instant,
+    /// Shared by the tasks through one `Arc`: cloning a token itself takes a
+    /// lock, which thousands of tasks starting at once would contend on.
+    pub(super) shutdown: Arc<CancellationToken>,
+    pub(super) force: CancellationToken,
+    pub(super) shutdown_timeout: Option<Duration>,
+    pub(super) progress_interval: Duration,
+}
+
+impl<K> std::fmt::Debug for RunningPipelines<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningPipelines")
+            .field("running", &self.remaining)
+            .field("shutting_down", &self.shutdown.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K> RunningPipelines<K> {
+    /// Nothing spawned yet; room for `expected` pipelines.
+    pub(super) fn new(
+        shutdown: CancellationToken,
+        shutdown_timeout: Option<Duration>,
+        progress_interval: Duration,
+        expected: usize,
+    ) -> Self {
+        Self {
+            tasks: JoinSet::new(),
+            slots: Vec::with_capacity(expected),
+            remaining: 0,
+            started: Instant::now(),
+            shutdown: Arc::new(shutdown),
+            force: CancellationToken::new(),
+            shutdown_timeout,
+            progress_interval,
+        }
+    }
+
+    /// A handle that starts or forces shutdown while this is being awaited.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle::new(CancellationToken::clone(&self.shutdown), self.force.clone())
+    }
+
+    /// How many pipelines have not been collected yet.
+    pub fn len(&self) -> usize {
+        self.remaining
+    }
+
+    /// Whether every pipeline has been collected.
+    pub fn is_empty(&self) -> bool {
+        self.remaining == 0
+    }
+}
+
+impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
+    pub(super) fn spawn<F>(&mut self, key: K, typetag: &'static str, work: F, max_jitter_secs: u64)
+    where
+        F: Future<Output = TaskResult> + Send + 'static,
+    {
+        let slot = self.slots.len();
+        let metrics = PipelineMetrics::new(&key, typetag);
+        let span = tracing::info_span!("pipeline", key = %key, typetag);
+        let jitter = random_jitter(max_jitter_secs);
+        // Without jitter there is nothing to wait for, so the task needs no
+        // token: a pipeline spawned after shutdown began is cancelled here.
+        let jitter_wait = if jitter.is_zero() {
+            None
+        } else {
+            Some((Arc::clone(&self.shutdown), jitter))
+        };
+        let cancelled = jitter.is_zero() && self.shutdown.is_cancelled();
+        let task_metrics = metrics.clone();
+        let run = async move {
+            if let Some((shutdown, jitter)) = jitter_wait {
+                // Boxed, timer and all, so that the many pipelines without
+                // jitter do not carry the wait's state in their task.
+                let waited = Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
+                if !waited.await {
+                    return (slot, Err(TaskError::Cancelled));
+                }
+            } else if cancelled {
+                return (slot, Err(TaskError::Cancelled));
+            }
+            // Boxed: held across the whole run, and only there with metrics on.
+            let _running = task_metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
+            tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
+            // Caught here rather than from the JoinError, so the outcome
+            // always comes back with its slot and the panic's message.
+            let result = AssertUnwindSafe(scope_pipeline(task_metrics, work))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|payload| Err(TaskError::panicked(payload.as_ref())));
+            (slot, result)
+        };
+        let run = run.instrument(span);
+        self.tasks.spawn(run);
+        self.slots.push(Some(Entry { key, metrics, typetag }));
+        self.remaining += 1;
+    }
+}

@@ -1,0 +1,96 @@
+//! Pipelines served together with their metrics endpoint: what
+//! [`run_pipelines`](crate::run_pipelines) starts, and what the generated
+//! program's started topology wraps.
+
+use std::{fmt, fmt::Display, net::SocketAddr};
+
+use crate::runtime::{
+    config::GlobalConfig,
+    context::PipelineContext,
+    error::TopologyError,
+    metrics::server::{MetricsAddress, MetricsServer},
+    pipeline::Pipeline,
+    runner::{PipelineRunner, RunningTopology, running::RunningPipelines},
+    shutdown::ShutdownHandle,
+    stats::RunStats,
+};
+
+/// Running pipelines and, unless turned off, their metrics endpoint, which
+/// stops once the last pipeline has ended.
+#[derive(Debug)]
+pub(crate) struct ServedPipelines<K> {
+    running: RunningPipelines<K>,
+    server: Option<MetricsServer>,
+}
+
+impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
+    /// Validates the settings, serves metrics, builds the context, calls
+    /// `build` for the pipelines, logs the start-up line and starts them.
+    /// Signals are not watched.
+    pub(crate) async fn start<P, I, F>(
+        global: &GlobalConfig,
+        metrics: &MetricsAddress,
+        typetag: &'static str,
+        build: F,
+    ) -> Result<Self, TopologyError>
+    where
+        P: Pipeline<Key = K>,
+        I: IntoIterator<Item = P>,
+        F: FnOnce(&PipelineContext) -> I,
+    {
+        let context = PipelineContext::from_config(global)?;
+        let server = match metrics {
+            MetricsAddress::Listen(address) => Some(MetricsServer::start(*address, context.shutdown.clone()).await?),
+            MetricsAddress::Off => None,
+        };
+        let pipelines: Vec<P> = build(&context).into_iter().collect();
+        let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
+        let settings = SettingsLine { global, metrics };
+        tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
+        let running = PipelineRunner::new(context, typetag)
+            .shutdown_timeout(global.shutdown_timeout())
+            .start(pipelines);
+        Ok(Self { running, server })
+    }
+
+    /// Where the metrics endpoint listens, if it is on.
+    pub(crate) fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().map(MetricsServer::local_addr)
+    }
+
+    /// A handle that starts or forces shutdown while the pipelines are awaited.
+    pub(crate) fn shutdown_handle(&self) -> ShutdownHandle {
+        self.running.shutdown_handle()
+    }
+}
+
+impl<K: Clone + Display + Send + 'static> RunningTopology for ServedPipelines<K> {
+    type Stats = RunStats<K>;
+
+    async fn run_to_completion(self) -> RunStats<K> {
+        let stats = self.running.run_to_completion().await;
+        if let Some(server) = self.server {
+            server.stop().await;
+        }
+        stats
+    }
+
+    fn shutdown(&self) {
+        self.running.shutdown();
+    }
+}
+
+/// The settings in force as `name=value` pairs, for the start-up line.
+pub(crate) struct SettingsLine<'a> {
+    pub(crate) global: &'a GlobalConfig,
+    pub(crate) metrics: &'a MetricsAddress,
+}
+
+impl fmt::Display for SettingsLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, value) in self.global.values() {
+            write!(f, "{name}={value} ")?;
+        }
+        write!(f, "metrics_addr={}", self.metrics)
+    }
+}
