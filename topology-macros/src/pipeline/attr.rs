@@ -22,8 +22,6 @@ pub(crate) struct PipelineArgs {
     pub(crate) krate: Option<Path>,
     /// `each = T`: the function is a family, one pipeline per entry of type `T`.
     pub(crate) each: Option<Type>,
-    /// Whether `each` was given, even if invalid.
-    pub(crate) each_given: bool,
 }
 
 /// One `name = value` or bare `name` as written.
@@ -75,7 +73,6 @@ impl PipelineArgs {
             }
             seen.push(name.clone());
             if name == "each" {
-                parsed.each_given = true;
                 parsed.each = type_value(meta, errors);
                 continue;
             }

@@ -5,20 +5,25 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, GenericArgument, Ident, PathArguments, ReturnType, Type, spanned::Spanned};
 
 use super::{attr::PipelineArgs, item::ItemFn};
+use crate::paths::hidden_struct;
 
-/// The function as written, a hidden struct of the same name, and the
-/// struct's impls, which inject the arguments and call the function.
+/// The function as written, a hidden struct beside it, and the struct's
+/// impls, which inject the arguments and call the function.
 pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, private: &TokenStream) -> TokenStream {
     let name = &item.sig.ident;
+    let hidden = hidden_struct(name);
     let key = args.key.as_ref().map(syn::LitStr::value).unwrap_or_default();
     let interval = match args.interval_millis {
         Some(millis) => quote!(#private::Some(#private::Duration::from_millis(#millis))),
         None => quote!(#private::None),
     };
+    // Hygienic names: the user's argument types and tokens never see them.
     let state = Ident::new("__TopologyState", Span::mixed_site());
     let deps = Ident::new("__deps", Span::mixed_site());
     let instance = Ident::new("__instance", Span::mixed_site());
+    let output = Ident::new("__output", Span::mixed_site());
     let each = args.each.as_ref();
+    let entries = instance_type(each, private);
 
     let types: Vec<&Type> = item
         .sig
@@ -32,31 +37,40 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let values: Vec<Ident> = (0..types.len())
         .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
         .collect();
-    // `State<T>` depends on the topology's state, so it is checked where the
-    // topology names it; every other argument is checked here, at its own
-    // tokens.
+    // What an argument is comes from its type's traits, never from how it
+    // is spelled. Whether it can be injected at all is checked here, at its
+    // own tokens; whether a `State<T>` matches the topology's state is a
+    // bound, checked where `topology!` names the state.
+    let arg_checks = types.iter().map(|ty| {
+        quote_spanned! {ty.span()=> #private::assert_pipeline_arg::<#ty, #entries>(); }
+    });
+    let bounds = types.iter().map(|ty| {
+        quote_spanned! {ty.span()=> #private::Arg<#ty, #entries>: #private::Buildable<#state, #entries, #ty> }
+    });
     let injections = types.iter().zip(&values).map(|(ty, value)| {
-        if is_state(ty) {
-            quote_spanned! {ty.span()=> let #value = <#ty as #private::Inject<#state>>::inject(#deps); }
-        } else if let (true, Some(each)) = (is_named(ty, "Instance"), each) {
-            quote_spanned! {ty.span()=> let #value = <#ty as #private::InstanceArg<#each>>::from_instance(#instance); }
-        } else {
-            quote_spanned! {ty.span()=>
-                let #value = <#ty as #private::FromContext>::from_context(&#deps.ctx, &#deps.key);
-            }
+        quote_spanned! {ty.span()=>
+            let #value = <#private::Arg<#ty, #entries> as #private::Buildable<#state, #entries, #ty>>::build(#deps, #instance);
         }
     });
-    let bounds = types
-        .iter()
-        .filter(|ty| is_state(ty))
-        .map(|ty| quote_spanned! {ty.span()=> #ty: #private::Inject<#state> });
     let result_check = result_check(&item.sig.output, private);
+    // Spanned at the function's name: a future that is not `Send` is
+    // reported there.
     let call = quote_spanned! {name.span()=>
         fn call(#deps: &#private::Deps<#state>, #instance: &Self::Instance)
             -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
     };
+    // The call carries the macro's span, not the user's name.
+    let mut callee = name.clone();
+    callee.set_span(Span::call_site());
     let info = info_impl(&item.vis, name, &key, each, private);
-    let instance_type = instance_type(each, private);
+    // Calling a `#[deprecated]` pipeline is the topology's business, not a
+    // use to warn about (and only then is an `allow` emitted, which a crate
+    // that forbids the lint would reject).
+    let allow_deprecated = item
+        .attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("deprecated"))
+        .then(|| quote!(#[allow(deprecated)]));
 
     quote! {
         #original
@@ -65,23 +79,23 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
 
         #result_check
 
+        const _: () = { #(#arg_checks)* };
 
         #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic)]
-        impl<#state: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<#state> for #name
+        #allow_deprecated
+        impl<#state: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<#state> for #hidden
         where
             #(#bounds,)*
         {
             const INTERVAL: #private::Option<#private::Duration> = #interval;
-            type Instance = #instance_type;
+            type Instance = #entries;
 
             #call {
                 #(#injections)*
                 async move {
-                    #[allow(unused_imports)]
                     use #private::{ViaInvalidResult as _, ViaPipelineResult as _};
-                    let output = #private::Output::new(#name(#(#values),*).await);
-                    (&output).take_pipeline_result()
+                    let #output = #private::Output::new(#callee(#(#values),*).await);
+                    (&#output).take_pipeline_result()
                 }
             }
         }
@@ -96,9 +110,9 @@ fn instance_type(each: Option<&Type>, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// The hidden struct named after the function, with its key. Emitted on
-/// errors too (with an empty key, which no duplicate check matches), so that
-/// code naming the pipeline reports nothing beyond the attribute's errors.
+/// The hidden struct, with the function's key. Emitted on errors too (with
+/// an empty key, which no duplicate check matches), so that code naming the
+/// pipeline reports nothing beyond the attribute's errors.
 pub(crate) fn info_impl(
     vis: &syn::Visibility,
     name: &Ident,
@@ -106,7 +120,9 @@ pub(crate) fn info_impl(
     each: Option<&Type>,
     private: &TokenStream,
 ) -> TokenStream {
+    let hidden = hidden_struct(name);
     let instance_type = instance_type(each, private);
+    let display = name.to_string();
     let (family, plan) = match each {
         Some(each) => (
             quote!(true),
@@ -119,14 +135,13 @@ pub(crate) fn info_impl(
     };
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, clippy::all, clippy::pedantic)]
-        #vis struct #name {}
+        #vis struct #hidden {}
 
         #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic)]
-        impl #private::PipelineInfo for #name {
+        impl #private::PipelineInfo for #hidden {
             const KEY: &'static str = #key;
-            const NAME: &'static str = ::core::stringify!(#name);
+            const NAME: &'static str = #display;
+            const ID: &'static str = ::core::concat!(::core::module_path!(), "::", #display);
             const FAMILY: bool = #family;
             type Instance = #instance_type;
 
@@ -143,10 +158,10 @@ pub(crate) fn info_impl(
 /// The stand-in impl for a function whose attribute had errors: it runs
 /// nothing, and keeps `topology!` from piling errors on top.
 pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStream {
+    let hidden = hidden_struct(name);
     quote! {
         #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic)]
-        impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #name {
+        impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #hidden {
             const INTERVAL: #private::Option<#private::Duration> = #private::None;
             type Instance = ();
             fn call(_: &#private::Deps<S>, _: &())
@@ -156,17 +171,6 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
             }
         }
     }
-}
-
-/// `State<...>` as written (the argument that depends on the topology).
-fn is_state(ty: &Type) -> bool {
-    is_named(ty, "State")
-}
-
-/// A path type whose last segment is `name`, as written.
-pub(crate) fn is_named(ty: &Type, name: &str) -> bool {
-    matches!(ty, Type::Path(path) if path.qself.is_none()
-        && path.path.segments.last().is_some_and(|segment| segment.ident == name))
 }
 
 /// Checks the return type at its own tokens: the error type of a written

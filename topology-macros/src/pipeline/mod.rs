@@ -28,7 +28,6 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = attr::PipelineArgs::parse(args, &mut errors);
     valid::check_signature(&item.sig, &mut errors);
-    valid::check_instances(&item.sig, args.each_given, &mut errors);
     let mut item = item;
     // A second `#[pipeline]` is reported here and dropped, so that it does
     // not expand again.

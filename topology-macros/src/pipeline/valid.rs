@@ -65,21 +65,3 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
         errors.error(ty, "a pipeline must return `()` or `Result<(), E>`, not `impl Trait`");
     }
 }
-
-/// An `Instance<T>` argument needs `each = T`: without it there are no
-/// entries to inject.
-pub(crate) fn check_instances(sig: &Signature, each_given: bool, errors: &mut Errors) {
-    if each_given {
-        return;
-    }
-    for input in &sig.inputs {
-        if let FnArg::Typed(arg) = input
-            && super::expand::is_named(&arg.ty, "Instance")
-        {
-            errors.error(
-                &arg.ty,
-                "an `Instance<T>` argument needs `each = T` in `#[pipeline(...)]`: the pipeline is then run once per entry of the configuration",
-            );
-        }
-    }
-}

@@ -16,7 +16,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     // is not a pipeline is reported there, once.
     let at_name = |listed: &Listed, tokens: TokenStream| respan(tokens, listed.name_span());
     let info = |listed: &Listed| {
-        let path = &listed.path;
+        let path = listed.info_path();
         at_name(listed, quote!(<#path as #p::PipelineInfo>))
     };
     let keys: Vec<TokenStream> = topology
@@ -44,11 +44,11 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         quote!(#info::plan)
     });
     let bounds = topology.pipelines.iter().map(|listed| {
-        let (path, info) = (&listed.path, info(listed));
+        let (path, info) = (listed.info_path(), info(listed));
         at_name(listed, quote!(#path: #p::PipelineFn<S, Instance = #info::Instance>))
     });
     let runs = topology.pipelines.iter().map(|listed| {
-        let path = &listed.path;
+        let path = listed.info_path();
         let run = at_name(listed, quote!(<#path as #p::RunPipelineFn<S>>::run_pipeline_fn));
         quote!(#run(deps, instance).await)
     });
@@ -71,8 +71,12 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         Some(expr) => (quote!(#expr), expr.span()),
         None => (quote!(()), Span::call_site()),
     };
+    // Hygienic bindings: the user's `state:` and `instances:` expressions
+    // cannot see (or be captured by) the generated code's locals.
+    let settings_var = Ident::new("settings", Span::mixed_site());
+    let state_var = Ident::new("state", Span::mixed_site());
     let start = respan(
-        quote!(#p::start(&Self::SPEC, &settings, state, __topology_plan, __topology_key_of, __topology_make).await),
+        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make).await),
         state_span,
     );
     let main_fn = topology.main.then(|| {
@@ -86,12 +90,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     quote! {
         /// One variant per pipeline function of this topology.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         pub enum PipelineId {
             #( #[doc = #docs] #variants, )*
         }
 
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         impl PipelineId {
             /// Every pipeline function, in the order `topology!` lists them.
             pub const ALL: &'static [PipelineId] = &[ #( PipelineId::#variants ),* ];
@@ -113,7 +115,6 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         /// The key of one running pipeline: its function, and for a family
         /// the entry's name. `Display` gives `orders`, or `ingest/orders`.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         pub struct PipelineKey {
             /// The pipeline function.
             pub pipeline: PipelineId,
@@ -121,7 +122,6 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             pub instance: #p::Option<#p::Arc<str>>,
         }
 
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         impl PipelineKey {
             /// The key of a pipeline that is not a family.
             pub const fn single(pipeline: PipelineId) -> Self {
@@ -139,20 +139,17 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         }
 
         #[doc(hidden)]
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         pub enum __TopologyPlan {
             #( #variants(#p::Option<#p::Arc<str>>, #instances), )*
         }
 
         /// One pipeline of this topology, ready to run; dispatches to its
         /// function without boxing.
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         pub enum AnyPipeline<S> {
             #( #[doc = #docs] #variants(PipelineKey, #p::Deps<S>, #instances), )*
         }
 
         #[automatically_derived]
-        #[allow(private_bounds, private_interfaces, clippy::all, clippy::pedantic)]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #p::Pipeline for AnyPipeline<S>
         where
             #( #bounds, )*
@@ -175,42 +172,12 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             }
         }
 
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
-        fn __topology_plan(
-            settings: &#p::Settings,
-        ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::TopologyError> {
-            const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
-            let mut plan = #p::Vec::new();
-            #(
-                for (name, instance) in #plans(&settings.instances, DECLARED)? {
-                    plan.push(__TopologyPlan::#variants(name, instance));
-                }
-            )*
-            #p::Ok(plan)
-        }
-
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
-        fn __topology_key_of(plan: &__TopologyPlan) -> PipelineKey {
-            match plan {
-                #( __TopologyPlan::#variants(name, _) => PipelineKey { pipeline: PipelineId::#variants, instance: name.clone() }, )*
-            }
-        }
-
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
-        fn __topology_make<S>(plan: __TopologyPlan, key: PipelineKey, deps: #p::Deps<S>) -> AnyPipeline<S> {
-            match plan {
-                #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
-            }
-        }
-
         #(#duplicate_checks)*
 
         /// This topology: its settings, an in-process start for tests, and
         /// its program.
-        #[allow(dead_code)]
         pub struct Topology;
 
-        #[allow(dead_code, clippy::all, clippy::pedantic)]
         impl Topology {
             /// The kind of the pipelines, in logs and metric labels.
             pub const TYPETAG: &'static str = #typetag;
@@ -233,7 +200,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             /// The key of every pipeline `settings` would start (a family
             /// gives one per entry), or the configuration error.
             pub fn keys(settings: &#p::Settings) -> #p::Result<#p::Vec<PipelineKey>, #p::TopologyError> {
-                #p::Ok(__topology_plan(settings)?.iter().map(__topology_key_of).collect())
+                #p::Ok(Self::__plan(settings)?.iter().map(Self::__key_of).collect())
             }
 
             /// Starts every pipeline in-process with `settings` (no signal
@@ -246,9 +213,9 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
             // The one place the state's type meets the pipelines' arguments.
             async fn start_owned(
-                settings: #p::Settings,
+                #settings_var: #p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
-                let state = #state;
+                let #state_var = #state;
                 #start
             }
 
@@ -260,8 +227,36 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             where
                 AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
             {
-                #p::start(&Self::SPEC, settings, state, __topology_plan, __topology_key_of, __topology_make).await
+                #p::start(&Self::SPEC, settings, state, Self::__plan, Self::__key_of, Self::__make).await
             }
+
+            #[doc(hidden)]
+        fn __plan(
+            settings: &#p::Settings,
+        ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::TopologyError> {
+            const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
+            let mut plan = #p::Vec::new();
+            #(
+                for (name, instance) in #plans(&settings.instances, DECLARED)? {
+                    plan.push(__TopologyPlan::#variants(name, instance));
+                }
+            )*
+            #p::Ok(plan)
+        }
+
+            #[doc(hidden)]
+        fn __key_of(plan: &__TopologyPlan) -> PipelineKey {
+            match plan {
+                #( __TopologyPlan::#variants(name, _) => PipelineKey { pipeline: PipelineId::#variants, instance: name.clone() }, )*
+            }
+        }
+
+            #[doc(hidden)]
+        fn __make<S>(plan: __TopologyPlan, key: PipelineKey, deps: #p::Deps<S>) -> AnyPipeline<S> {
+            match plan {
+                #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
+            }
+        }
 
             /// The program: flags, configuration, logging, signals, exit code.
             pub fn main() -> #p::ExitCode {
@@ -273,8 +268,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     }
 }
 
-/// One variant per pipeline, named after its function; functions of the same
-/// name in different modules are told apart by their whole path.
+/// One variant per pipeline, named after its function in UpperCamelCase.
+/// Functions of the same name in different modules are told apart by their
+/// whole path; names that still meet (`events_2024` and `events2024`) get a
+/// numeric suffix, in the order listed, so every variant is distinct.
 fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
     let last = |listed: &Listed| {
         listed
@@ -284,61 +281,72 @@ fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default()
     };
+    let mut taken: Vec<String> = Vec::new();
     pipelines
         .iter()
         .map(|listed| {
             let name = last(listed);
             let clashes = pipelines.iter().filter(|other| last(other) == name).count() > 1;
-            let text = if clashes {
-                listed
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| camel_case(&s.ident.to_string()))
-                    .collect::<String>()
+            let base = if clashes {
+                let whole: Vec<String> = listed.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                camel_case(&whole.join("_"))
             } else {
                 camel_case(&name)
             };
-            let text = if text.is_empty() { "Pipeline".to_owned() } else { text };
+            let mut text = base.clone();
+            let mut suffix = 2;
+            while taken.contains(&text) {
+                // `Events2024` + 2 would read as one number: separate them.
+                let separator = if base.ends_with(|c: char| c.is_ascii_digit()) {
+                    "_"
+                } else {
+                    ""
+                };
+                text = format!("{base}{separator}{suffix}");
+                suffix += 1;
+            }
+            taken.push(text.clone());
             Ident::new(&text, listed.name_span())
         })
         .collect()
 }
 
 fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
+    // Hygienic, so that an `instances:` expression cannot capture it.
+    let settings = Ident::new("settings", Span::mixed_site());
     let global = &topology.global;
     let mut lines = Vec::new();
     if let Some(value) = global.poll_jitter_secs {
-        lines.push(quote!(settings.global.poll_jitter_secs = #value;));
+        lines.push(quote!(#settings.global.poll_jitter_secs = #value;));
     }
     if let Some(value) = global.total_concurrency {
         let value = usize::try_from(value).unwrap_or(usize::MAX);
-        lines.push(quote!(settings.global.total_concurrency = #p::Some(#value);));
+        lines.push(quote!(#settings.global.total_concurrency = #p::Some(#value);));
     }
     if let Some(value) = global.connection_pooling {
-        lines.push(quote!(settings.global.connection_pooling = #value;));
+        lines.push(quote!(#settings.global.connection_pooling = #value;));
     }
     if let Some(value) = global.shutdown_timeout_secs {
-        lines.push(quote!(settings.global.shutdown_timeout_secs = #value;));
+        lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
     }
     match &topology.metrics {
-        Some(Metrics::Off) => lines.push(quote!(settings.metrics = #p::MetricsAddress::Off;)),
+        Some(Metrics::Off) => lines.push(quote!(#settings.metrics = #p::MetricsAddress::Off;)),
         Some(Metrics::Listen(address)) => {
             let address = socket_addr(address);
-            lines.push(quote!(settings.metrics = #p::MetricsAddress::Listen(#address);));
+            lines.push(quote!(#settings.metrics = #p::MetricsAddress::Listen(#address);));
         }
         None => {}
     }
     if let Some(instances) = &topology.instances {
-        lines.push(quote!(settings.add_instances("the `instances` of topology!", #instances);));
+        lines.push(quote!(#settings.add_instances("the `instances` of topology!", #instances);));
     }
     if lines.is_empty() {
         return quote!(#p::Settings::default());
     }
     quote! {
-        let mut settings = #p::Settings::default();
+        let mut #settings = #p::Settings::default();
         #(#lines)*
-        settings
+        #settings
     }
 }
 
@@ -358,23 +366,39 @@ fn socket_addr(address: &SocketAddr) -> TokenStream {
 }
 
 /// Two pipelines with one key are a compile error at the second one's name,
-/// naming both; the keys are only known to the compiler, so the check is
-/// const evaluation.
+/// naming both; so is one function listed through two paths (`orders` and
+/// `crate::orders`). Keys and definitions are only known to the compiler, so
+/// the checks are const evaluation.
 fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Vec<TokenStream> {
     (1..pipelines.len())
         .map(|j| {
             let this = &pipelines[j];
-            let path = &this.path;
+            let path = this.info_path();
             let display = &this.display;
-            let earlier = pipelines[..j].iter().map(|listed| {
-                let (path, display) = (&listed.path, &listed.display);
-                quote!((<#path as #p::PipelineInfo>::KEY, #display))
-            });
+            let earlier: Vec<TokenStream> = pipelines[..j]
+                .iter()
+                .map(|listed| {
+                    let (path, display) = (listed.info_path(), &listed.display);
+                    quote!((<#path as #p::PipelineInfo>::KEY, <#path as #p::PipelineInfo>::ID, #display))
+                })
+                .collect();
             respan(
                 quote! {
                     const _: () = {
                         const KEY: &str = <#path as #p::PipelineInfo>::KEY;
-                        const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY);
+                        const ID: &str = <#path as #p::PipelineInfo>::ID;
+                        const NAME: &str = <#path as #p::PipelineInfo>::NAME;
+                        const SAME: &str = #p::find_same_function(&[#(#earlier),*], ID);
+                        const SAME_PARTS: &[&str] = &[
+                            "the pipeline function `", NAME, "` is listed twice, as `", SAME, "` and `", #display,
+                            "`; list it once",
+                        ];
+                        const SAME_LEN: usize = #p::total_len(SAME_PARTS);
+                        const SAME_MESSAGE: [u8; SAME_LEN] = #p::concat::<SAME_LEN>(SAME_PARTS);
+                        if !SAME.is_empty() {
+                            ::core::panic!("{}", #p::as_str(&SAME_MESSAGE));
+                        }
+                        const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY, ID);
                         const PARTS: &[&str] = &[
                             "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
                             "` both use it; give one of them another key",
@@ -392,18 +416,19 @@ fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Vec<TokenStrea
         .collect()
 }
 
-/// `tokens` with every span set to `span`, so that whatever the compiler
-/// says about them points at one token of the user's.
+/// `tokens` placed at `span`, so that whatever the compiler says about them
+/// points at one token of the user's. Only the location changes: each token
+/// keeps its own hygiene, so hygienic bindings stay hygienic.
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {
             if let proc_macro2::TokenTree::Group(group) = &token {
                 let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
+                inner.set_span(group.span().located_at(span));
                 token = proc_macro2::TokenTree::Group(inner);
             } else {
-                token.set_span(span);
+                token.set_span(token.span().located_at(span));
             }
             token
         })

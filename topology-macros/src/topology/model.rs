@@ -7,7 +7,7 @@ use quote::ToTokens;
 use syn::{Expr, Lit, LitStr, Path, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned};
 
 use super::ast::{Field, Fields, group};
-use crate::{errors::Errors, suggest};
+use crate::{errors::Errors, paths::hidden_struct, suggest};
 
 const FIELDS: &[&str] = &[
     "typetag",
@@ -48,6 +48,18 @@ pub(crate) struct Listed {
 }
 
 impl Listed {
+    /// The path of the hidden struct `#[pipeline]` put beside the function,
+    /// spanned at the function's name so that errors point there.
+    pub(crate) fn info_path(&self) -> Path {
+        let mut path = self.path.clone();
+        if let Some(last) = path.segments.last_mut() {
+            let mut hidden = hidden_struct(&last.ident);
+            hidden.set_span(last.ident.span());
+            last.ident = hidden;
+        }
+        path
+    }
+
     /// The last segment: the function's name, where errors about it point.
     pub(crate) fn name_span(&self) -> Span {
         self.path
@@ -287,13 +299,23 @@ fn pipelines(field: &Field, errors: &mut Errors) -> Vec<Listed> {
         );
         return Vec::new();
     };
-    let paths = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(group.stream()) {
-        Ok(paths) => paths,
+    let items = match Punctuated::<ListItem, Token![,]>::parse_terminated.parse2(group.stream()) {
+        Ok(items) => items,
         Err(error) => {
             errors.push(error);
             return Vec::new();
         }
     };
+    let mut paths = Vec::new();
+    for item in items {
+        if let Some(attr) = item.attrs.first() {
+            errors.error(
+                attr,
+                "attributes such as `#[cfg]` are not supported in `pipelines: [...]`; put the `#[cfg]` on a whole `topology!` (one per configuration), or on the pipeline's body",
+            );
+        }
+        paths.push(item.path);
+    }
     if paths.is_empty() {
         errors.push(syn::Error::new(
             group.span(),
@@ -312,16 +334,47 @@ fn pipelines(field: &Field, errors: &mut Errors) -> Vec<Listed> {
     listed
 }
 
-/// `orders` → `Orders`, `load_events` → `LoadEvents`.
+/// One element of `pipelines: [...]`: a path, with any attributes written
+/// before it (which are rejected with a message, not a parse error).
+struct ListItem {
+    attrs: Vec<syn::Attribute>,
+    path: Path,
+}
+
+impl syn::parse::Parse for ListItem {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        Ok(Self {
+            attrs: input.call(syn::Attribute::parse_outer)?,
+            path: input.parse()?,
+        })
+    }
+}
+
+/// `orders` → `Orders`, `load_events` → `LoadEvents`, `éclair` → `Éclair`,
+/// `r#type` → `Type`, `_2fa_audit` → `_2faAudit`: always an identifier that
+/// `non_camel_case_types` accepts.
 pub(crate) fn camel_case(name: &str) -> String {
-    name.split('_')
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    let camel: String = name
+        .split('_')
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
             chars
                 .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
                 .unwrap_or_default()
         })
-        .collect()
+        .collect();
+    if camel.is_empty() {
+        return "Pipeline".to_owned();
+    }
+    // A part may start with a character that cannot start an identifier (a
+    // digit), and `self_` gives the keyword `Self`: a leading `_` makes
+    // either an identifier, and keeps the lint quiet.
+    if syn::parse_str::<syn::Ident>(&camel).is_ok() {
+        camel
+    } else {
+        format!("_{camel}")
+    }
 }

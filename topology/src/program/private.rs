@@ -1,14 +1,14 @@
 //! Items named by the code `topology!` and `#[pipeline]` generate. Not a
 //! public API: it changes without notice.
 
-pub use crate::program::dsl::const_str::{as_str, concat, find_key, total_len};
+pub use crate::program::dsl::args::{Arg, Buildable, assert_pipeline_arg};
+pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, total_len};
 pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
 };
 pub use crate::program::dsl::{
-    Deps, Inject, InstanceArg, InstanceValue, PipelineFn, PipelineInfo, Planned, RunPipelineFn, plan_family,
-    plan_single,
+    Deps, InstanceValue, PipelineFn, PipelineInfo, Planned, RunPipelineFn, plan_family, plan_single,
 };
 pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
 pub use crate::program::inject::FromContext;

@@ -46,13 +46,26 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// The name of the first `(key, name)` whose key is `key`, or `""`. Empty
-/// keys (from attributes with errors) match nothing.
-pub const fn find_key<'a>(earlier: &[(&str, &'a str)], key: &str) -> &'a str {
+/// The name of the first earlier `(key, id, name)` whose key is `key` and
+/// whose function is another (`id` differs), or `""`. Empty keys (from
+/// attributes with errors) match nothing.
+pub const fn find_key<'a>(earlier: &[(&str, &str, &'a str)], key: &str, id: &str) -> &'a str {
     let mut i = 0;
     while i < earlier.len() {
-        if !key.is_empty() && str_eq(earlier[i].0, key) {
-            return earlier[i].1;
+        if !key.is_empty() && str_eq(earlier[i].0, key) && !str_eq(earlier[i].1, id) {
+            return earlier[i].2;
+        }
+        i += 1;
+    }
+    ""
+}
+
+/// The name under which the function `id` was listed earlier, or `""`.
+pub const fn find_same_function<'a>(earlier: &[(&str, &str, &'a str)], id: &str) -> &'a str {
+    let mut i = 0;
+    while i < earlier.len() {
+        if str_eq(earlier[i].1, id) {
+            return earlier[i].2;
         }
         i += 1;
     }

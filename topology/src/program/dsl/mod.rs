@@ -1,6 +1,7 @@
 //! The glue between `#[pipeline]` functions and the runtime, named by the
 //! generated code through `topology::__private` only.
 
+pub(crate) mod args;
 pub(crate) mod const_str;
 pub(crate) mod result;
 
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::{
     program::{
         dsl::result::BoxError,
-        inject::{Key, State},
+        inject::Key,
         instance::{Instance, InstanceSource, family_entries},
     },
     runtime::{context::PipelineContext, error::TopologyError, interval::run_every},
@@ -27,25 +28,8 @@ pub struct Deps<S> {
     pub key: Key,
 }
 
-/// `State<T>` arguments, in a topology whose state is `S`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be injected into the pipelines of a topology whose state is `{S}`",
-    label = "a pipeline of this topology takes `{Self}`",
-    note = "`State<T>` is injected only when `T` is the type of the topology's `state:` value"
-)]
-pub trait Inject<S>: Sized {
-    /// Builds the argument.
-    fn inject(deps: &Deps<S>) -> Self;
-}
-
-impl<S> Inject<S> for State<S> {
-    fn inject(deps: &Deps<S>) -> Self {
-        State::from_arc(Arc::clone(&deps.state))
-    }
-}
-
-/// A `#[pipeline]` function's key and name, seen through the struct of the
-/// same name the attribute generates.
+/// A `#[pipeline]` function's key and name, seen through the hidden struct
+/// the attribute generates beside it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a pipeline",
     label = "not a `#[pipeline]` function",
@@ -57,6 +41,9 @@ pub trait PipelineInfo {
     const KEY: &'static str;
     /// The function's name, for messages.
     const NAME: &'static str;
+    /// Where the function is defined (`module::name`): one function listed
+    /// through two paths has one `ID`.
+    const ID: &'static str;
     /// Whether the function is a family (`each = T`).
     const FAMILY: bool;
     /// What each of its pipelines receives: `()`, or `Instance<T>` for a family.
@@ -103,23 +90,6 @@ pub fn plan_family<T: InstanceValue>(
 pub trait InstanceValue: DeserializeOwned + Send + Sync + 'static {}
 
 impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
-
-/// An `Instance<...>` argument of a family whose entries are `T`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not match this pipeline's `each = {T}`",
-    label = "expected `Instance<{T}>`",
-    note = "an `Instance<...>` argument takes the type given in `each = ...`"
-)]
-pub trait InstanceArg<T>: Sized {
-    /// The argument for `instance`.
-    fn from_instance(instance: &Instance<T>) -> Self;
-}
-
-impl<T> InstanceArg<T> for Instance<T> {
-    fn from_instance(instance: &Instance<T>) -> Self {
-        instance.clone()
-    }
-}
 
 /// A `#[pipeline]` function, callable in a topology whose state is `S`.
 #[diagnostic::on_unimplemented(

@@ -2,47 +2,44 @@
 //! result and error types, checked at the user's own tokens, and the boxed
 //! error one dispatch type carries for them all.
 
-use std::{convert::Infallible, error::Error, fmt};
+use std::{error::Error, fmt};
 
 /// What a pipeline function may return.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid pipeline result",
     label = "pipelines return `()` or `Result<(), E>`",
-    note = "a pipeline function returns `()` or `Result<(), E>` where `E: std::error::Error + Send + Sync + 'static`"
+    note = "a pipeline function returns `()` or `Result<(), E>` where `E` converts into `Box<dyn std::error::Error + Send + Sync>`: an error type, a boxed error, `anyhow::Error` or `eyre::Report`"
 )]
 pub trait PipelineResult {
-    /// The error it can carry.
-    type Error: Error + Send + Sync + 'static;
-    /// As a `Result`.
-    fn into_result(self) -> Result<(), Self::Error>;
+    /// As a `Result` with the error boxed.
+    fn into_result(self) -> Result<(), BoxError>;
 }
 
 impl PipelineResult for () {
-    type Error = Infallible;
-    fn into_result(self) -> Result<(), Infallible> {
+    fn into_result(self) -> Result<(), BoxError> {
         Ok(())
     }
 }
 
-impl<E: Error + Send + Sync + 'static> PipelineResult for Result<(), E> {
-    type Error = E;
-    fn into_result(self) -> Result<(), E> {
-        self
+impl<E: PipelineError> PipelineResult for Result<(), E> {
+    fn into_result(self) -> Result<(), BoxError> {
+        self.map_err(|error| BoxError(error.into()))
     }
 }
 
 /// Checks, at the return type's own tokens, that a pipeline may return it.
 pub const fn assert_pipeline_result<T: PipelineResult>() {}
 
-/// A pipeline function's error type.
+/// A pipeline function's error type: anything that converts into
+/// `Box<dyn Error + Send + Sync>`, which keeps the source chain.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a pipeline's error type",
-    label = "not `std::error::Error + Send + Sync + 'static`",
-    note = "a pipeline returns `Result<(), E>` where `E: std::error::Error + Send + Sync + 'static`"
+    label = "does not convert into `Box<dyn std::error::Error + Send + Sync>`",
+    note = "a pipeline returns `Result<(), E>` where `E` is a `std::error::Error + Send + Sync + 'static` type, `Box<dyn std::error::Error + Send + Sync>`, `anyhow::Error` or `eyre::Report`; implement `std::error::Error` for it, or return one of those"
 )]
-pub trait PipelineError: Error + Send + Sync + 'static {}
+pub trait PipelineError: Into<Box<dyn Error + Send + Sync + 'static>> {}
 
-impl<E: Error + Send + Sync + 'static> PipelineError for E {}
+impl<E: Into<Box<dyn Error + Send + Sync + 'static>>> PipelineError for E {}
 
 /// Checks, at the error type's own tokens, that a pipeline may fail with it.
 pub const fn assert_pipeline_error<E: PipelineError>() {}
@@ -71,7 +68,7 @@ pub trait ViaPipelineResult {
 impl<T: PipelineResult> ViaPipelineResult for Output<T> {
     fn take_pipeline_result(&self) -> Result<(), BoxError> {
         match self.0.take() {
-            Some(value) => value.into_result().map_err(|error| BoxError(Box::new(error))),
+            Some(value) => value.into_result(),
             None => Ok(()),
         }
     }

@@ -1,0 +1,101 @@
+//! Pipeline arguments, recognised by their type through traits rather than
+//! by how they are spelled: a user's own `State` or `Instance` type that
+//! implements `FromContext` is injected as what it is, and a type written
+//! through a `macro_rules!` fragment is recognised all the same.
+//!
+//! Two steps, so that each mistake is reported where it can be fixed:
+//! [`PipelineArg`] does not depend on the topology's state and is checked at
+//! the argument itself; [`Build`] ties a `State<T>` to the state's type and
+//! is checked where `topology!` names that state.
+
+use std::{marker::PhantomData, sync::Arc};
+
+use crate::program::{
+    dsl::Deps,
+    inject::{FromContext, State},
+    instance::Instance,
+};
+
+/// A type a pipeline with entries `I` (`()`, or `Instance<T>` for a family
+/// with `each = T`) can take as an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of this pipeline",
+    label = "cannot be injected",
+    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (an entry of a family with `each = T`; this pipeline's entries are `{I}`, `()` without `each`), or a type that implements `topology::FromContext`"
+)]
+pub trait PipelineArg<I> {
+    /// Where the argument comes from.
+    type Source;
+}
+
+/// The argument is the topology's state.
+pub struct FromState<T>(PhantomData<T>);
+/// The argument is the family entry the pipeline runs for.
+pub struct FromEntry;
+/// The argument is built by [`FromContext`].
+pub struct FromCtx;
+
+impl<I, T> PipelineArg<I> for State<T> {
+    type Source = FromState<T>;
+}
+
+impl<T> PipelineArg<Instance<T>> for Instance<T> {
+    type Source = FromEntry;
+}
+
+impl<I, T: FromContext> PipelineArg<I> for T {
+    type Source = FromCtx;
+}
+
+/// Checks, at the argument's own tokens, that a pipeline with entries `I`
+/// can take an `A`.
+pub const fn assert_pipeline_arg<A: PipelineArg<I>, I>() {}
+
+/// Builds an argument `A` from its source, in a topology whose state is `S`.
+#[diagnostic::on_unimplemented(
+    message = "`{A}` cannot be injected into the pipelines of a topology whose state is `{S}`",
+    label = "a pipeline of this topology takes `{A}`",
+    note = "`State<T>` is injected only when `T` is the type of the topology's `state:` value"
+)]
+pub trait Build<S, I, A> {
+    /// The argument.
+    fn build(deps: &Deps<S>, instance: &I) -> A;
+}
+
+impl<S, I> Build<S, I, State<S>> for FromState<S> {
+    fn build(deps: &Deps<S>, _instance: &I) -> State<S> {
+        State::from_arc(Arc::clone(&deps.state))
+    }
+}
+
+impl<S, T> Build<S, Instance<T>, Instance<T>> for FromEntry {
+    fn build(_deps: &Deps<S>, instance: &Instance<T>) -> Instance<T> {
+        instance.clone()
+    }
+}
+
+impl<S, I, A: FromContext> Build<S, I, A> for FromCtx {
+    fn build(deps: &Deps<S>, _instance: &I) -> A {
+        A::from_context(&deps.ctx, &deps.key)
+    }
+}
+
+/// An argument `A` of a pipeline with entries `I`, as the generated code
+/// names it: one bound per argument, whatever its source.
+pub struct Arg<A, I>(PhantomData<(A, I)>);
+
+/// [`Build`] through the argument's own source.
+pub trait Buildable<S, I, A> {
+    /// The argument.
+    fn build(deps: &Deps<S>, instance: &I) -> A;
+}
+
+impl<S, I, A> Buildable<S, I, A> for Arg<A, I>
+where
+    A: PipelineArg<I>,
+    A::Source: Build<S, I, A>,
+{
+    fn build(deps: &Deps<S>, instance: &I) -> A {
+        <A::Source as Build<S, I, A>>::build(deps, instance)
+    }
+}
