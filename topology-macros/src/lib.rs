@@ -14,6 +14,8 @@ mod suggest;
 mod topology;
 
 #[cfg(test)]
+mod generated_inputs;
+#[cfg(test)]
 mod no_panic;
 
 use proc_macro::TokenStream;

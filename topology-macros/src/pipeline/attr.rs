@@ -178,12 +178,16 @@ fn check_key(key: LitStr, errors: &mut Errors) -> Option<LitStr> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
     {
+        let what = if bad.is_alphanumeric() {
+            format!("the non-ASCII letter `{bad}`; keys are ASCII: use only `A`-`Z`, `a`-`z`, digits, `.`, `_` and `-`")
+        } else if bad.is_control() || bad.is_whitespace() {
+            format!("{bad:?}; use only ASCII letters, digits, `.`, `_` and `-`")
+        } else {
+            format!("`{bad}`; use only ASCII letters, digits, `.`, `_` and `-`")
+        };
         errors.error(
             &key,
-            format!(
-                "pipeline key \"{}\" contains {bad:?}; use only letters, digits, `.`, `_` and `-`",
-                text.escape_default()
-            ),
+            format!("pipeline key \"{}\" contains {what}", text.escape_debug()),
         );
         return None;
     }

@@ -1,6 +1,7 @@
 //! `#[pipeline(key = "...")]`: parse → validate → expand.
 
 mod attr;
+mod context;
 mod expand;
 mod item;
 mod valid;
@@ -28,6 +29,17 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = attr::PipelineArgs::parse(args, &mut errors);
     valid::check_signature(&item.sig, &mut errors);
+    // An associated function without `self`: no struct can sit beside it.
+    let in_impl = item.sig.receiver().is_none() && context::in_impl_block(&item.sig.ident);
+    if in_impl {
+        errors.error(
+            &item.sig.ident,
+            format!(
+                "a pipeline must be a free function, not an associated function: move `{}` out of the `impl` block, to module level",
+                item.sig.ident
+            ),
+        );
+    }
     let mut item = item;
     // A second `#[pipeline]` is reported here and dropped, so that it does
     // not expand again.
@@ -43,8 +55,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let name = &item.sig.ident;
     let generated = if errors.is_empty() {
         expand::expand(&args, &item, original, &private)
-    } else if item.sig.receiver().is_some() {
-        // A method: no struct can sit beside it inside an `impl` block.
+    } else if in_impl || item.sig.receiver().is_some() {
+        // No struct can sit beside it inside an `impl` block.
         original
     } else {
         let info = expand::info_impl(&item.vis, name, "", None, &private);

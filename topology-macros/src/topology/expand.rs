@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Ident, spanned::Spanned};
+use syn::{Ident, ext::IdentExt, spanned::Spanned};
 
 use super::model::{Listed, Metrics, Topology, camel_case};
 use crate::paths;
@@ -288,7 +288,12 @@ fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
             let name = last(listed);
             let clashes = pipelines.iter().filter(|other| last(other) == name).count() > 1;
             let base = if clashes {
-                let whole: Vec<String> = listed.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let whole: Vec<String> = listed
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.unraw().to_string())
+                    .collect();
                 camel_case(&whole.join("_"))
             } else {
                 camel_case(&name)

@@ -311,7 +311,7 @@ fn pipelines(field: &Field, errors: &mut Errors) -> Vec<Listed> {
         if let Some(attr) = item.attrs.first() {
             errors.error(
                 attr,
-                "attributes such as `#[cfg]` are not supported in `pipelines: [...]`; put the `#[cfg]` on a whole `topology!` (one per configuration), or on the pipeline's body",
+                "attributes such as `#[cfg]` are not supported in `pipelines: [...]`; write one `topology!` per configuration, each under its own `#[cfg(...)]`",
             );
         }
         paths.push(item.path);

@@ -1,7 +1,9 @@
 //! Items named by the code `topology!` and `#[pipeline]` generate. Not a
 //! public API: it changes without notice.
 
-pub use crate::program::dsl::args::{Arg, Buildable, assert_pipeline_arg};
+pub use crate::program::dsl::args::{
+    Arg, Build, Buildable, FromCtx, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
+};
 pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, total_len};
 pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,

@@ -21,7 +21,7 @@ use crate::program::{
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an argument of this pipeline",
     label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (an entry of a family with `each = T`; this pipeline's entries are `{I}`, `()` without `each`), or a type that implements `topology::FromContext`"
+    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family declared with `each = T`; this pipeline's entry type is `{I}`, and `()` means it has no `each`), or a type that implements `topology::FromContext`"
 )]
 pub trait PipelineArg<I> {
     /// Where the argument comes from.

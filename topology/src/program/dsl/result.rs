@@ -35,10 +35,13 @@ pub const fn assert_pipeline_result<T: PipelineResult>() {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a pipeline's error type",
     label = "does not convert into `Box<dyn std::error::Error + Send + Sync>`",
-    note = "a pipeline returns `Result<(), E>` where `E` is a `std::error::Error + Send + Sync + 'static` type, `Box<dyn std::error::Error + Send + Sync>`, `anyhow::Error` or `eyre::Report`; implement `std::error::Error` for it, or return one of those"
+    note = "a pipeline returns `Result<(), E>` where `E` is a `std::error::Error + Send + Sync + 'static` type, `Box<dyn std::error::Error + Send + Sync>`, `anyhow::Error` or `eyre::Report`: implement `std::error::Error` for your own type, and write a boxed error as `Box<dyn std::error::Error + Send + Sync>`"
 )]
 pub trait PipelineError: Into<Box<dyn Error + Send + Sync + 'static>> {}
 
+// Not looked through in messages: a type that does not convert gets one
+// error at `E`, saying what to return, rather than the conversion's bounds.
+#[diagnostic::do_not_recommend]
 impl<E: Into<Box<dyn Error + Send + Sync + 'static>>> PipelineError for E {}
 
 /// Checks, at the error type's own tokens, that a pipeline may fail with it.

@@ -1,0 +1,6 @@
+use topology::pipeline;
+
+#[pipeline(key = "données")]
+async fn donnees() {}
+
+fn main() {}
