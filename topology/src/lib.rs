@@ -93,7 +93,8 @@ pub use object_store;
 ///
 /// The function is kept as written. Its arguments are injected by type (see
 /// [`FromContext`] and [`State`]); it returns `()` or `Result<(), E>` with
-/// `E: std::error::Error + Send + Sync + 'static`. Mistakes are compile errors
+/// `E` converting into `Box<dyn std::error::Error + Send + Sync>` (an error
+/// type, a boxed error, `anyhow::Error`). Mistakes are compile errors
 /// at the offending token.
 ///
 /// ```

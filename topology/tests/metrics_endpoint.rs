@@ -159,3 +159,25 @@ async fn a_malformed_metrics_address_names_the_setting_and_value() {
     let error = result.expect_err("not an address").to_string();
     assert!(error.contains("metrics_addr") && error.contains("`9090`"), "{error}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_finishes_its_request_cannot_keep_the_endpoint_open() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
+        .await
+        .expect("serving");
+    // Half a request, and a second connection that says nothing at all.
+    let mut half = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .expect("connect");
+    half.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let _silent = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .expect("connect");
+    tokio::task::yield_now().await;
+    let stopped = tokio::time::timeout(Duration::from_secs(3600), server.stop()).await;
+    assert!(stopped.is_ok(), "stopping the endpoint is bounded by its grace");
+}

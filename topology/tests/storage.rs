@@ -173,3 +173,37 @@ fn s3_clients_are_kept_apart_by_credentials_and_shared_by_bucket() {
         )
     );
 }
+
+/// Everything in the URL that selects a store is part of the key: two Azure
+/// containers of one account (`abfss://container@account...`) never share the
+/// first container's client, and neither do two users or ports of one host.
+#[cfg(feature = "azure")]
+#[test]
+fn azure_containers_of_one_account_never_share_a_client() {
+    let pool = StoragePool::new();
+    let options = [
+        ("azure_storage_account_key", "a2V5"),
+        ("azure_storage_account_name", "account"),
+    ];
+    let orders = pool
+        .store_with_options("abfss://orders@account.dfs.core.windows.net/raw", options)
+        .expect("azure store");
+    let events = pool
+        .store_with_options("abfss://events@account.dfs.core.windows.net/raw", options)
+        .expect("azure store");
+    pool.store_with_options("abfss://orders@account.dfs.core.windows.net/other", options)
+        .expect("azure store");
+    assert_eq!(pool.len(), 2, "one client per container");
+    assert_ne!(address(&orders), address(&events));
+}
+
+#[test]
+fn user_information_and_port_select_the_store() {
+    let pool = StoragePool::new();
+    pool.store("memory://alice@lake/x").expect("store");
+    pool.store("memory://bob@lake/x").expect("store");
+    pool.store("memory://lake:1/x").expect("store");
+    pool.store("memory://lake:2/x").expect("store");
+    pool.store("memory://lake:2/y").expect("store");
+    assert_eq!(pool.len(), 4);
+}

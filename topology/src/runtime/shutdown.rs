@@ -113,23 +113,21 @@ impl ShutdownSignals {
         }
     }
 
-    /// Watches for signals in a background task: the first one starts a
-    /// graceful shutdown, any signal after shutdown has begun forces it.
+    /// Watches for signals in a background task: the first signal starts a
+    /// graceful shutdown, the second forces it. Signals are counted, not
+    /// inferred from the token: a shutdown begun by a pipeline or a failure
+    /// leaves the operator's first signal graceful.
     pub(crate) fn watch(mut self, handle: ShutdownHandle) -> JoinHandle<()> {
         tokio::spawn(async move {
-            loop {
-                let signal = self.recv().await;
-                if handle.is_shutting_down() {
-                    tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
-                    handle.force();
-                    return;
-                }
-                tracing::info!(
-                    %signal,
-                    "received shutdown signal; stopping gracefully (send another signal to abort at once)"
-                );
-                handle.shutdown();
-            }
+            let signal = self.recv().await;
+            tracing::info!(
+                %signal,
+                "received shutdown signal; stopping gracefully (send another signal to abort at once)"
+            );
+            handle.shutdown();
+            let signal = self.recv().await;
+            tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
+            handle.force();
         })
     }
 }

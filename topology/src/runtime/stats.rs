@@ -220,6 +220,9 @@ impl<K> RunStats<K> {
 }
 
 impl<K: fmt::Display> RunStats<K> {
+    /// How many keys the summary line names; the rest are counted.
+    pub const SUMMARY_KEYS: usize = 20;
+
     /// The closing summary line: the counts, and the keys that did not
     /// complete with how they ended.
     pub fn summary(&self) -> String {
@@ -237,8 +240,18 @@ impl<K: fmt::Display> RunStats<K> {
         let mut rest = self.not_completed().peekable();
         if rest.peek().is_some() {
             line.push_str("; not completed: ");
-            let names: Vec<String> = rest.map(|(key, kind)| format!("{key} ({kind})")).collect();
+            // Capped like the shutdown progress line: the whole list is in
+            // `outcomes`, and one log line must stay readable.
+            let names: Vec<String> = rest
+                .by_ref()
+                .take(Self::SUMMARY_KEYS)
+                .map(|(key, kind)| format!("{key} ({kind})"))
+                .collect();
             line.push_str(&names.join(", "));
+            let hidden = rest.count();
+            if hidden > 0 {
+                line.push_str(&format!(" and {hidden} more"));
+            }
         }
         if self.forced {
             line.push_str("; shutdown forced by a second signal");

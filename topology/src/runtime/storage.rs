@@ -55,7 +55,8 @@ pub enum StorageError {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct BucketKey {
     scheme: String,
-    bucket: String,
+    /// User information, host and port: what selects the store.
+    authority: String,
     options: BTreeMap<String, String>,
 }
 
@@ -104,7 +105,7 @@ impl StoragePool {
         let location = Location::parse(url)?;
         let key = BucketKey {
             scheme: location.url.scheme().to_owned(),
-            bucket: location.bucket().to_owned(),
+            authority: location.authority(),
             options: option_map(options),
         };
         let bucket = {
@@ -170,8 +171,19 @@ impl Location {
         Ok(Self { url, prefix })
     }
 
-    fn bucket(&self) -> &str {
-        self.url.host_str().unwrap_or_default()
+    /// Everything in the URL that selects the store: the user information
+    /// (an Azure container, as in `abfss://container@account.dfs...`), the
+    /// host (a bucket, or an account) and the port. The path only roots a
+    /// view into the store.
+    fn authority(&self) -> String {
+        let url = &self.url;
+        format!(
+            "{}:{}@{}:{}",
+            url.username(),
+            url.password().unwrap_or_default(),
+            url.host_str().unwrap_or_default(),
+            url.port().map(|port| port.to_string()).unwrap_or_default()
+        )
     }
 
     fn rooted(&self, bucket: Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> {

@@ -113,6 +113,8 @@ pub enum Behaviour {
     FinishAfter(Duration),
     /// Never returns, ignoring shutdown.
     Stubborn,
+    /// Begins the shutdown itself (cancels the context's token), then returns.
+    CancelShutdown,
 }
 
 /// A pipeline that behaves as told.
@@ -166,6 +168,10 @@ impl Pipeline for TestPipeline {
             Behaviour::FinishAfter(work) => {
                 self.ctx.shutdown.cancelled().await;
                 tokio::time::sleep(work).await;
+                Ok(())
+            }
+            Behaviour::CancelShutdown => {
+                self.ctx.shutdown.cancel();
                 Ok(())
             }
             Behaviour::Stubborn => {

@@ -1,6 +1,6 @@
 //! The HTTP endpoint serving `/metrics` and `/health`.
 
-use std::{fmt, net::SocketAddr, str::FromStr};
+use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use axum::{Router, extract::State, http::StatusCode, http::header, response::IntoResponse, routing::get};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -122,11 +122,24 @@ impl MetricsServer {
         self.local_addr
     }
 
-    /// Stops serving and waits for open connections to close.
-    pub async fn stop(self) {
+    /// How long [`stop`](Self::stop) waits for open connections to finish.
+    pub const STOP_GRACE: Duration = Duration::from_secs(2);
+
+    /// Stops serving and waits, at most [`STOP_GRACE`](Self::STOP_GRACE),
+    /// for open connections to close; then closes them. A client that never
+    /// finishes its request cannot keep the process alive.
+    pub async fn stop(mut self) {
         self.stop.cancel();
-        if let Err(error) = self.task.await {
-            tracing::error!(%error, "metrics endpoint task ended abnormally");
+        match tokio::time::timeout(Self::STOP_GRACE, &mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "metrics endpoint task ended abnormally"),
+            Err(_) => {
+                tracing::warn!(
+                    "metrics endpoint: connections still open {}s after shutdown; closing them",
+                    Self::STOP_GRACE.as_secs()
+                );
+                self.task.abort();
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio::{
 use crate::runtime::{
     runner::{
         RunningTopology,
-        deadline::{Collecting, tick, wait_until},
+        deadline::{ABORT_GRACE, Collecting, tick, wait_until},
         running::{Entry, RunningPipelines},
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
@@ -44,6 +44,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.remaining, self.still_running());
                     }
                     self.tasks.abort_all();
+                    state.abandon_at = Instant::now().checked_add(ABORT_GRACE);
                 }
                 () = &mut shutdown_begins, if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
@@ -65,6 +66,18 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         self.still_running()
                     );
                     self.tasks.abort_all();
+                    state.abandon_at = Instant::now().checked_add(ABORT_GRACE);
+                }
+                () = wait_until(state.abandon_at) => {
+                    // An aborted task ends at its next `.await`; one that
+                    // blocks its thread never gets there. Stop waiting for
+                    // it, so that the process still ends.
+                    tracing::error!(
+                        "{} pipelines did not stop when aborted (blocking their thread?); giving up on them: {}",
+                        self.remaining,
+                        self.still_running()
+                    );
+                    break;
                 }
                 () = tick(progress.as_mut()), if !state.timed_out && !state.forced => self.report_progress(&state),
             }
@@ -118,14 +131,18 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
         let now = Instant::now();
         for slot in 0..self.slots.len() {
-            if self.slots[slot].is_some() {
-                let result = if state.timed_out && !state.forced {
-                    Err(TaskError::TimedOut)
-                } else {
-                    Err(TaskError::Aborted)
-                };
-                self.collect(slot, result, now, stats);
-            }
+            let Some(entry) = &self.slots[slot] else {
+                continue;
+            };
+            let result = if now.saturating_duration_since(self.started) < entry.jitter {
+                // Still in its start jitter: it never ran.
+                Err(TaskError::Cancelled)
+            } else if state.timed_out && !state.forced {
+                Err(TaskError::TimedOut)
+            } else {
+                Err(TaskError::Aborted)
+            };
+            self.collect(slot, result, now, stats);
         }
     }
 }

@@ -1,11 +1,15 @@
 //! Shutdown progress and the deadline: what the collecting loop logs while it
 //! waits, and when it stops waiting.
 
-use std::{fmt::Display, future::pending};
+use std::{fmt::Display, future::pending, time::Duration};
 
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
 
 use crate::runtime::{metrics::shutting_down, runner::running::RunningPipelines};
+
+/// How long the runner waits for aborted pipelines to end before it gives
+/// up on them: a pipeline that blocks its thread never sees the abort.
+pub(crate) const ABORT_GRACE: Duration = Duration::from_secs(1);
 
 /// What has happened so far while collecting outcomes.
 #[derive(Default)]
@@ -14,6 +18,8 @@ pub(super) struct Collecting {
     pub(super) deadline: Option<Instant>,
     pub(super) timed_out: bool,
     pub(super) forced: bool,
+    /// When the runner stops waiting for aborted pipelines.
+    pub(super) abandon_at: Option<Instant>,
 }
 
 impl<K: Display> RunningPipelines<K> {
@@ -37,11 +43,12 @@ impl<K: Display> RunningPipelines<K> {
         state.shutdown_seen = true;
         shutting_down();
         let now = Instant::now();
-        state.deadline = self.shutdown_timeout.map(|timeout| now + timeout);
+        // A timeout too large to add to the clock is no deadline at all.
+        state.deadline = self.shutdown_timeout.and_then(|timeout| now.checked_add(timeout));
         if self.remaining == 0 {
             return None;
         }
-        match self.shutdown_timeout {
+        match self.shutdown_timeout.filter(|_| state.deadline.is_some()) {
             Some(timeout) => tracing::info!(
                 running = self.remaining,
                 "shutdown begun; waiting up to {}s for {} pipelines to finish: {}",
@@ -56,7 +63,8 @@ impl<K: Display> RunningPipelines<K> {
                 self.still_running()
             ),
         }
-        let mut progress = interval_at(now + self.progress_interval, self.progress_interval);
+        let first = now.checked_add(self.progress_interval).unwrap_or(now);
+        let mut progress = interval_at(first, self.progress_interval);
         progress.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Some(progress)
     }

@@ -1,7 +1,7 @@
 //! The spawned pipelines: each becomes one task that waits out its jitter,
 //! runs inside its span, and comes back with its slot and its result.
 
-use std::{fmt::Display, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use futures_util::FutureExt;
 use tokio::{
@@ -22,6 +22,10 @@ use crate::runtime::{
 /// What the runner keeps about each spawned pipeline until it ends.
 pub(super) struct Entry<K> {
     pub(super) key: K,
+    /// The pipeline's start jitter, from when the pipelines were spawned:
+    /// aborted before it ends, the pipeline never started, and is reported
+    /// cancelled.
+    pub(super) jitter: Duration,
     pub(super) metrics: Option<Arc<PipelineMetrics>>,
     pub(super) typetag: &'static str,
 }
@@ -127,12 +131,28 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             let result = AssertUnwindSafe(scope_pipeline(task_metrics, work))
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|payload| Err(TaskError::panicked(payload.as_ref())));
+                .unwrap_or_else(|payload| Err(panicked(payload)));
             (slot, result)
         };
         let run = run.instrument(span);
         self.tasks.spawn(run);
-        self.slots.push(Some(Entry { key, metrics, typetag }));
+        self.slots.push(Some(Entry {
+            key,
+            jitter,
+            metrics,
+            typetag,
+        }));
         self.remaining += 1;
     }
+}
+
+/// The outcome of a panic. The payload is dropped here, where a payload
+/// whose own drop panics cannot take the task (and the outcome's slot) down
+/// with it; a payload that panics again is forgotten.
+fn panicked(payload: Box<dyn Any + Send>) -> TaskError {
+    let error = TaskError::panicked(payload.as_ref());
+    if let Err(again) = std::panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
+    error
 }
