@@ -107,7 +107,9 @@ where
             };
         }
     };
-    let settings = match resolve(defaults, &matches, |var| std::env::var(var).ok()) {
+    let resolved = Settings::check_environment(std::env::vars_os())
+        .and_then(|()| resolve(defaults, &matches, |var| std::env::var(var).ok()));
+    let settings = match resolved {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("error: {error}");

@@ -159,4 +159,63 @@ mod tests {
             .to_string();
         assert!(error.contains("total_concurrency") && error.contains("`0`"), "{error}");
     }
+
+    #[test]
+    fn hostile_values_are_rejected_with_their_source() {
+        let error = resolved(&["--total-concurrency", "18446744073709551615"], &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("flag --total-concurrency") && error.contains("from 1 to"),
+            "{error}"
+        );
+        let error = resolved(&[], &[("TOPOLOGY_CONNECTION_POOLING", "yes")], None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`yes`") && error.contains("true or false"), "{error}");
+        let error = resolved(&[], &[], Some("global: {}\nglobal: {}\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
+        let error = resolved(&[], &[], Some("global:\n  connection_pooling: yes\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("connection_pooling"), "{error}");
+        let settings = resolved(&["--shutdown-timeout-secs", "18446744073709551615"], &[], None).unwrap();
+        assert_eq!(settings.global.shutdown_timeout_secs, u64::MAX, "accepted: no deadline");
+    }
+
+    #[test]
+    fn unknown_topology_variables_and_non_utf8_values_are_errors() {
+        use std::ffi::OsString;
+
+        let vars = |pairs: &[(&str, OsString)]| -> Vec<(OsString, OsString)> {
+            pairs.iter().map(|(k, v)| (OsString::from(k), v.clone())).collect()
+        };
+        let error = Settings::check_environment(vars(&[
+            ("PATH", OsString::from("/bin")),
+            ("TOPOLOGY_TOTAL_CONCURENCY", OsString::from("4")),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("TOPOLOGY_TOTAL_CONCURENCY") && error.contains("did you mean TOPOLOGY_TOTAL_CONCURRENCY?"),
+            "{error}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let error = Settings::check_environment(vars(&[(
+                "TOPOLOGY_POLL_JITTER_SECS",
+                OsString::from_vec(vec![0xff, 0x31]),
+            )]))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("poll_jitter_secs") && error.contains("not valid UTF-8"),
+                "{error}"
+            );
+        }
+        assert!(Settings::check_environment(vars(&[("TOPOLOGY_CONFIG", OsString::from("a.yaml"))])).is_ok());
+    }
 }

@@ -9,3 +9,4 @@ pub(crate) mod inject;
 pub(crate) mod instance;
 pub(crate) mod settings;
 pub(crate) mod started;
+pub(crate) mod suggest;

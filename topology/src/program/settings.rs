@@ -6,7 +6,7 @@ use std::{fmt, path::Path, str::FromStr};
 use serde::Deserialize;
 
 use crate::{
-    program::instance::InstanceSource,
+    program::{instance::InstanceSource, suggest::closest},
     runtime::{config::GlobalConfig, error::TopologyError, metrics::server::MetricsAddress, served::SettingsLine},
 };
 
@@ -25,7 +25,7 @@ use crate::{
 /// let error = settings.apply("total_concurrency", "lots", "TOPOLOGY_TOTAL_CONCURRENCY").unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
-///     "invalid value `lots` for setting `total_concurrency` (from TOPOLOGY_TOTAL_CONCURRENCY): expected a whole number of at least 1"
+///     "invalid value `lots` for setting `total_concurrency` (from TOPOLOGY_TOTAL_CONCURRENCY): expected a whole number from 1 to 2305843009213693951"
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub(crate) const SETTINGS: [SettingInfo; 5] = [
         name: "total_concurrency",
         flag: "total-concurrency",
         env_var: "TOPOLOGY_TOTAL_CONCURRENCY",
-        expects: "a whole number of at least 1",
+        expects: "a whole number from 1 to 2305843009213693951",
         help: "Permits of the global semaphore shared by all pipelines (unset: unlimited)",
     },
     SettingInfo {
@@ -131,15 +131,16 @@ impl Settings {
             "poll_jitter_secs" => self.global.poll_jitter_secs = parse(info, value, source)?,
             "total_concurrency" => {
                 let limit: usize = parse(info, value, source)?;
-                if limit == 0 {
+                if limit == 0 || limit > GlobalConfig::MAX_CONCURRENCY {
                     return Err(invalid(info, value, source));
                 }
                 self.global.total_concurrency = Some(limit);
             }
             "connection_pooling" => {
-                self.global.connection_pooling = match value.trim().to_ascii_lowercase().as_str() {
-                    "true" | "1" | "yes" | "on" => true,
-                    "false" | "0" | "no" | "off" => false,
+                // One rule for every source: YAML's booleans.
+                self.global.connection_pooling = match value.trim() {
+                    "true" => true,
+                    "false" => false,
                     _ => return Err(invalid(info, value, source)),
                 }
             }
@@ -170,6 +171,44 @@ impl Settings {
                 text: text.into(),
             },
         );
+    }
+
+    /// Rejects `TOPOLOGY_*` variables that name no setting (a misspelt one
+    /// would be silently ignored) and values that are not UTF-8.
+    pub(crate) fn check_environment(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<(), TopologyError> {
+        let known: Vec<&str> = SETTINGS
+            .iter()
+            .map(|info| info.env_var)
+            .chain(["TOPOLOGY_CONFIG"])
+            .collect();
+        for (name, value) in vars {
+            let Some(name) = name.to_str().filter(|name| name.starts_with("TOPOLOGY_")) else {
+                continue;
+            };
+            if !known.contains(&name) {
+                let hint = closest(name, &known)
+                    .map(|known| format!(" (did you mean {known}?)"))
+                    .unwrap_or_default();
+                return Err(TopologyError::UnknownSetting {
+                    setting: format!("{name}{hint}"),
+                    origin: format!("the environment; the variables are {}", known.join(", ")),
+                });
+            }
+            if value.to_str().is_none() {
+                return Err(TopologyError::InvalidSetting {
+                    setting: SETTINGS
+                        .iter()
+                        .find(|info| info.env_var == name)
+                        .map_or("config", |info| info.name),
+                    value: value.to_string_lossy().into_owned(),
+                    origin: format!(" (from environment variable {name})"),
+                    reason: "the value is not valid UTF-8".to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Applies every `TOPOLOGY_*` variable that `lookup` finds.
@@ -249,7 +288,13 @@ fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
             .location()
             .map(|at| format!(" at line {} column {}", at.line(), at.column()))
             .unwrap_or_default();
-        let message = strip_location(&inner.to_string());
+        let mut message = strip_location(&inner.to_string());
+        // The YAML error may already start with the path.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && path.starts_with(prefix)
+        {
+            message = rest.to_owned();
+        }
         if path == "." {
             format!("{message}{location}")
         } else {

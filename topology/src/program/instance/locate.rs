@@ -5,8 +5,12 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use crate::{
     program::{
-        instance::{Instance, InstanceSource, parse::FileView},
+        instance::{
+            Instance, InstanceSource,
+            parse::{FileView, Misplaced},
+        },
         settings::strip_location,
+        suggest::{closest, fields_of},
     },
     runtime::error::TopologyError,
 };
@@ -22,60 +26,92 @@ pub(super) fn read_family<T: DeserializeOwned>(
         return Ok(None);
     }
     let mut unknown: Vec<(String, String)> = Vec::new();
+    let mut misplaced: Option<Misplaced> = None;
     let view = FileView {
         declared,
         family,
         unknown: &mut unknown,
+        misplaced: &mut misplaced,
         entries: None::<Vec<Instance<T>>>,
     };
     let deserializer = serde_yaml_ng::Deserializer::from_str(&source.text);
     let mut track = serde_path_to_error::Track::new();
     let result = view.deserialize(serde_path_to_error::Deserializer::new(deserializer, &mut track));
-    let entries = result.map_err(|error| {
+    let error = |message: String| TopologyError::Instances {
+        origin: source.origin.clone(),
+        message,
+    };
+    let entries = result.map_err(|failure| {
         let path = track.path().to_string();
-        let location = error
-            .location()
-            .map(|at| format!("line {}: ", at.line()))
-            .unwrap_or_default();
-        let message = strip_location(&error.to_string());
-        // The YAML error may already start with the path.
-        let message = match message.split_once(": ") {
-            Some((prefix, rest)) if path.starts_with(prefix) => rest.to_owned(),
-            _ => message,
+        // Where serde's position is not the mistake's, the visitor said
+        // which key it is.
+        let line = match &misplaced {
+            Some(at) => locate(&source.text, &at.path, at.occurrence),
+            None => failure.location().map(|at| at.line()),
         };
+        let mut message = strip_location(&failure.to_string());
+        // The YAML error may already start with the path.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && path.starts_with(prefix)
+        {
+            message = rest.to_owned();
+        }
+        // An entry that misses a field and has an unknown one: say both,
+        // the unknown one first (it is often the missing one, misspelt).
+        if let Some((entry, field)) = unknown.first()
+            && path == format!("pipelines.{family}.{entry}")
+        {
+            message = format!("{}; {message}", unknown_field::<T>(field));
+        }
         let subject = if path == "." {
             String::new()
         } else {
             format!("`{path}`: ")
         };
-        TopologyError::Instances {
-            origin: source.origin.clone(),
-            message: format!("{location}{subject}{message}"),
-        }
+        error(format!("{}{subject}{message}", at_line(line)))
     })?;
     if let Some((entry, field)) = unknown.first() {
-        let line = locate(&source.text, &["pipelines", family, entry, field])
-            .map(|line| format!("line {line}: "))
-            .unwrap_or_default();
-        return Err(TopologyError::Instances {
-            origin: source.origin.clone(),
-            message: format!("{line}`pipelines.{family}.{entry}`: unknown field `{field}`"),
-        });
+        let line = locate(&source.text, &["pipelines", family, entry, field], 1);
+        return Err(error(format!(
+            "{}`pipelines.{family}.{entry}`: {}",
+            at_line(line),
+            unknown_field::<T>(field)
+        )));
     }
     Ok(entries)
 }
 
-/// The line (from 1) where `path` is written, found by reading the text for
-/// each key in turn; serde reports no location for fields it ignored.
-fn locate(text: &str, path: &[&str]) -> Option<usize> {
+fn at_line(line: Option<usize>) -> String {
+    line.map(|line| format!("line {line}: ")).unwrap_or_default()
+}
+
+fn unknown_field<T: DeserializeOwned>(field: &str) -> String {
+    match closest(field, fields_of::<T>()) {
+        Some(known) => format!("unknown field `{field}` (did you mean `{known}`?)"),
+        None => format!("unknown field `{field}`"),
+    }
+}
+
+/// The line (from 1) where `path` is written, its last key for the
+/// `occurrence`th time (from 1) under its parent; found by reading the text,
+/// since serde reports no location for fields it ignored, and the place it
+/// stopped for keys that were read whole.
+fn locate<S: AsRef<str>>(text: &str, path: &[S], occurrence: usize) -> Option<usize> {
     let mut from = 0;
-    for key in path {
-        let found = text.lines().enumerate().skip(from).find(|(_, line)| {
-            let body = line.trim_start().trim_start_matches(['{', ',', ' ']);
-            body.starts_with(&format!("{key}:"))
-                || line.contains(&format!("{{ {key}:"))
-                || line.contains(&format!(", {key}:"))
-        })?;
+    for (depth, key) in path.iter().enumerate() {
+        let key = key.as_ref();
+        let wanted = if depth + 1 == path.len() { occurrence.max(1) } else { 1 };
+        let found = text
+            .lines()
+            .enumerate()
+            .skip(from)
+            .filter(|(_, line)| {
+                let body = line.trim_start().trim_start_matches(['{', ',', ' ']);
+                body.starts_with(&format!("{key}:"))
+                    || line.contains(&format!("{{ {key}:"))
+                    || line.contains(&format!(", {key}:"))
+            })
+            .nth(wanted - 1)?;
         from = found.0;
     }
     Some(from + 1)

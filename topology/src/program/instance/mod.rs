@@ -186,7 +186,37 @@ mod tests {
             ),
             (
                 "pipelines:\n  ingest:\n    a:\n      source: x\n      sorce: y\n",
-                "file: line 5: `pipelines.ingest.a`: unknown field `sorce`",
+                "file: line 5: `pipelines.ingest.a`: unknown field `sorce` (did you mean `source`?)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = entries(&[source("file", text)]).unwrap_err().to_string();
+            assert_eq!(error, expected, "for:\n{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_files_are_errors_at_the_right_line() {
+        let cases = [
+            (
+                "pipelines:\n  ingest:\n    a: { source: x }\n  ingst:\n    b: { source: y }\n",
+                "file: line 4: `pipelines`: unknown pipeline family `ingst`; the families of this program are `ingest`, `export`",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { source: x }\n  export: {}\n  ingest:\n    b: { source: y }\n",
+                "file: line 5: `pipelines`: pipeline family `ingest` is listed twice; merge its entries into one",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { source: x }\npipelines:\n  ingest:\n    b: { source: y }\n",
+                "file: line 4: `pipelines` is given twice; keep one",
+            ),
+            (
+                "pipelines:\n  ingest:\n    ..: { source: x }\n",
+                "file: line 3: `pipelines.ingest`: invalid instance name `..`: use letters, digits, `.`, `_` and `-`, not only dots",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { rowz: 1 }\n",
+                "file: line 3: `pipelines.ingest.a`: unknown field `rowz` (did you mean `rows`?); missing field `source`",
             ),
         ];
         for (text, expected) in cases {

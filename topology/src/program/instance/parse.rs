@@ -7,12 +7,21 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, 
 
 use crate::program::instance::{Instance, valid_instance_name};
 
+/// A key written in the wrong place: its path, and which occurrence of its
+/// last key (from 1) is meant.
+pub(super) struct Misplaced {
+    pub(super) path: Vec<String>,
+    pub(super) occurrence: usize,
+}
+
 /// The whole file, keeping only `pipelines.<family>`.
 pub(super) struct FileView<'a, T> {
     pub(super) declared: &'a [&'static str],
     pub(super) family: &'a str,
     /// `(entry, field)` of every field the entry type ignored.
     pub(super) unknown: &'a mut Vec<(String, String)>,
+    /// The key of a mistake that serde's position would misplace.
+    pub(super) misplaced: &'a mut Option<Misplaced>,
     pub(super) entries: Option<Vec<Instance<T>>>,
 }
 
@@ -32,7 +41,16 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                *self.misplaced = Some(Misplaced {
+                    path: vec![key.clone()],
+                    occurrence: 2,
+                });
+                return Err(de::Error::custom(format!("`{key}` is given twice; keep one")));
+            }
+            seen.push(key.clone());
             if key == "pipelines" {
                 let families = Families { view: &mut self };
                 map.next_value_seed(families)?;
@@ -65,7 +83,19 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Families<'_, '_, T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen: Vec<String> = Vec::new();
         while let Some(family) = map.next_key::<String>()? {
+            let occurrence = if seen.contains(&family) { 2 } else { 1 };
+            *self.view.misplaced = Some(Misplaced {
+                path: vec!["pipelines".to_owned(), family.clone()],
+                occurrence,
+            });
+            if occurrence > 1 {
+                return Err(de::Error::custom(format!(
+                    "pipeline family `{family}` is listed twice; merge its entries into one"
+                )));
+            }
+            seen.push(family.clone());
             if !self.view.declared.contains(&family.as_str()) {
                 return Err(de::Error::custom(format!(
                     "unknown pipeline family `{family}`; the families of this program are {}",
@@ -77,8 +107,10 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Families<'_, '_, T> {
                     unknown: &mut *self.view.unknown,
                     marker: std::marker::PhantomData,
                 };
+                *self.view.misplaced = None;
                 self.view.entries = Some(map.next_value_seed(entries)?);
             } else {
+                *self.view.misplaced = None;
                 map.next_value::<IgnoredAny>()?;
             }
         }
@@ -124,6 +156,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
             if !valid_instance_name(&name) {
                 return Err(de::Error::custom(format!(
                     "invalid instance name `{name}`: use only letters, digits, `.`, `_` and `-`"
+                )));
+            }
+            if name.chars().all(|c| c == '.') {
+                return Err(de::Error::custom(format!(
+                    "invalid instance name `{name}`: use letters, digits, `.`, `_` and `-`, not only dots"
                 )));
             }
             if entries.iter().any(|entry| entry.name() == name) {
