@@ -58,7 +58,7 @@ mod runtime;
 // The runtime, usable by hand.
 pub use runtime::block_on::block_on;
 pub use runtime::concurrency::ConcurrencyPermit;
-pub use runtime::config::GlobalConfig;
+pub use runtime::config::{FailurePolicy, GlobalConfig};
 pub use runtime::context::PipelineContext;
 pub use runtime::error::TopologyError;
 pub use runtime::interval::run_every;
@@ -66,6 +66,7 @@ pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{MetricsAddress, MetricsServer};
 pub use runtime::metrics::{enable_metrics, metric_names};
 pub use runtime::pipeline::Pipeline;
+pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
 pub use runtime::run::run_pipelines;
 pub use runtime::runner::running::RunningPipelines;
 pub use runtime::runner::{PipelineRunner, RunningTopology};

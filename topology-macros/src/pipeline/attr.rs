@@ -9,10 +9,21 @@ use syn::{
     spanned::Spanned,
 };
 
+use super::restart::{self, RestartArgs};
 use crate::{duration, errors::Errors, suggest};
 
 /// Every argument `#[pipeline]` accepts.
-const ARGUMENTS: &[&str] = &["key", "interval", "each", "crate"];
+const ARGUMENTS: &[&str] = &[
+    "key",
+    "interval",
+    "each",
+    "crate",
+    "restart",
+    "max_restarts",
+    "restart_window",
+    "backoff_min",
+    "backoff_max",
+];
 
 /// The parsed arguments; fields are `None` when missing or invalid.
 #[derive(Default)]
@@ -22,6 +33,8 @@ pub(crate) struct PipelineArgs {
     pub(crate) krate: Option<Path>,
     /// `each = T`: the function is a family, one pipeline per entry of type `T`.
     pub(crate) each: Option<Type>,
+    /// `restart = "on-failure"` and its bounds.
+    pub(crate) restart: RestartArgs,
 }
 
 /// One `name = value` or bare `name` as written.
@@ -76,6 +89,10 @@ impl PipelineArgs {
                 parsed.each = type_value(meta, errors);
                 continue;
             }
+            if restart::NAMES.contains(&name.as_str()) {
+                parsed.restart.read(&name, meta, errors);
+                continue;
+            }
             let Some(value) = string_value(meta, &name, errors) else {
                 continue;
             };
@@ -94,6 +111,7 @@ impl PipelineArgs {
                 },
             }
         }
+        parsed.restart.check(errors);
         // A misspelt `key` has been reported already, with the right spelling.
         if parsed.key.is_none() && !key_misspelt && !seen.iter().any(|name| name == "key") {
             let span = if raw.0.is_empty() {

@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, GenericArgument, Ident, PathArguments, ReturnType, Type, spanned::Spanned};
 
-use super::{attr::PipelineArgs, item::ItemFn};
+use super::{attr::PipelineArgs, item::ItemFn, valid::ungroup};
 use crate::paths::hidden_struct;
 
 /// The function as written, a hidden struct beside it, and the struct's
@@ -22,6 +22,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let deps = Ident::new("__deps", Span::mixed_site());
     let instance = Ident::new("__instance", Span::mixed_site());
     let output = Ident::new("__output", Span::mixed_site());
+    let restart = args.restart.policy(private);
     let each = args.each.as_ref();
     let entries = instance_type(each, private);
 
@@ -88,6 +89,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
             #(#bounds,)*
         {
             const INTERVAL: #private::Option<#private::Duration> = #interval;
+            const RESTART: #private::Option<#private::RestartPolicy> = #restart;
             type Instance = #entries;
 
             #call {
@@ -163,6 +165,7 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
         #[automatically_derived]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #hidden {
             const INTERVAL: #private::Option<#private::Duration> = #private::None;
+            const RESTART: #private::Option<#private::RestartPolicy> = #private::None;
             type Instance = ();
             fn call(_: &#private::Deps<S>, _: &())
                 -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
@@ -179,7 +182,7 @@ fn result_check(output: &ReturnType, private: &TokenStream) -> TokenStream {
     let ReturnType::Type(_, ty) = output else {
         return TokenStream::new();
     };
-    if matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()) {
+    if matches!(ungroup(ty), Type::Tuple(tuple) if tuple.elems.is_empty()) {
         return TokenStream::new();
     }
     if let Some(error) = written_result_error(ty) {
@@ -194,7 +197,7 @@ fn result_check(output: &ReturnType, private: &TokenStream) -> TokenStream {
 
 /// `E` in a return type written `Result<(), E>`.
 fn written_result_error(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
+    let Type::Path(path) = ungroup(ty) else { return None };
     let segment = path.path.segments.last()?;
     if segment.ident != "Result" {
         return None;
@@ -207,7 +210,9 @@ fn written_result_error(ty: &Type) -> Option<&Type> {
         _ => None,
     });
     match (types.next(), types.next(), types.next()) {
-        (Some(Type::Tuple(unit)), Some(error), None) if unit.elems.is_empty() => Some(error),
+        (Some(unit), Some(error), None) if matches!(ungroup(unit), Type::Tuple(unit) if unit.elems.is_empty()) => {
+            Some(error)
+        }
         _ => None,
     }
 }

@@ -4,6 +4,7 @@ mod attr;
 mod context;
 mod expand;
 mod item;
+mod restart;
 mod valid;
 
 use proc_macro2::TokenStream;

@@ -42,13 +42,14 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
                 "a pipeline must be a free function, not a method: move it out of the `impl` block and pass what `self` held as an argument",
             ),
             FnArg::Typed(arg) => {
-                if let Type::Reference(reference) = &*arg.ty {
+                let ty = ungroup(&arg.ty);
+                if let Type::Reference(reference) = ty {
                     errors.error(
                         reference,
                         "pipeline arguments are owned values, injected by type: take the type itself, without `&`",
                     );
                 }
-                if let Type::ImplTrait(impl_trait) = &*arg.ty {
+                if let Type::ImplTrait(impl_trait) = ty {
                     errors.error(impl_trait, "a pipeline cannot be generic: `impl Trait` arguments are not injectable; name a concrete type");
                 }
                 if let Pat::Ident(ident) = &*arg.pat
@@ -60,8 +61,18 @@ pub(crate) fn check_signature(sig: &Signature, errors: &mut Errors) {
         }
     }
     if let ReturnType::Type(_, ty) = &sig.output
-        && let Type::ImplTrait(_) = &**ty
+        && let Type::ImplTrait(_) = ungroup(ty)
     {
         errors.error(ty, "a pipeline must return `()` or `Result<(), E>`, not `impl Trait`");
+    }
+}
+
+/// The type inside invisible groups and parentheses, as a `macro_rules!`
+/// `$t:ty` fragment or `(T)` delivers it.
+pub(crate) fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => ungroup(&group.elem),
+        Type::Paren(paren) => ungroup(&paren.elem),
+        ty => ty,
     }
 }

@@ -1,13 +1,16 @@
 //! What `topology!` generates: the key enum, the dispatch enum, the
 //! `Topology` type and `fn main`.
 
-use std::net::SocketAddr;
-
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Ident, ext::IdentExt, spanned::Spanned};
+use syn::{Ident, spanned::Spanned};
 
-use super::model::{Listed, Metrics, Topology, camel_case};
+use super::{
+    checks::{duplicate_key_checks, respan},
+    model::{Listed, Topology},
+    names::variant_names,
+    settings::settings,
+};
 use crate::paths;
 
 pub(crate) fn expand(topology: &Topology) -> TokenStream {
@@ -266,176 +269,4 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
         #main_fn
     }
-}
-
-/// One variant per pipeline, named after its function in UpperCamelCase.
-/// Functions of the same name in different modules are told apart by their
-/// whole path; names that still meet (`events_2024` and `events2024`) get a
-/// numeric suffix, in the order listed, so every variant is distinct.
-fn variant_names(pipelines: &[Listed]) -> Vec<Ident> {
-    let last = |listed: &Listed| {
-        listed
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default()
-    };
-    let mut taken: Vec<String> = Vec::new();
-    pipelines
-        .iter()
-        .map(|listed| {
-            let name = last(listed);
-            let clashes = pipelines.iter().filter(|other| last(other) == name).count() > 1;
-            let base = if clashes {
-                let whole: Vec<String> = listed
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.unraw().to_string())
-                    .collect();
-                camel_case(&whole.join("_"))
-            } else {
-                camel_case(&name)
-            };
-            let mut text = base.clone();
-            let mut suffix = 2;
-            while taken.contains(&text) {
-                // `Events2024` + 2 would read as one number: separate them.
-                let separator = if base.ends_with(|c: char| c.is_ascii_digit()) {
-                    "_"
-                } else {
-                    ""
-                };
-                text = format!("{base}{separator}{suffix}");
-                suffix += 1;
-            }
-            taken.push(text.clone());
-            Ident::new(&text, listed.name_span())
-        })
-        .collect()
-}
-
-fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
-    // Hygienic, so that an `instances:` expression cannot capture it.
-    let settings = Ident::new("settings", Span::mixed_site());
-    let global = &topology.global;
-    let mut lines = Vec::new();
-    if let Some(value) = global.poll_jitter_secs {
-        lines.push(quote!(#settings.global.poll_jitter_secs = #value;));
-    }
-    if let Some(value) = global.total_concurrency {
-        let value = usize::try_from(value).unwrap_or(usize::MAX);
-        lines.push(quote!(#settings.global.total_concurrency = #p::Some(#value);));
-    }
-    if let Some(value) = global.connection_pooling {
-        lines.push(quote!(#settings.global.connection_pooling = #value;));
-    }
-    if let Some(value) = global.shutdown_timeout_secs {
-        lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
-    }
-    match &topology.metrics {
-        Some(Metrics::Off) => lines.push(quote!(#settings.metrics = #p::MetricsAddress::Off;)),
-        Some(Metrics::Listen(address)) => {
-            let address = socket_addr(address);
-            lines.push(quote!(#settings.metrics = #p::MetricsAddress::Listen(#address);));
-        }
-        None => {}
-    }
-    if let Some(instances) = &topology.instances {
-        lines.push(quote!(#settings.add_instances("the `instances` of topology!", #instances);));
-    }
-    if lines.is_empty() {
-        return quote!(#p::Settings::default());
-    }
-    quote! {
-        let mut #settings = #p::Settings::default();
-        #(#lines)*
-        #settings
-    }
-}
-
-/// A `SocketAddr` built from its parts, checked when the macro ran.
-fn socket_addr(address: &SocketAddr) -> TokenStream {
-    let port = address.port();
-    match address {
-        SocketAddr::V4(v4) => {
-            let octets = v4.ip().octets();
-            quote!(::std::net::SocketAddr::from(([#(#octets),*], #port)))
-        }
-        SocketAddr::V6(v6) => {
-            let segments = v6.ip().segments();
-            quote!(::std::net::SocketAddr::from(([#(#segments),*], #port)))
-        }
-    }
-}
-
-/// Two pipelines with one key are a compile error at the second one's name,
-/// naming both; so is one function listed through two paths (`orders` and
-/// `crate::orders`). Keys and definitions are only known to the compiler, so
-/// the checks are const evaluation.
-fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Vec<TokenStream> {
-    (1..pipelines.len())
-        .map(|j| {
-            let this = &pipelines[j];
-            let path = this.info_path();
-            let display = &this.display;
-            let earlier: Vec<TokenStream> = pipelines[..j]
-                .iter()
-                .map(|listed| {
-                    let (path, display) = (listed.info_path(), &listed.display);
-                    quote!((<#path as #p::PipelineInfo>::KEY, <#path as #p::PipelineInfo>::ID, #display))
-                })
-                .collect();
-            respan(
-                quote! {
-                    const _: () = {
-                        const KEY: &str = <#path as #p::PipelineInfo>::KEY;
-                        const ID: &str = <#path as #p::PipelineInfo>::ID;
-                        const NAME: &str = <#path as #p::PipelineInfo>::NAME;
-                        const SAME: &str = #p::find_same_function(&[#(#earlier),*], ID);
-                        const SAME_PARTS: &[&str] = &[
-                            "the pipeline function `", NAME, "` is listed twice, as `", SAME, "` and `", #display,
-                            "`; list it once",
-                        ];
-                        const SAME_LEN: usize = #p::total_len(SAME_PARTS);
-                        const SAME_MESSAGE: [u8; SAME_LEN] = #p::concat::<SAME_LEN>(SAME_PARTS);
-                        if !SAME.is_empty() {
-                            ::core::panic!("{}", #p::as_str(&SAME_MESSAGE));
-                        }
-                        const OTHER: &str = #p::find_key(&[#(#earlier),*], KEY, ID);
-                        const PARTS: &[&str] = &[
-                            "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
-                            "` both use it; give one of them another key",
-                        ];
-                        const LEN: usize = #p::total_len(PARTS);
-                        const MESSAGE: [u8; LEN] = #p::concat::<LEN>(PARTS);
-                        if !OTHER.is_empty() {
-                            ::core::panic!("{}", #p::as_str(&MESSAGE));
-                        }
-                    };
-                },
-                this.name_span(),
-            )
-        })
-        .collect()
-}
-
-/// `tokens` placed at `span`, so that whatever the compiler says about them
-/// points at one token of the user's. Only the location changes: each token
-/// keeps its own hygiene, so hygienic bindings stay hygienic.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(group.span().located_at(span));
-                token = proc_macro2::TokenTree::Group(inner);
-            } else {
-                token.set_span(token.span().located_at(span));
-            }
-            token
-        })
-        .collect()
 }

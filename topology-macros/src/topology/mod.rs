@@ -1,8 +1,11 @@
 //! `topology! { ... }`: parse → check → expand.
 
 mod ast;
+mod checks;
 mod expand;
 mod model;
+mod names;
+mod settings;
 
 use proc_macro2::TokenStream;
 use quote::quote;

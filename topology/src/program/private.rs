@@ -17,10 +17,11 @@ pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource};
 pub use crate::program::settings::Settings;
 pub use crate::program::started::StartedTopology;
-pub use crate::runtime::config::GlobalConfig;
+pub use crate::runtime::config::{FailurePolicy, GlobalConfig};
 pub use crate::runtime::error::TopologyError;
 pub use crate::runtime::metrics::server::MetricsAddress;
 pub use crate::runtime::pipeline::Pipeline;
+pub use crate::runtime::restart::RestartPolicy;
 pub use std::{sync::Arc, vec::Vec};
 
 pub use core::{

@@ -7,7 +7,12 @@ use serde::Deserialize;
 
 use crate::{
     program::{instance::InstanceSource, suggest::closest},
-    runtime::{config::GlobalConfig, error::TopologyError, metrics::server::MetricsAddress, served::SettingsLine},
+    runtime::{
+        config::{FailurePolicy, GlobalConfig},
+        error::TopologyError,
+        metrics::server::MetricsAddress,
+        served::SettingsLine,
+    },
 };
 
 /// Everything a topology needs to start: the shared settings and where
@@ -66,7 +71,7 @@ pub(crate) struct SettingInfo {
 
 /// The settings a program reads from the environment and its flags, in the
 /// order `--help` lists them.
-pub(crate) const SETTINGS: [SettingInfo; 5] = [
+pub(crate) const SETTINGS: [SettingInfo; 6] = [
     SettingInfo {
         name: "poll_jitter_secs",
         flag: "poll-jitter-secs",
@@ -94,6 +99,13 @@ pub(crate) const SETTINGS: [SettingInfo; 5] = [
         env_var: "TOPOLOGY_SHUTDOWN_TIMEOUT_SECS",
         expects: "a whole number of seconds",
         help: "How long shutdown waits before aborting pipelines still running (0: forever)",
+    },
+    SettingInfo {
+        name: "failure_policy",
+        flag: "failure-policy",
+        env_var: "TOPOLOGY_FAILURE_POLICY",
+        expects: "`isolate` or `shutdown`",
+        help: "When a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology",
     },
     SettingInfo {
         name: "metrics_addr",
@@ -145,6 +157,7 @@ impl Settings {
                 }
             }
             "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
+            "failure_policy" => self.global.failure_policy = parse(info, value, source)?,
             _ => {
                 self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
             }
@@ -249,6 +262,7 @@ impl Settings {
         current.connection_pooling = global.connection_pooling.unwrap_or(current.connection_pooling);
         current.shutdown_timeout_secs = global.shutdown_timeout_secs.unwrap_or(current.shutdown_timeout_secs);
         current.total_concurrency = global.total_concurrency.or(current.total_concurrency);
+        current.failure_policy = global.failure_policy.unwrap_or(current.failure_policy);
         self.global.validate().map_err(|error| TopologyError::ConfigFile {
             path: path.to_owned(),
             message: format!("in `global`: {error}"),
@@ -273,6 +287,7 @@ struct GlobalSection {
     total_concurrency: Option<usize>,
     connection_pooling: Option<bool>,
     shutdown_timeout_secs: Option<u64>,
+    failure_policy: Option<FailurePolicy>,
 }
 
 /// Parses the file, naming the offending key and its location on error.
@@ -314,13 +329,14 @@ pub(crate) fn strip_location(message: &str) -> String {
 
 impl Settings {
     /// Each setting's name and value as text, in the order of [`SETTINGS`].
-    pub(crate) fn values(&self) -> [(&'static str, String); 5] {
-        let [jitter, limit, pooling, timeout] = self.global.values();
+    pub(crate) fn values(&self) -> [(&'static str, String); 6] {
+        let [jitter, limit, pooling, timeout, failure] = self.global.values();
         [
             jitter,
             limit,
             pooling,
             timeout,
+            failure,
             ("metrics_addr", self.metrics.to_string()),
         ]
     }

@@ -32,6 +32,50 @@ pub struct GlobalConfig {
     /// How long shutdown waits for running pipelines before aborting them,
     /// in seconds; `0` waits forever.
     pub shutdown_timeout_secs: u64,
+    /// What the topology does when a pipeline ends failed (no restart
+    /// policy, or its budget spent).
+    pub failure_policy: FailurePolicy,
+}
+
+/// What a topology does when one of its pipelines ends failed or panicked.
+///
+/// ```
+/// use topology::{FailurePolicy, GlobalConfig};
+///
+/// assert_eq!(GlobalConfig::default().failure_policy, FailurePolicy::Isolate);
+/// assert_eq!("shutdown".parse::<FailurePolicy>(), Ok(FailurePolicy::Shutdown));
+/// assert_eq!(FailurePolicy::Shutdown.to_string(), "shutdown");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// The others keep running; the exit code says a pipeline failed.
+    #[default]
+    Isolate,
+    /// A graceful shutdown of the whole topology begins at once, so that an
+    /// orchestrator restarts the process.
+    Shutdown,
+}
+
+impl std::str::FromStr for FailurePolicy {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text {
+            "isolate" => Ok(Self::Isolate),
+            "shutdown" => Ok(Self::Shutdown),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for FailurePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Isolate => "isolate",
+            Self::Shutdown => "shutdown",
+        })
+    }
 }
 
 impl Default for GlobalConfig {
@@ -41,6 +85,7 @@ impl Default for GlobalConfig {
             total_concurrency: None,
             connection_pooling: true,
             shutdown_timeout_secs: 30,
+            failure_policy: FailurePolicy::Isolate,
         }
     }
 }
@@ -91,7 +136,7 @@ impl GlobalConfig {
 
     /// Each setting's name and value as text, as the start-up line and
     /// `--help` show them.
-    pub(crate) fn values(&self) -> [(&'static str, String); 4] {
+    pub(crate) fn values(&self) -> [(&'static str, String); 5] {
         let limit = self
             .total_concurrency
             .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
@@ -100,6 +145,7 @@ impl GlobalConfig {
             ("total_concurrency", limit),
             ("connection_pooling", self.connection_pooling.to_string()),
             ("shutdown_timeout_secs", self.shutdown_timeout_secs.to_string()),
+            ("failure_policy", self.failure_policy.to_string()),
         ]
     }
 }

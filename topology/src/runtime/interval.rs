@@ -4,20 +4,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
-use crate::runtime::{context::PipelineContext, metrics::PipelineMetrics};
-
-tokio::task_local! {
-    /// The metrics of the pipeline whose task is running, set by the runner.
-    static CURRENT_PIPELINE: Option<std::sync::Arc<PipelineMetrics>>;
-}
-
-/// Runs `future` with `metrics` as the current pipeline's.
-pub(crate) fn scope_pipeline<F: Future>(
-    metrics: Option<std::sync::Arc<PipelineMetrics>>,
-    future: F,
-) -> impl Future<Output = F::Output> {
-    CURRENT_PIPELINE.scope(metrics, future)
-}
+use crate::runtime::{context::PipelineContext, scope::current_metrics};
 
 /// Calls `iteration` every `period` until shutdown begins or an iteration
 /// fails.
@@ -55,7 +42,7 @@ where
 {
     let mut ticks = interval(period.max(Duration::from_millis(1)));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let current = CURRENT_PIPELINE.try_with(Clone::clone).ok().flatten();
+    let current = current_metrics();
     loop {
         if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
             return Ok(());

@@ -49,6 +49,7 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
         let running = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
+            .failure_policy(global.failure_policy)
             .start(pipelines);
         Ok(Self { running, server })
     }

@@ -78,6 +78,8 @@ pub struct PipelineOutcome<K> {
     /// Time from the start of the topology to this pipeline's end, start
     /// jitter included.
     pub elapsed: Duration,
+    /// How many times it was restarted after a failure (restart policy).
+    pub restarts: u32,
 }
 
 impl<K> PipelineOutcome<K> {
@@ -143,8 +145,8 @@ impl OutcomeCounts {
 ///
 /// let stats = RunStats {
 ///     outcomes: vec![
-///         PipelineOutcome { key: "a", result: Ok(TaskOutput::default()), elapsed: Duration::ZERO },
-///         PipelineOutcome { key: "b", result: Err(TaskError::Cancelled), elapsed: Duration::ZERO },
+///         PipelineOutcome { key: "a", result: Ok(TaskOutput::default()), elapsed: Duration::ZERO, restarts: 0 },
+///         PipelineOutcome { key: "b", result: Err(TaskError::Cancelled), elapsed: Duration::ZERO, restarts: 0 },
 ///     ],
 ///     forced: false,
 /// };

@@ -48,16 +48,17 @@ async fn resume(checkpoint: checkpoint::State, machine: ec2::Instance, state: St
 }
 
 macro_rules! pipeline_taking {
-    ($name:ident, $key:literal, $state:ty, $sink:ty) => {
+    ($name:ident, $key:literal, $state:ty, $sink:ty, $ret:ty) => {
         #[pipeline(key = $key)]
-        async fn $name(state: $state, sink: $sink) {
+        async fn $name(state: $state, sink: $sink) -> $ret {
             assert_eq!(state.bucket, "memory://lake");
             assert_eq!(sink.0, concat!("memory://out/", $key));
+            Ok(())
         }
     };
 }
 
-pipeline_taking!(from_macro, "from-macro", State<AppState>, Sink);
+pipeline_taking!(from_macro, "from-macro", State<AppState>, Sink, Result<(), std::io::Error>);
 
 topology! {
     metrics: off,

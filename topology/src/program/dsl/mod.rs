@@ -15,7 +15,12 @@ use crate::{
         inject::Key,
         instance::{Instance, InstanceSource, family_entries},
     },
-    runtime::{context::PipelineContext, error::TopologyError, interval::run_every},
+    runtime::{
+        context::PipelineContext,
+        error::TopologyError,
+        interval::run_every,
+        restart::{RestartPolicy, Supervisor},
+    },
 };
 
 /// What one pipeline of a topology is given to build its arguments from.
@@ -100,6 +105,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
 pub trait PipelineFn<S>: 'static {
     /// The period of an interval pipeline.
     const INTERVAL: Option<Duration>;
+    /// The restart policy, if any.
+    const RESTART: Option<RestartPolicy>;
     /// What each pipeline receives besides its deps (see [`PipelineInfo::Instance`]).
     type Instance: Send + Sync + 'static;
     /// Runs the function once with injected arguments.
@@ -114,9 +121,17 @@ pub trait RunPipelineFn<S>: PipelineFn<S> {
 
 impl<S: Send + Sync + 'static, F: PipelineFn<S>> RunPipelineFn<S> for F {
     async fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> Result<(), BoxError> {
-        match F::INTERVAL {
-            None => F::call(&deps, &instance).await,
-            Some(period) => run_every(&deps.ctx, period, || F::call(&deps, &instance)).await,
+        let call = || F::call(&deps, &instance);
+        match (F::INTERVAL, F::RESTART) {
+            (None, None) => call().await,
+            (Some(period), None) => run_every(&deps.ctx, period, call).await,
+            (None, Some(policy)) => Supervisor::new(policy).run(&deps.ctx, call).await,
+            // Each iteration is one run: a failed one is retried after the
+            // backoff, and the budget spans the iterations.
+            (Some(period), Some(policy)) => {
+                let supervisor = Supervisor::new(policy);
+                run_every(&deps.ctx, period, || supervisor.run(&deps.ctx, call)).await
+            }
         }
     }
 }

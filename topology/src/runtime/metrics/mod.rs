@@ -43,8 +43,8 @@ pub mod metric_names {
 }
 
 pub(crate) use metric_names::{
-    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RUN_DURATION, PIPELINE_RUNNING,
-    PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
+    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RESTARTS, PIPELINE_RUN_DURATION,
+    PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
 };
 
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
@@ -129,6 +129,10 @@ impl PipelineMetrics {
             duration: ::metrics::histogram!(PIPELINE_RUN_DURATION, self.labels.clone()),
             started: tokio::time::Instant::now(),
         }
+    }
+
+    pub(crate) fn restarted(&self) {
+        ::metrics::counter!(PIPELINE_RESTARTS, self.labels.clone()).increment(1);
     }
 
     pub(crate) fn iteration(&self, took: Duration) {

@@ -9,10 +9,11 @@ use tokio::{
 };
 
 use crate::runtime::{
+    config::FailurePolicy,
     runner::{
         RunningTopology,
         deadline::{ABORT_GRACE, Collecting, tick, wait_until},
-        running::{Entry, RunningPipelines},
+        running::{Ended, Entry, RunningPipelines},
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
     task::{TaskError, TaskOutput, TaskResult},
@@ -99,9 +100,9 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
 }
 
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
-    fn record(&mut self, joined: Result<(usize, TaskResult), JoinError>, now: Instant, stats: &mut RunStats<K>) {
+    fn record(&mut self, joined: Result<Ended, JoinError>, now: Instant, stats: &mut RunStats<K>) {
         match joined {
-            Ok((slot, result)) => self.collect(slot, result, now, stats),
+            Ok((slot, result, restarts)) => self.collect(slot, result, restarts, now, stats),
             // Panics are caught inside the task; only an abort ends one
             // without its slot. Aborted entries are swept up at the end.
             Err(error) if error.is_cancelled() => {}
@@ -109,7 +110,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         }
     }
 
-    fn collect(&mut self, slot: usize, result: TaskResult, now: Instant, stats: &mut RunStats<K>) {
+    fn collect(&mut self, slot: usize, result: TaskResult, restarts: u32, now: Instant, stats: &mut RunStats<K>) {
         let Some(entry) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
@@ -118,11 +119,23 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         if let Some(metrics) = &entry.metrics {
             metrics.outcome(kind);
         }
-        log_outcome(&entry, &result);
+        log_outcome(&entry, &result, restarts);
+        if matches!(kind, OutcomeKind::Failed | OutcomeKind::Panicked)
+            && self.failure_policy == FailurePolicy::Shutdown
+            && !self.shutdown.is_cancelled()
+        {
+            tracing::warn!(
+                key = %entry.key,
+                typetag = entry.typetag,
+                "pipeline {kind}; failure_policy is `shutdown`: stopping the topology"
+            );
+            self.shutdown.cancel();
+        }
         stats.outcomes.push(PipelineOutcome {
             key: entry.key,
             result,
             elapsed: now - self.started,
+            restarts,
         });
     }
 
@@ -142,20 +155,25 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             } else {
                 Err(TaskError::Aborted)
             };
-            self.collect(slot, result, now, stats);
+            self.collect(slot, result, 0, now, stats);
         }
     }
 }
 
-fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult) {
+fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult, restarts: u32) {
     let (key, typetag) = (&entry.key, entry.typetag);
+    let after = match restarts {
+        0 => String::new(),
+        1 => " after 1 restart".to_owned(),
+        n => format!(" after {n} restarts"),
+    };
     match result {
         Ok(TaskOutput { message: Some(message) }) => {
-            tracing::info!(%key, typetag, "pipeline completed: {message}");
+            tracing::info!(%key, typetag, "pipeline completed{after}: {message}");
         }
-        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed"),
+        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed{after}"),
         Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
         Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
-        Err(error) => tracing::error!(%key, typetag, "pipeline {error}"),
+        Err(error) => tracing::error!(%key, typetag, "pipeline{after} {error}"),
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod running;
 use std::{fmt::Display, time::Duration};
 
 use crate::runtime::{
+    config::FailurePolicy,
     context::PipelineContext,
     error::TopologyError,
     pipeline::Pipeline,
@@ -60,6 +61,7 @@ pub struct PipelineRunner {
     typetag: &'static str,
     shutdown_timeout: Option<Duration>,
     progress_interval: Duration,
+    failure_policy: FailurePolicy,
 }
 
 impl PipelineRunner {
@@ -75,7 +77,16 @@ impl PipelineRunner {
             typetag,
             shutdown_timeout: Some(Duration::from_secs(30)),
             progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
+            failure_policy: FailurePolicy::Isolate,
         }
+    }
+
+    /// What happens when a pipeline ends failed or panicked: the others keep
+    /// running ([`FailurePolicy::Isolate`], the default), or a graceful
+    /// shutdown of all begins ([`FailurePolicy::Shutdown`]).
+    pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.failure_policy = policy;
+        self
     }
 
     /// How long shutdown waits for running pipelines before aborting them;
@@ -132,12 +143,14 @@ impl PipelineRunner {
     }
 
     fn running<K>(&self, expected: usize) -> RunningPipelines<K> {
-        RunningPipelines::new(
+        let mut running = RunningPipelines::new(
             self.context.shutdown.clone(),
             self.shutdown_timeout,
             self.progress_interval,
             expected,
-        )
+        );
+        running.failure_policy = self.failure_policy;
+        running
     }
 
     /// Installs the signal handlers, then runs every pipeline to its end.

@@ -12,9 +12,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::runtime::{
-    interval::scope_pipeline,
+    config::FailurePolicy,
     jitter::random_jitter,
     metrics::PipelineMetrics,
+    scope::scope_pipeline,
     shutdown::ShutdownHandle,
     task::{TaskError, TaskResult},
 };
@@ -30,12 +31,16 @@ pub(super) struct Entry<K> {
     pub(super) typetag: &'static str,
 }
 
+/// What a pipeline's task ends with: its slot, its result, and how many
+/// times it restarted.
+pub(super) type Ended = (usize, TaskResult, u32);
+
 /// Pipelines that have been spawned and not yet collected.
 ///
 /// Dropping it aborts every pipeline still running.
 pub struct RunningPipelines<K> {
     /// Each task ends with its slot, so that its entry is found without a map.
-    pub(super) tasks: JoinSet<(usize, TaskResult)>,
+    pub(super) tasks: JoinSet<Ended>,
     /// One entry per spawned pipeline, taken when its outcome is collected.
     pub(super) slots: Vec<Option<Entry<K>>>,
     pub(super) remaining: usize,
@@ -47,6 +52,7 @@ pub struct RunningPipelines<K> {
     pub(super) force: CancellationToken,
     pub(super) shutdown_timeout: Option<Duration>,
     pub(super) progress_interval: Duration,
+    pub(super) failure_policy: FailurePolicy,
 }
 
 impl<K> std::fmt::Debug for RunningPipelines<K> {
@@ -75,6 +81,7 @@ impl<K> RunningPipelines<K> {
             force: CancellationToken::new(),
             shutdown_timeout,
             progress_interval,
+            failure_policy: FailurePolicy::Isolate,
         }
     }
 
@@ -118,21 +125,21 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
                 // jitter do not carry the wait's state in their task.
                 let waited = Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
                 if !waited.await {
-                    return (slot, Err(TaskError::Cancelled));
+                    return (slot, Err(TaskError::Cancelled), 0);
                 }
             } else if cancelled {
-                return (slot, Err(TaskError::Cancelled));
+                return (slot, Err(TaskError::Cancelled), 0);
             }
             // Boxed: held across the whole run, and only there with metrics on.
             let _running = task_metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
             tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
             // Caught here rather than from the JoinError, so the outcome
             // always comes back with its slot and the panic's message.
-            let result = AssertUnwindSafe(scope_pipeline(task_metrics, work))
+            let (result, restarts) = AssertUnwindSafe(scope_pipeline(task_metrics, work))
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|payload| Err(panicked(payload)));
-            (slot, result)
+                .unwrap_or_else(|payload| (Err(panicked(payload)), 0));
+            (slot, result, restarts)
         };
         let run = run.instrument(span);
         self.tasks.spawn(run);

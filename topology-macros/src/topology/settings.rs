@@ -1,0 +1,232 @@
+//! The settings fields of `topology!`: `metrics` and `global { ... }`,
+//! checked when the macro runs, and the code that applies them.
+
+use std::net::SocketAddr;
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::{Ident, Lit, LitStr};
+
+use super::{
+    ast::{Field, Fields, group},
+    model::{Topology, accept},
+};
+use crate::errors::Errors;
+
+const GLOBAL: &[&str] = &[
+    "poll_jitter_secs",
+    "total_concurrency",
+    "connection_pooling",
+    "shutdown_timeout_secs",
+    "failure_policy",
+];
+
+/// Where metrics are served, as written.
+pub(crate) enum Metrics {
+    Off,
+    Listen(SocketAddr),
+}
+
+/// The `global { ... }` settings given.
+#[derive(Default)]
+pub(crate) struct Global {
+    pub(crate) poll_jitter_secs: Option<u64>,
+    pub(crate) total_concurrency: Option<u64>,
+    pub(crate) connection_pooling: Option<bool>,
+    pub(crate) shutdown_timeout_secs: Option<u64>,
+    /// `true` for `shutdown`, `false` for `isolate`.
+    pub(crate) failure_shutdown: Option<bool>,
+}
+
+pub(super) fn metrics(field: &Field, errors: &mut Errors) -> Option<Metrics> {
+    if let Ok(ident) = syn::parse2::<syn::Ident>(field.value.clone())
+        && ident == "off"
+    {
+        return Some(Metrics::Off);
+    }
+    let help = "`metrics` must be `off` or an address with a port, such as `metrics: \"0.0.0.0:9090\"`";
+    let Ok(text) = syn::parse2::<LitStr>(field.value.clone()) else {
+        errors.error(field.value_tokens(), help);
+        return None;
+    };
+    let value = text.value();
+    if value.eq_ignore_ascii_case("off") {
+        return Some(Metrics::Off);
+    }
+    let resolved = value
+        .strip_prefix("localhost:")
+        .map_or_else(|| value.clone(), |port| format!("127.0.0.1:{port}"));
+    match resolved.parse() {
+        Ok(address) => Some(Metrics::Listen(address)),
+        Err(_) => {
+            errors.error(
+                &text,
+                format!("invalid metrics address \"{}\"; {help}", value.escape_default()),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn global(field: &Field, errors: &mut Errors) -> Global {
+    let mut settings = Global::default();
+    let Some(group) = group(&field.value, Delimiter::Brace) else {
+        errors.error(
+            field.value_tokens(),
+            "`global` must be a block: `global: { poll_jitter_secs: 10, ... }`",
+        );
+        return settings;
+    };
+    let fields = match syn::parse2::<Fields>(group.stream()) {
+        Ok(fields) => fields,
+        Err(error) => {
+            errors.push(error);
+            return settings;
+        }
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for entry in &fields.0 {
+        let Some(name) = accept(entry, GLOBAL, "setting", &mut seen, errors) else {
+            continue;
+        };
+        match name.as_str() {
+            "poll_jitter_secs" => settings.poll_jitter_secs = whole_number(entry, errors),
+            "total_concurrency" => {
+                settings.total_concurrency = whole_number(entry, errors).and_then(|limit| {
+                    if limit == 0 {
+                        errors.error(
+                            entry.value_tokens(),
+                            "`total_concurrency` must be at least 1; leave it out for no limit",
+                        );
+                        None
+                    } else {
+                        Some(limit)
+                    }
+                });
+            }
+            "connection_pooling" => settings.connection_pooling = boolean(entry, errors),
+            "failure_policy" => settings.failure_shutdown = failure_policy(entry, errors),
+            _ => settings.shutdown_timeout_secs = whole_number(entry, errors),
+        }
+    }
+    settings
+}
+
+fn whole_number(field: &Field, errors: &mut Errors) -> Option<u64> {
+    let name = field.name();
+    let mut tokens = field.value.clone().into_iter();
+    if let (Some(TokenTree::Punct(minus)), Some(_)) = (tokens.next(), tokens.next())
+        && minus.as_char() == '-'
+    {
+        errors.error(field.value_tokens(), format!("`{name}` must not be negative"));
+        return None;
+    }
+    match syn::parse2::<Lit>(field.value.clone()) {
+        Ok(Lit::Int(int)) => match int.base10_parse::<u64>() {
+            Ok(value) => Some(value),
+            Err(error) => {
+                errors.error(&int, format!("`{name}`: {error}"));
+                None
+            }
+        },
+        Ok(Lit::Float(float)) => {
+            errors.error(&float, format!("`{name}` must be a whole number"));
+            None
+        }
+        _ => {
+            errors.error(
+                field.value_tokens(),
+                format!("`{name}` must be a whole number, such as `{name}: 10`"),
+            );
+            None
+        }
+    }
+}
+
+/// `failure_policy: isolate` or `shutdown` (a word or a string).
+fn failure_policy(field: &Field, errors: &mut Errors) -> Option<bool> {
+    let word = syn::parse2::<syn::Ident>(field.value.clone())
+        .map(|ident| ident.to_string())
+        .or_else(|_| syn::parse2::<LitStr>(field.value.clone()).map(|text| text.value()));
+    match word.as_deref() {
+        Ok("isolate") => Some(false),
+        Ok("shutdown") => Some(true),
+        _ => {
+            errors.error(
+                field.value_tokens(),
+                "`failure_policy` must be `isolate` (the others keep running) or `shutdown` (stop the topology)",
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn boolean(field: &Field, errors: &mut Errors) -> Option<bool> {
+    match syn::parse2::<syn::LitBool>(field.value.clone()) {
+        Ok(value) => Some(value.value),
+        Err(_) => {
+            let name = field.name();
+            errors.error(field.value_tokens(), format!("`{name}` must be `true` or `false`"));
+            None
+        }
+    }
+}
+
+/// The body of `Topology::settings()`: the defaults with what `topology!` gives.
+pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
+    // Hygienic, so that an `instances:` expression cannot capture it.
+    let settings = Ident::new("settings", Span::mixed_site());
+    let global = &topology.global;
+    let mut lines = Vec::new();
+    if let Some(value) = global.poll_jitter_secs {
+        lines.push(quote!(#settings.global.poll_jitter_secs = #value;));
+    }
+    if let Some(value) = global.total_concurrency {
+        let value = usize::try_from(value).unwrap_or(usize::MAX);
+        lines.push(quote!(#settings.global.total_concurrency = #p::Some(#value);));
+    }
+    if let Some(value) = global.connection_pooling {
+        lines.push(quote!(#settings.global.connection_pooling = #value;));
+    }
+    if let Some(shutdown) = global.failure_shutdown {
+        let policy = if shutdown { quote!(Shutdown) } else { quote!(Isolate) };
+        lines.push(quote!(#settings.global.failure_policy = #p::FailurePolicy::#policy;));
+    }
+    if let Some(value) = global.shutdown_timeout_secs {
+        lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
+    }
+    match &topology.metrics {
+        Some(Metrics::Off) => lines.push(quote!(#settings.metrics = #p::MetricsAddress::Off;)),
+        Some(Metrics::Listen(address)) => {
+            let address = socket_addr(address);
+            lines.push(quote!(#settings.metrics = #p::MetricsAddress::Listen(#address);));
+        }
+        None => {}
+    }
+    if let Some(instances) = &topology.instances {
+        lines.push(quote!(#settings.add_instances("the `instances` of topology!", #instances);));
+    }
+    if lines.is_empty() {
+        return quote!(#p::Settings::default());
+    }
+    quote! {
+        let mut #settings = #p::Settings::default();
+        #(#lines)*
+        #settings
+    }
+}
+
+/// A `SocketAddr` built from its parts, checked when the macro ran.
+fn socket_addr(address: &SocketAddr) -> TokenStream {
+    let port = address.port();
+    match address {
+        SocketAddr::V4(v4) => {
+            let octets = v4.ip().octets();
+            quote!(::std::net::SocketAddr::from(([#(#octets),*], #port)))
+        }
+        SocketAddr::V6(v6) => {
+            let segments = v6.ip().segments();
+            quote!(::std::net::SocketAddr::from(([#(#segments),*], #port)))
+        }
+    }
+}

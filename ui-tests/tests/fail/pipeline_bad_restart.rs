@@ -1,0 +1,15 @@
+use topology::pipeline;
+
+#[pipeline(key = "a", restart = "always")]
+async fn a() {}
+
+#[pipeline(key = "b", max_restarts = 3)]
+async fn b() {}
+
+#[pipeline(key = "c", restart = "on-failure", backoff_min = "1m", backoff_max = "1s")]
+async fn c() {}
+
+#[pipeline(key = "d", restart = "on-failure", restart_window = "soon", max_restarts = "3")]
+async fn d() {}
+
+fn main() {}
