@@ -156,3 +156,24 @@ fn waiting_pipelines_are_named_while_shutdown_waits() {
     running.wait_for("finished the last batch", STOP);
     assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }
+
+#[test]
+fn a_storm_of_ten_signals_ends_the_process_once() {
+    let mut running = failure_modes("complete", &[]);
+    running.wait_for("pipeline completed key=misbehaving", START);
+    for _ in 0..10 {
+        running.signal(Signal::SIGTERM);
+    }
+    let status = running.wait_exit(STOP);
+    let log = running.stderr();
+    // The first signal is graceful and the second forces; the shutdown may
+    // also have finished before the second one was read.
+    assert!(matches!(status.code(), Some(0 | 130)), "{status:?}\n{log}");
+    assert_eq!(log.matches("topology stopped:").count(), 1, "{log}");
+    let steady_outcomes = log
+        .lines()
+        .filter(|line| line.contains("key=steady"))
+        .filter(|line| line.contains("pipeline completed") || line.contains("pipeline aborted"))
+        .count();
+    assert_eq!(steady_outcomes, 1, "one outcome for the pipeline still running: {log}");
+}

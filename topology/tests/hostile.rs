@@ -202,3 +202,37 @@ async fn a_pipeline_blocking_its_thread_past_the_deadline_is_timed_out_and_the_r
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn ten_thousand_pipelines_shut_down_together_with_one_outcome_each() {
+    let ctx = context(0);
+    let runner = PipelineRunner::new(ctx.clone(), "table");
+    let running =
+        runner.start((0..10_000).map(|i| TestPipeline::new(&format!("t{i}"), Behaviour::UntilShutdown, &ctx)));
+    tokio::task::yield_now().await;
+    ctx.shutdown.cancel();
+    let stats = running.run_to_completion().await;
+    assert_eq!(stats.outcomes.len(), 10_000);
+    let mut keys: Vec<&String> = stats.outcomes.iter().map(|outcome| &outcome.key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 10_000, "no outcome lost or doubled");
+    assert_eq!(stats.counts().completed, 10_000);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pipelines_that_finish_before_the_others_start_end_nothing_early() {
+    let ctx = context(60);
+    let runner = PipelineRunner::new(ctx.clone(), "table");
+    let started = tokio::time::Instant::now();
+    let stats = runner
+        .start((0..20).map(|i| TestPipeline::new(&format!("t{i}"), Behaviour::Complete, &ctx)))
+        .run_to_completion()
+        .await;
+    assert_eq!(stats.counts().completed, 20, "{}", stats.summary());
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(
+        !ctx.shutdown.is_cancelled(),
+        "one finishing pipeline does not stop the others"
+    );
+}
