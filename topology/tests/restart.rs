@@ -186,7 +186,7 @@ async fn restarts_outside_the_window_do_not_count() {
         for _ in 0..5 {
             supervisor
                 .run(&ctx, || async {
-                    if calls.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+                    if calls.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
                         Err(std::io::Error::other("transient"))
                     } else {
                         Ok(())
