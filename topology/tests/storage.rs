@@ -207,3 +207,64 @@ fn user_information_and_port_select_the_store() {
     pool.store("memory://lake:2/y").expect("store");
     assert_eq!(pool.len(), 4);
 }
+
+/// A loopback HTTP server that answers every request `404` and counts the
+/// connections it accepts: enough to see where a client sends its requests.
+#[cfg(feature = "aws")]
+async fn counting_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                while let Ok(read) = socket.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                    if buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                        let reply = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+                        if socket.write_all(reply).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (address, accepted)
+}
+
+/// S3 clients start from the `AWS_*` variables every cloud tool reads, and
+/// options given in code win over them.
+#[cfg(feature = "aws")]
+#[tokio::test]
+async fn s3_clients_start_from_the_environment_and_options_win() {
+    use std::sync::atomic::Ordering;
+
+    let (from_env, env_hits) = counting_server().await;
+    let (from_options, option_hits) = counting_server().await;
+    let pool = StoragePool::with_environment([
+        ("AWS_ENDPOINT", from_env.as_str()),
+        ("AWS_ACCESS_KEY_ID", "key"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("HOME", "/root"),
+    ]);
+    let store = pool.store("s3://lake/raw").expect("s3 store");
+    assert!(store.head(&Path::from("missing.json")).await.is_err(), "404");
+    assert!(env_hits.load(Ordering::SeqCst) >= 1, "the request went to AWS_ENDPOINT");
+
+    let store = pool
+        .store_with_options("s3://lake/raw", [("aws_endpoint", from_options.as_str())])
+        .expect("s3 store");
+    assert!(store.head(&Path::from("missing.json")).await.is_err());
+    assert!(option_hits.load(Ordering::SeqCst) >= 1, "the explicit endpoint won");
+}

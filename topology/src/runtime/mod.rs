@@ -4,6 +4,7 @@
 //! ([`crate::program`]) is built on top of these modules, never the reverse.
 
 pub(crate) mod block_on;
+pub(crate) mod cloud_env;
 pub(crate) mod concurrency;
 pub(crate) mod config;
 pub(crate) mod context;

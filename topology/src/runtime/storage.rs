@@ -2,13 +2,14 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
+    ffi::OsString,
     sync::{Arc, Mutex, PoisonError},
 };
 
 use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
 use url::Url;
 
-use crate::runtime::metrics::POOLED_STORES;
+use crate::runtime::{cloud_env::CloudEnv, metrics::POOLED_STORES};
 
 /// A shared [`StoragePool`], as held by [`PipelineContext`](crate::PipelineContext).
 pub type StoragePoolRef = Arc<StoragePool>;
@@ -78,15 +79,35 @@ struct BucketKey {
 /// pool.store("memory://other").unwrap();
 /// assert_eq!(pool.len(), 2); // one client per bucket
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StoragePool {
     buckets: Mutex<HashMap<BucketKey, Arc<dyn ObjectStore>>>,
+    /// What cloud clients start from, read once when the pool is made.
+    environment: CloudEnv,
+}
+
+impl Default for StoragePool {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl StoragePool {
-    /// An empty pool.
+    /// An empty pool. Cloud clients start from the process's `AWS_*`,
+    /// `GOOGLE_*` and `AZURE_*` variables, as every cloud tool does; options
+    /// given with [`store_with_options`](Self::store_with_options) win over
+    /// them.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_environment(std::env::vars_os())
+    }
+
+    /// An empty pool whose cloud clients start from `vars` instead of the
+    /// process's environment (for tests, or to pin the configuration).
+    pub fn with_environment<K: Into<OsString>, V: Into<OsString>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self {
+            buckets: Mutex::new(HashMap::new()),
+            environment: CloudEnv::from_vars(vars),
+        }
     }
 
     /// The store for `url`, rooted at its path, sharing the bucket's client.
@@ -113,7 +134,7 @@ impl StoragePool {
             match buckets.get(&key) {
                 Some(store) => Arc::clone(store),
                 None => {
-                    let store = open_bucket(&location, &key.options)?;
+                    let store = open_bucket(&location, &key.options, &self.environment)?;
                     buckets.insert(key, Arc::clone(&store));
                     metrics::gauge!(POOLED_STORES).set(buckets.len() as f64);
                     store
@@ -142,7 +163,7 @@ where
     V: Into<String>,
 {
     let location = Location::parse(url)?;
-    let bucket = open_bucket(&location, &option_map(options))?;
+    let bucket = open_bucket(&location, &option_map(options), &CloudEnv::from_process())?;
     Ok(location.rooted(bucket))
 }
 
@@ -195,7 +216,11 @@ impl Location {
     }
 }
 
-fn open_bucket(location: &Location, options: &BTreeMap<String, String>) -> Result<Arc<dyn ObjectStore>, StorageError> {
+fn open_bucket(
+    location: &Location,
+    options: &BTreeMap<String, String>,
+    environment: &CloudEnv,
+) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let url = &location.url;
     let feature_disabled = |feature| StorageError::FeatureDisabled {
         url: url.to_string(),
@@ -210,6 +235,11 @@ fn open_bucket(location: &Location, options: &BTreeMap<String, String>) -> Resul
         "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss" => {
             let mut root = url.clone();
             root.set_path("/");
+            // The environment first, so that explicit options win.
+            let options = environment
+                .options_for(url.scheme())
+                .into_iter()
+                .chain(options.iter().map(|(key, value)| (key.clone(), value.clone())));
             let (store, _) = object_store::parse_url_opts(&root, options).map_err(|source| StorageError::Backend {
                 url: url.to_string(),
                 source,
