@@ -177,3 +177,21 @@ fn a_storm_of_ten_signals_ends_the_process_once() {
         .count();
     assert_eq!(steady_outcomes, 1, "one outcome for the pipeline still running: {log}");
 }
+
+#[test]
+fn a_signal_is_seen_and_the_process_ends_when_every_worker_thread_is_blocked() {
+    let mut running = failure_modes(
+        "blocking",
+        &[("TOKIO_WORKER_THREADS", "1"), ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "1")],
+    );
+    running.wait_for("starting", START);
+    std::thread::sleep(Duration::from_millis(300));
+    running.signal(Signal::SIGTERM);
+    let status = running.wait_exit(STOP);
+    let log = running.stderr();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("received shutdown signal; stopping gracefully"), "{log}");
+    assert!(log.contains("shutdown deadline passed"), "{log}");
+    assert!(log.contains("giving up on them"), "{log}");
+    assert!(log.contains("key=misbehaving") && log.contains("timed_out"), "{log}");
+}

@@ -236,3 +236,25 @@ async fn pipelines_that_finish_before_the_others_start_end_nothing_early() {
         "one finishing pipeline does not stop the others"
     );
 }
+
+/// With its only worker thread blocked, tokio's own timers stop; the
+/// deadline and the grace still fire, on the wall clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn the_deadline_fires_even_when_every_worker_thread_is_blocked() {
+    let ctx = context(0);
+    let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_millis(200)));
+    let unblocked = Arc::new(AtomicBool::new(false));
+    let running = runner.start([Blocking {
+        key: "blocking".to_owned(),
+        ctx: ctx.clone(),
+        unblocked: Arc::clone(&unblocked),
+    }]);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    ctx.shutdown.cancel();
+    let stats = running.run_to_completion().await;
+    assert!(
+        !unblocked.load(Ordering::SeqCst),
+        "the run ended while the worker was still blocked"
+    );
+    assert_eq!(kind_of(&stats, "blocking"), OutcomeKind::TimedOut);
+}

@@ -3,7 +3,10 @@
 //! `steady` works until shutdown. `misbehaving` does what `FAILURE_MODE`
 //! says: `complete` (the default) returns at once, `fail` returns an error,
 //! `panic` panics, `stubborn` ignores shutdown (the shutdown timeout cuts it
-//! off), `slow` takes three seconds to finish after shutdown begins.
+//! off), `slow` takes three seconds to finish after shutdown begins,
+//! `blocking` blocks its worker thread for good (`std::thread::sleep` in async
+//! code; with `TOKIO_WORKER_THREADS=1` it holds every worker), and the process
+//! still ends after the shutdown deadline.
 //!
 //! ```text
 //! FAILURE_MODE=panic cargo run -p topology-examples --bin failure_modes
@@ -25,6 +28,7 @@ enum Mode {
     Panic,
     Stubborn,
     Slow,
+    Blocking,
 }
 
 impl Mode {
@@ -34,6 +38,7 @@ impl Mode {
             "panic" => Self::Panic,
             "stubborn" => Self::Stubborn,
             "slow" => Self::Slow,
+            "blocking" => Self::Blocking,
             _ => Self::Complete,
         }
     }
@@ -67,6 +72,10 @@ async fn misbehaving(mode: State<Mode>, shutdown: CancellationToken) -> Result<(
         Mode::Stubborn => loop {
             // Never looks at the shutdown token.
             tokio::time::sleep(Duration::from_secs(3600)).await;
+        },
+        Mode::Blocking => loop {
+            // Blocks the worker thread: no `.await`, so no abort reaches it.
+            std::thread::sleep(Duration::from_secs(3600));
         },
         Mode::Slow => {
             shutdown.cancelled().await;

@@ -22,3 +22,4 @@ pub(crate) mod shutdown;
 pub(crate) mod stats;
 pub(crate) mod storage;
 pub(crate) mod task;
+pub(crate) mod watchdog;

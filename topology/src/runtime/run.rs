@@ -74,6 +74,6 @@ where
 {
     let watcher = signals.watch(handle);
     let stats = topology.run_to_completion().await;
-    watcher.abort();
+    watcher.stop();
     stats
 }

@@ -3,6 +3,7 @@
 
 use std::{fmt, io};
 
+#[cfg(not(unix))]
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -73,17 +74,23 @@ pub struct ShutdownSignals {
     terminate: tokio::signal::unix::Signal,
     #[cfg(unix)]
     quit: tokio::signal::unix::Signal,
+    /// The same signals, for the watcher thread: tokio's streams are driven
+    /// by its worker threads, which a blocking pipeline can hold.
+    #[cfg(unix)]
+    hook: signal_hook::iterator::Signals,
 }
 
 impl ShutdownSignals {
     /// Installs the handlers.
     #[cfg(unix)]
     pub fn install() -> io::Result<Self> {
+        use signal_hook::consts::{SIGINT, SIGQUIT, SIGTERM};
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
             quit: signal(SignalKind::quit())?,
+            hook: signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGQUIT])?,
         })
     }
 
@@ -113,21 +120,88 @@ impl ShutdownSignals {
         }
     }
 
-    /// Watches for signals in a background task: the first signal starts a
-    /// graceful shutdown, the second forces it. Signals are counted, not
-    /// inferred from the token: a shutdown begun by a pipeline or a failure
-    /// leaves the operator's first signal graceful.
-    pub(crate) fn watch(mut self, handle: ShutdownHandle) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            let signal = self.recv().await;
-            tracing::info!(
-                %signal,
-                "received shutdown signal; stopping gracefully (send another signal to abort at once)"
-            );
-            handle.shutdown();
-            let signal = self.recv().await;
-            tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
-            handle.force();
-        })
+    /// Watches for signals: the first starts a graceful shutdown, the
+    /// second forces it. Signals are counted, not inferred from the token: a
+    /// shutdown begun by a pipeline or a failure leaves the operator's first
+    /// signal graceful. On Unix the watcher is an OS thread of its own, so a
+    /// signal is seen even when every worker thread is blocked.
+    #[cfg(unix)]
+    pub(crate) fn watch(self, handle: ShutdownHandle) -> Watcher {
+        let mut hook = self.hook;
+        let closer = hook.handle();
+        let watching = std::thread::Builder::new()
+            .name("topology-signals".to_owned())
+            .spawn(move || {
+                let mut received = 0_u32;
+                for raw in hook.forever() {
+                    let signal = ShutdownSignal::from_raw(raw);
+                    received += 1;
+                    if received == 1 {
+                        graceful(signal, &handle);
+                    } else {
+                        forced(signal, &handle);
+                        return;
+                    }
+                }
+            });
+        if let Err(error) = watching {
+            tracing::error!(%error, "cannot start the signal watcher thread");
+        }
+        Watcher { closer }
+    }
+
+    /// Watches for signals in a task: the first starts a graceful shutdown,
+    /// the second forces it.
+    #[cfg(not(unix))]
+    pub(crate) fn watch(mut self, handle: ShutdownHandle) -> Watcher {
+        let task = tokio::spawn(async move {
+            graceful(self.recv().await, &handle);
+            forced(self.recv().await, &handle);
+        });
+        Watcher { task }
+    }
+}
+
+fn graceful(signal: ShutdownSignal, handle: &ShutdownHandle) {
+    tracing::info!(
+        %signal,
+        "received shutdown signal; stopping gracefully (send another signal to abort at once)"
+    );
+    handle.shutdown();
+}
+
+fn forced(signal: ShutdownSignal, handle: &ShutdownHandle) {
+    tracing::warn!(%signal, "received a second signal; aborting every pipeline now");
+    handle.force();
+}
+
+#[cfg(unix)]
+impl ShutdownSignal {
+    fn from_raw(raw: i32) -> Self {
+        match raw {
+            signal_hook::consts::SIGINT => Self::Interrupt,
+            signal_hook::consts::SIGQUIT => Self::Quit,
+            _ => Self::Terminate,
+        }
+    }
+}
+
+/// The running signal watcher; [`stop`](Self::stop) it once the topology
+/// has ended.
+#[derive(Debug)]
+pub(crate) struct Watcher {
+    #[cfg(unix)]
+    closer: signal_hook::iterator::Handle,
+    #[cfg(not(unix))]
+    task: JoinHandle<()>,
+}
+
+impl Watcher {
+    /// Stops watching; later signals are no longer acted on here.
+    pub(crate) fn stop(self) {
+        #[cfg(unix)]
+        self.closer.close();
+        #[cfg(not(unix))]
+        self.task.abort();
     }
 }

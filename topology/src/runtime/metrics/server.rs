@@ -7,7 +7,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::error::TopologyError;
+use crate::runtime::{
+    error::TopologyError,
+    watchdog::{self, either},
+};
 
 /// Where the metrics endpoint listens, or `Off`.
 ///
@@ -130,10 +133,15 @@ impl MetricsServer {
     /// finishes its request cannot keep the process alive.
     pub async fn stop(mut self) {
         self.stop.cancel();
-        match tokio::time::timeout(Self::STOP_GRACE, &mut self.task).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "metrics endpoint task ended abnormally"),
-            Err(_) => {
+        let grace = watchdog::after(Self::STOP_GRACE);
+        let grace = either(tokio::time::sleep(Self::STOP_GRACE), Some(&grace));
+        match tokio::select! {
+            joined = &mut self.task => Some(joined),
+            () = grace => None,
+        } {
+            Some(Ok(())) => {}
+            Some(Err(error)) => tracing::error!(%error, "metrics endpoint task ended abnormally"),
+            None => {
                 tracing::warn!(
                     "metrics endpoint: connections still open {}s after shutdown; closing them",
                     Self::STOP_GRACE.as_secs()

@@ -12,11 +12,12 @@ use crate::runtime::{
     config::FailurePolicy,
     runner::{
         RunningTopology,
-        deadline::{ABORT_GRACE, Collecting, tick, wait_until},
+        deadline::{Collecting, tick, wait_until},
         running::{Ended, Entry, RunningPipelines},
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
     task::{TaskError, TaskOutput, TaskResult},
+    watchdog::either,
 };
 
 impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K> {
@@ -37,6 +38,8 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
         tokio::pin!(shutdown_begins, forced);
         while !self.tasks.is_empty() {
             let deadline = state.deadline.filter(|_| !state.timed_out && !state.forced);
+            let deadline_clock = state.deadline_clock.clone().filter(|_| deadline.is_some());
+            let abandon_clock = state.abandon_clock.clone();
             tokio::select! {
                 biased;
                 () = &mut forced, if !state.forced => {
@@ -45,7 +48,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         tracing::warn!("forced shutdown: aborting {} pipelines now: {}", self.remaining, self.still_running());
                     }
                     self.tasks.abort_all();
-                    state.abandon_at = Instant::now().checked_add(ABORT_GRACE);
+                    state.aborted();
                 }
                 () = &mut shutdown_begins, if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
@@ -59,7 +62,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         self.record(joined, now, &mut stats);
                     }
                 }
-                () = wait_until(deadline) => {
+                () = either(wait_until(deadline), deadline_clock.as_ref()) => {
                     state.timed_out = true;
                     tracing::error!(
                         "shutdown deadline passed; aborting {} pipelines still running: {}",
@@ -67,9 +70,9 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         self.still_running()
                     );
                     self.tasks.abort_all();
-                    state.abandon_at = Instant::now().checked_add(ABORT_GRACE);
+                    state.aborted();
                 }
-                () = wait_until(state.abandon_at) => {
+                () = either(wait_until(state.abandon_at), abandon_clock.as_ref()), if state.abandon_at.is_some() => {
                     // An aborted task ends at its next `.await`; one that
                     // blocks its thread never gets there. Stop waiting for
                     // it, so that the process still ends.

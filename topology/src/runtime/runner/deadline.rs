@@ -5,7 +5,9 @@ use std::{fmt::Display, future::pending, time::Duration};
 
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
 
-use crate::runtime::{metrics::shutting_down, runner::running::RunningPipelines};
+use tokio_util::sync::CancellationToken;
+
+use crate::runtime::{metrics::shutting_down, runner::running::RunningPipelines, watchdog};
 
 /// How long the runner waits for aborted pipelines to end before it gives
 /// up on them: a pipeline that blocks its thread never sees the abort.
@@ -20,6 +22,18 @@ pub(super) struct Collecting {
     pub(super) forced: bool,
     /// When the runner stops waiting for aborted pipelines.
     pub(super) abandon_at: Option<Instant>,
+    /// The deadline and the abort grace on the wall clock, which still fire
+    /// when every worker thread is blocked.
+    pub(super) deadline_clock: Option<CancellationToken>,
+    pub(super) abandon_clock: Option<CancellationToken>,
+}
+
+impl Collecting {
+    /// Starts the grace after which the runner gives up on aborted pipelines.
+    pub(super) fn aborted(&mut self) {
+        self.abandon_at = Instant::now().checked_add(ABORT_GRACE);
+        self.abandon_clock = Some(watchdog::after(ABORT_GRACE));
+    }
 }
 
 impl<K: Display> RunningPipelines<K> {
@@ -45,6 +59,10 @@ impl<K: Display> RunningPipelines<K> {
         let now = Instant::now();
         // A timeout too large to add to the clock is no deadline at all.
         state.deadline = self.shutdown_timeout.and_then(|timeout| now.checked_add(timeout));
+        state.deadline_clock = self
+            .shutdown_timeout
+            .filter(|_| state.deadline.is_some())
+            .map(watchdog::after);
         if self.remaining == 0 {
             return None;
         }

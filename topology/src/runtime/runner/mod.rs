@@ -176,7 +176,7 @@ impl PipelineRunner {
         let running = self.start(pipelines);
         let watcher = signals.watch(running.shutdown_handle());
         let stats = running.run_to_completion().await;
-        watcher.abort();
+        watcher.stop();
         stats
     }
 }
