@@ -171,7 +171,9 @@ fn run_seed(seed: u64) {
     let mut failing = false;
     for (i, behaviour) in behaviours.iter().enumerate() {
         let key = format!("p{i:05}");
-        let outcome = by_key.get(key.as_str()).unwrap_or_else(|| panic!("{context}: {key} lost"));
+        let outcome = by_key
+            .get(key.as_str())
+            .unwrap_or_else(|| panic!("{context}: {key} lost"));
         let (kind, restarts) = expected(*behaviour, shutdown_at, deadline);
         assert_eq!(
             (outcome.kind(), outcome.restarts),
