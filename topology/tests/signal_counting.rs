@@ -1,6 +1,7 @@
-//! Signals are counted: a shutdown begun by a pipeline leaves the operator's
-//! first signal graceful. In a test binary of its own, since it signals the
-//! whole process.
+//! Signals sent to this very process: counted (a shutdown begun by a
+//! pipeline leaves the operator's first signal graceful), and queued when
+//! they come before anything runs. In a test binary of its own, since a
+//! signal reaches the whole process; the tests here take turns.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -12,8 +13,12 @@ use nix::sys::signal::{Signal, raise};
 use support::{Behaviour, TestPipeline};
 use topology::{OutcomeKind, PipelineContext, PipelineRunner, ShutdownSignals};
 
+/// One test at a time: each one's watcher would see the other's signals.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shutdown_begun_by_a_pipeline_leaves_the_first_signal_graceful() {
+    let _turn = TURN.lock().await;
     let signals = ShutdownSignals::install().expect("handlers");
     let ctx = PipelineContext {
         poll_jitter_secs: 0,
@@ -33,4 +38,21 @@ async fn a_shutdown_begun_by_a_pipeline_leaves_the_first_signal_graceful() {
     assert!(!stats.forced, "{}", stats.summary());
     let flushing = stats.outcome(&"flushing".to_owned()).expect("an outcome");
     assert_eq!(flushing.kind(), OutcomeKind::Completed, "{}", stats.summary());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_before_any_pipeline_starts_is_queued_and_shuts_down_gracefully() {
+    let _turn = TURN.lock().await;
+    let signals = ShutdownSignals::install().expect("handlers");
+    raise(Signal::SIGTERM).expect("raise");
+    let ctx = PipelineContext {
+        poll_jitter_secs: 3600,
+        ..PipelineContext::default()
+    };
+    let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
+    let pipelines = (0..3).map(|i| TestPipeline::new(&format!("late-{i}"), Behaviour::UntilShutdown, &ctx));
+    let stats = runner.run_with_signals(signals, pipelines).await;
+    assert!(!stats.forced, "{}", stats.summary());
+    assert_eq!(stats.counts().cancelled, 3, "none of them ran: {}", stats.summary());
+    assert_eq!(stats.exit_code(), std::process::ExitCode::SUCCESS);
 }
