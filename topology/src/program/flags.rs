@@ -177,6 +177,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
+        let error = resolved(
+            &[],
+            &[],
+            Some("global:\n  poll_jitter_secs: 1\n  poll_jitter_secs: 2\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
+        assert!(error.contains("poll_jitter_secs"), "{error}");
+        let error = resolved(&[], &[], Some("global:\n  shutdown_timeout_secs: 1e19\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("shutdown_timeout_secs"), "{error}");
         let error = resolved(&[], &[], Some("global:\n  connection_pooling: yes\n"))
             .unwrap_err()
             .to_string();
