@@ -86,23 +86,6 @@ impl Pipeline for Chaos {
     }
 }
 
-/// A small seeded generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Whole seconds plus a half, so that no drawn moment meets another.
 fn seconds_and_a_half(seconds: u64) -> Duration {
     Duration::from_millis(seconds * 1000 + 500)
@@ -123,19 +106,19 @@ fn expected(behaviour: Behaviour, shutdown_at: Duration, deadline: Duration) -> 
 }
 
 fn run_seed(seed: u64) {
-    let mut rng = Rng(seed);
-    let count = 1_000 + rng.below(2_000) as usize;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let count = 1_000 + rng.usize(0..2_000);
     // Shutdown at 1.5 s to 10.5 s; restart backoffs (a few ms) are long over.
-    let shutdown_at = seconds_and_a_half(1 + rng.below(10));
-    let deadline = Duration::from_secs(1 + rng.below(5));
+    let shutdown_at = seconds_and_a_half(1 + rng.u64(0..10));
+    let deadline = Duration::from_secs(1 + rng.u64(0..5));
     let behaviours: Vec<Behaviour> = (0..count)
-        .map(|_| match rng.below(7) {
-            0 => Behaviour::CompleteAfter(seconds_and_a_half(rng.below(20))),
+        .map(|_| match rng.u8(0..7) {
+            0 => Behaviour::CompleteAfter(seconds_and_a_half(rng.u64(0..20))),
             1 => Behaviour::Fail,
             2 => Behaviour::Panic,
             3 => Behaviour::UntilShutdown,
             4 => Behaviour::IgnoreShutdown,
-            5 => Behaviour::Heals(1 + rng.below(u64::from(MAX_RESTARTS)) as u32),
+            5 => Behaviour::Heals(rng.u32(1..=MAX_RESTARTS)),
             _ => Behaviour::CrashLoop,
         })
         .collect();

@@ -179,8 +179,9 @@ impl Pipeline for Blocking {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pipeline_blocking_its_thread_past_the_deadline_is_timed_out_and_the_run_ends() {
+/// Runs one pipeline that blocks its thread once shutdown begins, with a
+/// short deadline; the run must end while the thread is still blocked.
+async fn run_with_a_blocked_thread() {
     let ctx = context(0);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_millis(200)));
     let unblocked = Arc::new(AtomicBool::new(false));
@@ -201,6 +202,11 @@ async fn a_pipeline_blocking_its_thread_past_the_deadline_is_timed_out_and_the_r
         Err(TaskError::TimedOut) => {}
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipeline_blocking_its_thread_past_the_deadline_is_timed_out_and_the_run_ends() {
+    run_with_a_blocked_thread().await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -241,20 +247,5 @@ async fn pipelines_that_finish_before_the_others_start_end_nothing_early() {
 /// deadline and the grace still fire, on the wall clock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn the_deadline_fires_even_when_every_worker_thread_is_blocked() {
-    let ctx = context(0);
-    let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_millis(200)));
-    let unblocked = Arc::new(AtomicBool::new(false));
-    let running = runner.start([Blocking {
-        key: "blocking".to_owned(),
-        ctx: ctx.clone(),
-        unblocked: Arc::clone(&unblocked),
-    }]);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    ctx.shutdown.cancel();
-    let stats = running.run_to_completion().await;
-    assert!(
-        !unblocked.load(Ordering::SeqCst),
-        "the run ended while the worker was still blocked"
-    );
-    assert_eq!(kind_of(&stats, "blocking"), OutcomeKind::TimedOut);
+    run_with_a_blocked_thread().await;
 }
