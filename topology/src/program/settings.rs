@@ -1,18 +1,11 @@
 //! The settings of a generated program, layered from four sources:
 //! the `topology!` literals, a YAML file, the environment, and flags.
 
-use std::{fmt, path::Path, str::FromStr};
-
-use serde::Deserialize;
+use std::{fmt, str::FromStr};
 
 use crate::{
     program::{instance::InstanceSource, suggest::closest},
-    runtime::{
-        config::{FailurePolicy, GlobalConfig},
-        error::TopologyError,
-        metrics::server::MetricsAddress,
-        served::SettingsLine,
-    },
+    runtime::{config::GlobalConfig, error::TopologyError, metrics::server::MetricsAddress, served::SettingsLine},
 };
 
 /// Everything a topology needs to start: the shared settings and where
@@ -233,97 +226,6 @@ impl Settings {
             }
         }
         Ok(())
-    }
-
-    /// Applies the `global:` section of the YAML configuration file at `path`.
-    /// Unknown keys are errors, reported with the file, line and key.
-    pub fn apply_file(&mut self, path: &Path) -> Result<(), TopologyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::ConfigFile {
-            path: path.to_owned(),
-            message: source.to_string(),
-        })?;
-        self.apply_yaml(path, &text)
-    }
-
-    /// Applies a YAML configuration read from `path`.
-    pub fn apply_yaml(&mut self, path: &Path, text: &str) -> Result<(), TopologyError> {
-        let file = parse_yaml(text).map_err(|message| TopologyError::ConfigFile {
-            path: path.to_owned(),
-            message,
-        })?;
-        if file.pipelines.is_some() {
-            self.add_instances(format!("configuration file `{}`", path.display()), text);
-        }
-        let Some(global) = file.global else {
-            return Ok(());
-        };
-        let current = &mut self.global;
-        current.poll_jitter_secs = global.poll_jitter_secs.unwrap_or(current.poll_jitter_secs);
-        current.connection_pooling = global.connection_pooling.unwrap_or(current.connection_pooling);
-        current.shutdown_timeout_secs = global.shutdown_timeout_secs.unwrap_or(current.shutdown_timeout_secs);
-        current.total_concurrency = global.total_concurrency.or(current.total_concurrency);
-        current.failure_policy = global.failure_policy.unwrap_or(current.failure_policy);
-        self.global.validate().map_err(|error| TopologyError::ConfigFile {
-            path: path.to_owned(),
-            message: format!("in `global`: {error}"),
-        })
-    }
-}
-
-/// The YAML configuration file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    global: Option<GlobalSection>,
-    /// Checked family by family when the pipelines are planned.
-    pipelines: Option<serde::de::IgnoredAny>,
-}
-
-/// The file's `global:` section: every field optional, none unknown.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GlobalSection {
-    poll_jitter_secs: Option<u64>,
-    total_concurrency: Option<usize>,
-    connection_pooling: Option<bool>,
-    shutdown_timeout_secs: Option<u64>,
-    failure_policy: Option<FailurePolicy>,
-}
-
-/// Parses the file, naming the offending key and its location on error.
-fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
-    if text.trim().is_empty() {
-        return Ok(ConfigFile::default());
-    }
-    let deserializer = serde_yaml_ng::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let location = inner
-            .location()
-            .map(|at| format!(" at line {} column {}", at.line(), at.column()))
-            .unwrap_or_default();
-        let mut message = strip_location(&inner.to_string());
-        // The YAML error may already start with the path.
-        if let Some((prefix, rest)) = message.split_once(": ")
-            && path.starts_with(prefix)
-        {
-            message = rest.to_owned();
-        }
-        if path == "." {
-            format!("{message}{location}")
-        } else {
-            format!("`{path}`{location}: {message}")
-        }
-    })
-}
-
-/// serde_yaml_ng appends " at line L column C" to its messages; the caller
-/// places the location itself.
-pub(crate) fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
     }
 }
 

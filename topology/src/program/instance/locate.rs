@@ -5,11 +5,11 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use crate::{
     program::{
+        config_file::strip_location,
         instance::{
             Instance, InstanceSource,
             parse::{FileView, Misplaced},
         },
-        settings::strip_location,
         suggest::{closest, fields_of},
     },
     runtime::error::TopologyError,
