@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use topology::{Instance, Key, MetricsAddress, RunningTopology, State, pipeline, topology};
+use topology::{Instance, Key, MetricsAddress, State, pipeline, topology};
 
 /// Which pipelines ran, shared with the test.
 #[derive(Default)]

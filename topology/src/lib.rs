@@ -76,6 +76,7 @@ pub use runtime::storage::{StorageError, StoragePool, StoragePoolRef};
 pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 
 // The program `topology!` generates.
+pub use program::entry::init_test_logging;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::{Instance, InstanceSource};
 pub use program::settings::Settings;
@@ -115,6 +116,9 @@ pub use object_store;
 /// ```
 #[doc(inline)]
 pub use topology_macros::pipeline;
+/// The logging facade pipelines log through; their lines carry the
+/// pipeline's key from its span.
+pub use tracing;
 
 /// Declares a topology: its pipelines, settings and state, and generates
 /// `PipelineId`, `PipelineKey`, `AnyPipeline`, `Topology` and `fn main`.
@@ -125,7 +129,7 @@ pub use topology_macros::pipeline;
 /// `state: <expression>`, `main: false`, `crate: path`, `pipelines: [...]`.
 ///
 /// ```
-/// use topology::{RunningTopology, State, pipeline, topology};
+/// use topology::{State, pipeline, topology};
 ///
 /// struct AppState {
 ///     greeting: &'static str,

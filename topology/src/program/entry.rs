@@ -139,6 +139,23 @@ where
     }
 }
 
+/// Shows a topology's logs in a test's output: installs a subscriber that
+/// writes through the test harness (so `cargo test` shows them only for
+/// failing tests), filtered by `RUST_LOG` (default `info`). Does nothing if
+/// a subscriber is installed already, so every test may call it.
+///
+/// ```
+/// topology::init_test_logging();
+/// tracing::info!("seen in the output of a failing test");
+/// ```
+pub fn init_test_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 /// Logs to stderr; `RUST_LOG` filters (default `info`).
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -5,7 +5,12 @@ use std::{fmt, str::FromStr};
 
 use crate::{
     program::{instance::InstanceSource, suggest::closest},
-    runtime::{config::GlobalConfig, error::TopologyError, metrics::server::MetricsAddress, served::SettingsLine},
+    runtime::{
+        config::{FailurePolicy, GlobalConfig},
+        error::TopologyError,
+        metrics::server::MetricsAddress,
+        served::SettingsLine,
+    },
 };
 
 /// Everything a topology needs to start: the shared settings and where
@@ -156,6 +161,58 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// With each pipeline's start delay drawn from `[0, secs)`; `0` starts
+    /// all at once (what a test usually wants).
+    #[must_use]
+    pub fn with_poll_jitter_secs(mut self, secs: u64) -> Self {
+        self.global.poll_jitter_secs = secs;
+        self
+    }
+
+    /// With at most `permits` limited operations at once (`None`: no limit).
+    #[must_use]
+    pub fn with_total_concurrency(mut self, permits: Option<usize>) -> Self {
+        self.global.total_concurrency = permits;
+        self
+    }
+
+    /// With object-store clients shared per store, or not.
+    #[must_use]
+    pub fn with_connection_pooling(mut self, pooling: bool) -> Self {
+        self.global.connection_pooling = pooling;
+        self
+    }
+
+    /// With this shutdown deadline in seconds; `0` waits forever.
+    #[must_use]
+    pub fn with_shutdown_timeout_secs(mut self, secs: u64) -> Self {
+        self.global.shutdown_timeout_secs = secs;
+        self
+    }
+
+    /// With this policy for pipelines that end failed.
+    #[must_use]
+    pub fn with_failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.global.failure_policy = policy;
+        self
+    }
+
+    /// With `/metrics` and `/health` served at `metrics`, or
+    /// [`MetricsAddress::Off`].
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: MetricsAddress) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// With the entries of pipeline families from YAML `text`, as
+    /// [`add_instances`](Self::add_instances) adds them.
+    #[must_use]
+    pub fn with_instances(mut self, origin: impl Into<String>, text: impl Into<String>) -> Self {
+        self.add_instances(origin, text);
+        self
     }
 
     /// Adds entries of pipeline families from YAML `text` with a `pipelines:`

@@ -12,11 +12,34 @@ use crate::{
 };
 
 /// A running topology: its pipelines and, unless turned off, its metrics
-/// endpoint. Await [`run_to_completion`](RunningTopology::run_to_completion)
-/// for every outcome; the endpoint stops once the last pipeline has ended.
+/// endpoint. Await [`run_to_completion`](Self::run_to_completion) for every
+/// outcome; the endpoint stops once the last pipeline has ended. Both it and
+/// [`shutdown`](Self::shutdown) are inherent methods: no trait to import.
 ///
 /// `topology!` generates `Topology::start`, which returns one, so that tests
-/// can run a whole topology in-process.
+/// can run a whole topology in-process:
+///
+/// ```
+/// use topology::{PipelineContext, pipeline, topology};
+///
+/// #[pipeline(key = "orders")]
+/// async fn orders(ctx: PipelineContext) {
+///     ctx.shutdown.cancelled().await;
+/// }
+///
+/// topology! { metrics: off, main: false, pipelines: [orders] }
+///
+/// # fn main() {
+/// topology::block_on(async {
+///     let settings = Topology::settings().with_poll_jitter_secs(0);
+///     let running = Topology::start(&settings).await.unwrap();
+///     running.shutdown();
+///     let stats = running.run_to_completion().await;
+///     assert_eq!(stats.counts().completed, 1);
+/// })
+/// .unwrap();
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct StartedTopology<K> {
     served: ServedPipelines<K>,
@@ -44,16 +67,27 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.served.shutdown_handle()
     }
+
+    /// Waits until every pipeline has ended, stops the metrics endpoint, and
+    /// returns every outcome.
+    pub async fn run_to_completion(self) -> RunStats<K> {
+        self.served.run_to_completion().await
+    }
+
+    /// Starts a graceful shutdown.
+    pub fn shutdown(&self) {
+        self.served.shutdown();
+    }
 }
 
 impl<K: Clone + Display + Send + 'static> RunningTopology for StartedTopology<K> {
     type Stats = RunStats<K>;
 
     async fn run_to_completion(self) -> RunStats<K> {
-        self.served.run_to_completion().await
+        StartedTopology::run_to_completion(self).await
     }
 
     fn shutdown(&self) {
-        self.served.shutdown();
+        StartedTopology::shutdown(self);
     }
 }

@@ -41,7 +41,7 @@ topology! {
 fn main() {
     let stats = topology::block_on(async {
         let running = Topology::start(&Topology::settings()).await.unwrap();
-        topology::RunningTopology::run_to_completion(running).await
+        running.run_to_completion().await
     })
     .unwrap();
     assert_eq!(stats.counts().failed, 5, "{}", stats.summary());
