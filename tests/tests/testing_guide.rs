@@ -9,11 +9,13 @@ use std::{
 
 use topology::{FailurePolicy, Instance, MetricsAddress, State, pipeline, topology};
 
+/// Where the pipelines write.
 pub struct Lake {
     written: Mutex<Vec<String>>,
 }
 
 #[derive(serde::Deserialize)]
+/// One table of the family.
 pub struct Table {
     rows: u32,
 }
