@@ -164,6 +164,10 @@ fn help_lists_every_setting_and_exits_0() {
         (output.status, String::from_utf8_lossy(&output.stdout).into_owned())
     };
     assert_eq!(status.code(), Some(0));
+    assert!(
+        stdout_or_err.starts_with("Ingests orders and events from a raw bucket into the lake."),
+        "--help opens with the description: {stdout_or_err}"
+    );
     for needle in [
         "--config",
         "TOPOLOGY_CONFIG",
@@ -177,6 +181,8 @@ fn help_lists_every_setting_and_exits_0() {
         "TOPOLOGY_SHUTDOWN_TIMEOUT_SECS",
         "--metrics-addr",
         "TOPOLOGY_METRICS_ADDR",
+        "--failure-policy",
+        "TOPOLOGY_FAILURE_POLICY",
         "130 forced by a second signal",
     ] {
         assert!(

@@ -115,6 +115,7 @@ async fn reporter(ctx: PipelineContext, state: State<AppState>) -> Result<(), In
 }
 
 topology! {
+    description: "Ingests orders and events from a raw bucket into the lake.",
     typetag: "table",
     metrics: "127.0.0.1:9090",
     global: {

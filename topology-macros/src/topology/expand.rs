@@ -61,6 +61,15 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         .as_ref()
         .map_or_else(|| quote!("pipeline"), |tag| quote!(#tag));
     let settings = settings(topology, &p);
+    let description = topology.description.as_ref().map_or_else(
+        || {
+            quote!(match ::core::option_env!("CARGO_PKG_DESCRIPTION") {
+                #p::Some(description) => description,
+                #p::None => "",
+            })
+        },
+        |text| quote!(#text),
+    );
     let duplicate_checks = duplicate_key_checks(&topology.pipelines, &p);
     let docs: Vec<String> = topology
         .pipelines
@@ -190,6 +199,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                     #p::Some(name) => name,
                     #p::None => ::core::env!("CARGO_PKG_NAME"),
                 },
+                description: #description,
                 typetag: #typetag,
                 declared: &[ #( #keys ),* ],
                 defaults: Topology::settings,

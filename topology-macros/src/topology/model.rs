@@ -12,6 +12,7 @@ use crate::{errors::Errors, paths::hidden_struct, suggest};
 
 const FIELDS: &[&str] = &[
     "typetag",
+    "description",
     "metrics",
     "global",
     "state",
@@ -51,6 +52,8 @@ impl Listed {
 /// Everything `topology!` was given, checked.
 pub(crate) struct Topology {
     pub(crate) typetag: Option<LitStr>,
+    /// What the program does, for `--help`.
+    pub(crate) description: Option<LitStr>,
     pub(crate) metrics: Option<Metrics>,
     pub(crate) global: Global,
     pub(crate) state: Option<Expr>,
@@ -66,6 +69,7 @@ impl Topology {
     pub(crate) fn from_fields(fields: Fields, errors: &mut Errors) -> Self {
         let mut topology = Self {
             typetag: None,
+            description: None,
             metrics: None,
             global: Global::default(),
             state: None,
@@ -82,6 +86,13 @@ impl Topology {
             };
             match name.as_str() {
                 "typetag" => topology.typetag = typetag(field, errors),
+                "description" => match syn::parse2::<LitStr>(field.value.clone()) {
+                    Ok(text) => topology.description = Some(text),
+                    Err(_) => errors.error(
+                        field.value_tokens(),
+                        "`description` must be a string literal, such as `description: \"Ingests the lake's tables\"`",
+                    ),
+                },
                 "metrics" => topology.metrics = metrics(field, errors),
                 "global" => topology.global = global(field, errors),
                 "state" => match syn::parse2::<Expr>(field.value.clone()) {

@@ -26,6 +26,9 @@ pub(crate) const CONFIG_ERROR_EXIT_CODE: u8 = 2;
 pub struct ProgramSpec {
     /// The program's name, for `--help`.
     pub name: &'static str,
+    /// What the program does, opening `--help` (`description:` in
+    /// `topology!`, else the package's description; may be empty).
+    pub description: &'static str,
     /// The kind of the pipelines, for logs and metrics.
     pub typetag: &'static str,
     /// The declared pipelines and families, for `--help`.

@@ -15,11 +15,7 @@ use crate::{
 
 pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
     let mut command = Command::new(spec.name)
-        .about(format!(
-            "Runs the {} pipelines {} until SIGINT, SIGTERM or SIGQUIT.",
-            spec.typetag,
-            spec.declared.join(", ")
-        ))
+        .about(about(spec))
         .after_help(
             "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
              environment variables, then flags; later sources win.\n\
@@ -44,6 +40,19 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
         );
     }
     command
+}
+
+/// What `--help` opens with: the program's description, then what it runs.
+fn about(spec: &ProgramSpec) -> String {
+    let runs = format!(
+        "Runs the {} pipelines {} until SIGINT, SIGTERM or SIGQUIT.",
+        spec.typetag,
+        spec.declared.join(", ")
+    );
+    match spec.description.trim() {
+        "" => runs,
+        description => format!("{description}\n\n{runs}"),
+    }
 }
 
 /// Layers the sources: defaults < configuration file < environment < flags.
@@ -76,6 +85,7 @@ mod tests {
     fn spec() -> ProgramSpec {
         ProgramSpec {
             name: "demo",
+            description: "Ingests the demo tables.",
             typetag: "table",
             declared: &["a"],
             defaults: Settings::default,
@@ -230,5 +240,20 @@ mod tests {
             );
         }
         assert!(Settings::check_environment(vars(&[("TOPOLOGY_CONFIG", OsString::from("a.yaml"))])).is_ok());
+    }
+
+    #[test]
+    fn help_opens_with_the_description() {
+        let help = command(&spec(), &Settings::default()).render_help().to_string();
+        assert!(
+            help.starts_with("Ingests the demo tables.\n\nRuns the table pipelines a"),
+            "{help}"
+        );
+        let plain = ProgramSpec {
+            description: "",
+            ..spec()
+        };
+        let help = command(&plain, &Settings::default()).render_help().to_string();
+        assert!(help.starts_with("Runs the table pipelines a"), "{help}");
     }
 }

@@ -84,6 +84,7 @@ async fn wildcard(_: Key) {}
 
 topology! {
     typetag: "table",
+    description: "Ingests every table into the lake.",
     metrics: "127.0.0.1:0",
     global: {
         poll_jitter_secs: 10,
