@@ -32,17 +32,25 @@ enum Mode {
 }
 
 impl Mode {
-    fn from_env() -> Self {
+    /// The mode `FAILURE_MODE` names; an unknown one stops the program
+    /// before anything starts (exit code 2), as a bad setting does.
+    fn from_env() -> Result<Self, UnknownMode> {
         match std::env::var("FAILURE_MODE").unwrap_or_default().as_str() {
-            "fail" => Self::Fail,
-            "panic" => Self::Panic,
-            "stubborn" => Self::Stubborn,
-            "slow" => Self::Slow,
-            "blocking" => Self::Blocking,
-            _ => Self::Complete,
+            "" | "complete" => Ok(Self::Complete),
+            "fail" => Ok(Self::Fail),
+            "panic" => Ok(Self::Panic),
+            "stubborn" => Ok(Self::Stubborn),
+            "slow" => Ok(Self::Slow),
+            "blocking" => Ok(Self::Blocking),
+            other => Err(UnknownMode(other.to_owned())),
         }
     }
 }
+
+/// A `FAILURE_MODE` that names no mode.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown FAILURE_MODE `{0}`; expected complete, fail, panic, stubborn, slow or blocking")]
+struct UnknownMode(String);
 
 /// The error `misbehaving` returns in `fail` mode.
 #[derive(Debug, thiserror::Error)]

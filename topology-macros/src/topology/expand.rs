@@ -87,6 +87,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     // cannot see (or be captured by) the generated code's locals.
     let settings_var = Ident::new("settings", Span::mixed_site());
     let state_var = Ident::new("state", Span::mixed_site());
+    let value_var = Ident::new("value", Span::mixed_site());
     let start = respan(
         quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make).await),
         state_span,
@@ -228,7 +229,16 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             async fn start_owned(
                 #settings_var: #p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
-                let #state_var = #state;
+                let #value_var = #state;
+                // A `Result` state stops the program on its error; any other
+                // value is the state itself.
+                let #state_var = {
+                    use #p::{FallibleState as _, PlainState as _};
+                    match (&#value_var).state_kind().into_state(#value_var) {
+                        #p::Ok(state) => state,
+                        #p::Err(error) => return #p::Err(error.into_state_error()),
+                    }
+                };
                 #start
             }
 

@@ -9,6 +9,7 @@ pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
 };
+pub use crate::program::dsl::state::{FallibleState, PlainState};
 pub use crate::program::dsl::{
     Deps, InstanceValue, PipelineFn, PipelineInfo, Planned, RunPipelineFn, plan_family, plan_single,
 };

@@ -65,6 +65,12 @@ pub enum TopologyError {
     /// Another metrics recorder was installed in this process first.
     #[error("cannot install the Prometheus metrics recorder: {0}")]
     MetricsRecorder(String),
+    /// The topology's `state:` expression returned an error.
+    #[error("cannot build the state of the topology: {}", chain(source.as_ref()))]
+    State {
+        /// The error, with its sources.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The signal handlers could not be installed.
     #[error("cannot install the shutdown signal handlers: {0}")]
     Signals(#[source] io::Error),
@@ -78,5 +84,51 @@ impl TopologyError {
             origin: String::new(),
             reason: reason.into(),
         }
+    }
+}
+
+/// An error and its sources, `: `-separated, skipping a source whose text
+/// the message already contains.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the lake at {url}: {source}")]
+    struct LakeError {
+        url: String,
+        source: io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading LAKE_URL")]
+    struct Outer(#[source] LakeError);
+
+    #[test]
+    fn a_state_error_shows_its_chain_once() {
+        let error = TopologyError::State {
+            source: Box::new(Outer(LakeError {
+                url: "s4://lake".to_owned(),
+                source: io::Error::other("unsupported scheme"),
+            })),
+        };
+        assert_eq!(
+            error.to_string(),
+            "cannot build the state of the topology: reading LAKE_URL: cannot open the lake at s4://lake: unsupported scheme"
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod args;
 pub(crate) mod const_str;
 pub(crate) mod result;
+pub(crate) mod state;
 
 use std::{sync::Arc, time::Duration};
 

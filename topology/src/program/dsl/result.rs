@@ -4,6 +4,8 @@
 
 use std::{error::Error, fmt};
 
+use crate::runtime::error::TopologyError;
+
 /// What a pipeline function may return.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid pipeline result",
@@ -91,6 +93,18 @@ impl<T> ViaInvalidResult for &Output<T> {
 
 /// A pipeline function's error, boxed so one dispatch type serves them all.
 pub struct BoxError(Box<dyn Error + Send + Sync + 'static>);
+
+impl BoxError {
+    /// Wraps a boxed error.
+    pub fn new(error: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        Self(error)
+    }
+
+    /// The error a failed `state:` expression stops the program with.
+    pub fn into_state_error(self) -> TopologyError {
+        TopologyError::State { source: self.0 }
+    }
+}
 
 impl fmt::Debug for BoxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
