@@ -89,7 +89,7 @@ impl TopologyError {
 
 /// An error and its sources, `: `-separated, skipping a source whose text
 /// the message already contains.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

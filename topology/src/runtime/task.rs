@@ -2,6 +2,8 @@
 
 use std::{error::Error, fmt, pin::Pin};
 
+use crate::runtime::error::chain;
+
 /// A boxed, sendable future that ends with a [`TaskResult`].
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = TaskResult> + Send + 'a>>;
 
@@ -71,17 +73,9 @@ impl fmt::Display for TaskError {
         match self {
             Self::Cancelled => f.write_str("cancelled by shutdown before it started"),
             Self::Panicked { message } => write!(f, "panicked: {message}"),
-            Self::Failed { error } => {
-                // The whole source chain: the outermost error alone rarely
-                // says what to fix.
-                write!(f, "failed: {error}")?;
-                let mut source = error.source();
-                while let Some(cause) = source {
-                    write!(f, ": {cause}")?;
-                    source = cause.source();
-                }
-                Ok(())
-            }
+            // The whole source chain: the outermost error alone rarely says
+            // what to fix; a cause the message already quotes is not repeated.
+            Self::Failed { error } => write!(f, "failed: {}", chain(error.as_ref())),
             Self::TimedOut => f.write_str("still running at the shutdown deadline; aborted"),
             Self::Aborted => f.write_str("aborted by a forced shutdown"),
         }
@@ -135,5 +129,31 @@ impl<K: fmt::Debug> fmt::Debug for Task<K> {
             .field("key", &self.key)
             .field("typetag", &self.typetag)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid object store URL `not-a-url`: {source}")]
+    struct BadUrl {
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("writing batch 7")]
+    struct Batch(#[source] BadUrl);
+
+    #[test]
+    fn a_failure_names_each_cause_once() {
+        let error = TaskError::failed(Batch(BadUrl {
+            source: std::io::Error::other("relative URL without a base"),
+        }));
+        assert_eq!(
+            error.to_string(),
+            "failed: writing batch 7: invalid object store URL `not-a-url`: relative URL without a base"
+        );
     }
 }
