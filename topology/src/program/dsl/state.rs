@@ -14,7 +14,7 @@ pub struct Fallible;
 /// The state was given as a value.
 pub struct Plain;
 
-/// Picks [`Fallible`] for `Result<S, E>`.
+/// Picks `Fallible` for `Result<S, E>`.
 pub trait FallibleState {
     /// The kind of this state value.
     fn state_kind(&self) -> Fallible {
@@ -24,7 +24,7 @@ pub trait FallibleState {
 
 impl<S, E: PipelineError> FallibleState for Result<S, E> {}
 
-/// Picks [`Plain`] for every other value.
+/// Picks `Plain` for every other value.
 pub trait PlainState {
     /// The kind of this state value.
     fn state_kind(&self) -> Plain {
