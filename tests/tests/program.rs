@@ -207,7 +207,7 @@ fn a_state_that_fails_to_build_exits_2_with_its_error() {
     let (status, stderr) = run_to_exit(&example("failure_modes"), &[], &[("FAILURE_MODE", "bogus")]);
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("error: cannot start: cannot build the state of the topology: unknown FAILURE_MODE `bogus`"),
+        stderr.contains("error: cannot build the state of the topology: unknown FAILURE_MODE `bogus`"),
         "{stderr}"
     );
     assert!(!stderr.contains("starting 2 pipelines"), "nothing started: {stderr}");

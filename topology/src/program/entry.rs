@@ -114,10 +114,7 @@ where
         .and_then(|()| resolve(defaults, &matches, |var| std::env::var(var).ok()));
     let settings = match resolved {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(CONFIG_ERROR_EXIT_CODE);
-        }
+        Err(error) => return start_up_error(&error),
     };
     init_logging();
     let outcome = block_on(async move {
@@ -129,17 +126,16 @@ where
     });
     match outcome {
         Ok(Ok(stats)) => stats.exit_code(),
-        Ok(Err(error)) => {
-            // Printed, not logged: a configuration error must show even with
-            // logging filtered out.
-            eprintln!("error: cannot start: {error}");
-            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
-        }
-        Err(error) => {
-            tracing::error!("cannot start the tokio runtime: {error}");
-            ExitCode::from(CONFIG_ERROR_EXIT_CODE)
-        }
+        Ok(Err(error)) => start_up_error(&error),
+        Err(error) => start_up_error(&format_args!("cannot start the tokio runtime: {error}")),
     }
+}
+
+/// Every error that stops the program before it runs, in one format:
+/// printed, not logged, so that it shows even with logging filtered out.
+fn start_up_error(error: &dyn Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(CONFIG_ERROR_EXIT_CODE)
 }
 
 /// Shows a topology's logs in a test's output: installs a subscriber that

@@ -196,6 +196,10 @@ mod tests {
         .to_string();
         assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
         assert!(error.contains("poll_jitter_secs"), "{error}");
+        let error = resolved(&[], &[], Some("global:\n  poll_jitter_secs: \"1\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error.matches(" line ").count(), 1, "the location once: {error}");
         let error = resolved(&[], &[], Some("global:\n  shutdown_timeout_secs: 1e19\n"))
             .unwrap_err()
             .to_string();
