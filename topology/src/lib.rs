@@ -70,6 +70,7 @@ pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
 pub use runtime::run::run_pipelines;
 pub use runtime::runner::running::RunningPipelines;
 pub use runtime::runner::{PipelineRunner, RunningTopology};
+pub use runtime::shard::{Shard, ShardError};
 pub use runtime::shutdown::{ShutdownHandle, ShutdownSignal, ShutdownSignals};
 pub use runtime::stats::{OutcomeCounts, OutcomeKind, PipelineOutcome, RunStats};
 pub use runtime::storage::{StorageError, StoragePool, StoragePoolRef};

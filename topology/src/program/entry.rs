@@ -14,7 +14,7 @@ use crate::{
         started::StartedTopology,
     },
     runtime::{
-        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled,
+        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled, shard::Shard,
         shutdown::ShutdownSignals, stats::RunStats,
     },
 };
@@ -53,8 +53,18 @@ where
     P: Pipeline<Key = K>,
 {
     let planned = plan(settings)?;
+    let total = planned.len();
+    let shard = settings.shard;
+    let planned: Vec<Plan> = planned
+        .into_iter()
+        .filter(|planned| shard.owns(&key_of(planned).to_string()))
+        .collect();
+    let idle_replica = shard != Shard::ALL && planned.is_empty();
+    if shard != Shard::ALL {
+        tracing::info!(%shard, "shard {shard}: this replica runs {} of the {total} pipelines", planned.len());
+    }
     let state = Arc::new(state);
-    StartedTopology::start(settings, spec.typetag, |ctx| {
+    let started = StartedTopology::start(settings, spec.typetag, |ctx| {
         planned
             .into_iter()
             .map(|planned| {
@@ -72,7 +82,14 @@ where
             })
             .collect::<Vec<_>>()
     })
-    .await
+    .await?;
+    // A replica whose share is empty stays up, healthy, until it is told to
+    // stop: the orchestrator would restart one that exited.
+    Ok(if idle_replica {
+        started.hold_until_shutdown()
+    } else {
+        started
+    })
 }
 
 /// The generated `main`: reads the flags, the configuration file and the

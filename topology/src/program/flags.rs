@@ -10,7 +10,7 @@ use crate::{
         entry::ProgramSpec,
         settings::{SETTINGS, Settings},
     },
-    runtime::error::TopologyError,
+    runtime::{error::TopologyError, shard::Shard},
 };
 
 pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
@@ -42,6 +42,25 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
     command
 }
 
+/// This pod's shard: `TOPOLOGY_SHARDS` shards, the index from the ordinal
+/// at the end of the hostname (`HOSTNAME`, else the kernel's).
+fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, TopologyError> {
+    let invalid = |value: &str, reason: String| TopologyError::InvalidSetting {
+        setting: "shard",
+        value: value.to_owned(),
+        origin: " (from environment variable TOPOLOGY_SHARDS)".to_owned(),
+        reason,
+    };
+    let count_value: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| invalid(count, "expected a whole number of shards, at least 1".to_owned()))?;
+    let hostname = env("HOSTNAME")
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .unwrap_or_default();
+    Shard::from_hostname(&hostname, count_value).map_err(|error| invalid(count, error.to_string()))
+}
+
 /// What `--help` opens with: the program's description, then what it runs.
 fn about(spec: &ProgramSpec) -> String {
     let runs = format!(
@@ -69,6 +88,12 @@ pub(super) fn resolve(
         settings.apply_file(&path)?;
     }
     settings.apply_env(&env)?;
+    // A StatefulSet gives each pod an ordinal in its hostname; an explicit
+    // TOPOLOGY_SHARD (or --shard) wins over it.
+    let explicit = env("TOPOLOGY_SHARD").is_some() || matches.get_one::<String>("shard").is_some();
+    if let (false, Some(count)) = (explicit, env("TOPOLOGY_SHARDS")) {
+        settings.shard = shard_from_hostname(&count, &env)?;
+    }
     for info in &SETTINGS {
         if let Some(value) = matches.get_one::<String>(info.name) {
             settings.apply(info.name, value, &format!("flag --{}", info.flag))?;
@@ -259,5 +284,41 @@ mod tests {
         };
         let help = command(&plain, &Settings::default()).render_help().to_string();
         assert!(help.starts_with("Runs the table pipelines a"), "{help}");
+    }
+
+    #[test]
+    fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
+        let settings = resolved(&["--shard", "1/3"], &[], None).unwrap();
+        assert_eq!(settings.shard.to_string(), "1/3");
+        let settings = resolved(&[], &[("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-2")], None).unwrap();
+        assert_eq!(settings.shard.to_string(), "2/3");
+        let settings = resolved(
+            &[],
+            &[
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", "ingest-2"),
+                ("TOPOLOGY_SHARD", "0/3"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(settings.shard.to_string(), "0/3", "an explicit index wins");
+        for (env, needle) in [
+            (vec![("TOPOLOGY_SHARD", "3/3")], "below the count"),
+            (vec![("TOPOLOGY_SHARD", "0/0")], "at least 1"),
+            (vec![("TOPOLOGY_SHARD", "half")], "expected `i/n`"),
+            (
+                vec![("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest")],
+                "no ordinal suffix",
+            ),
+            (
+                vec![("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-7")],
+                "not below the shard count 3",
+            ),
+            (vec![("TOPOLOGY_SHARDS", "0"), ("HOSTNAME", "ingest-0")], "at least 1"),
+        ] {
+            let error = resolved(&[], &env, None).unwrap_err().to_string();
+            assert!(error.contains(needle) && error.contains("shard"), "{env:?}: {error}");
+        }
     }
 }

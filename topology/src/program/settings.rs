@@ -10,6 +10,7 @@ use crate::{
         error::TopologyError,
         metrics::server::MetricsAddress,
         served::SettingsLine,
+        shard::{Shard, ShardError},
     },
 };
 
@@ -40,6 +41,8 @@ pub struct Settings {
     /// YAML texts with `pipelines:` sections, for pipeline families; for
     /// each family the first source that lists it wins.
     pub instances: Vec<InstanceSource>,
+    /// Which of the pipelines this replica runs ([`Shard::ALL`]: every one).
+    pub shard: Shard,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             global: GlobalConfig::default(),
             metrics: MetricsAddress::Listen(std::net::SocketAddr::from(([0, 0, 0, 0], 9090))),
             instances: Vec::new(),
+            shard: Shard::ALL,
         }
     }
 }
@@ -69,7 +73,7 @@ pub(crate) struct SettingInfo {
 
 /// The settings a program reads from the environment and its flags, in the
 /// order `--help` lists them.
-pub(crate) const SETTINGS: [SettingInfo; 6] = [
+pub(crate) const SETTINGS: [SettingInfo; 7] = [
     SettingInfo {
         name: "poll_jitter_secs",
         flag: "poll-jitter-secs",
@@ -104,6 +108,13 @@ pub(crate) const SETTINGS: [SettingInfo; 6] = [
         env_var: "TOPOLOGY_FAILURE_POLICY",
         expects: "`isolate` or `shutdown`",
         help: "When a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology",
+    },
+    SettingInfo {
+        name: "shard",
+        flag: "shard",
+        env_var: "TOPOLOGY_SHARD",
+        expects: "`i/n` with i below n, such as `0/3`",
+        help: "Run only the pipelines whose keys hash to shard i of n (or set TOPOLOGY_SHARDS=n and take i from the hostname's ordinal)",
     },
     SettingInfo {
         name: "metrics_addr",
@@ -156,6 +167,16 @@ impl Settings {
             }
             "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
             "failure_policy" => self.global.failure_policy = parse(info, value, source)?,
+            "shard" => {
+                self.shard = value
+                    .parse()
+                    .map_err(|error: ShardError| TopologyError::InvalidSetting {
+                        setting: info.name,
+                        value: value.to_owned(),
+                        origin: format!(" (from {source})"),
+                        reason: error.to_string(),
+                    })?;
+            }
             _ => {
                 self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
             }
@@ -244,7 +265,7 @@ impl Settings {
         let known: Vec<&str> = SETTINGS
             .iter()
             .map(|info| info.env_var)
-            .chain(["TOPOLOGY_CONFIG"])
+            .chain(["TOPOLOGY_CONFIG", "TOPOLOGY_SHARDS"])
             .collect();
         for (name, value) in vars {
             let Some(name) = name.to_str().filter(|name| name.starts_with("TOPOLOGY_")) else {
@@ -288,7 +309,7 @@ impl Settings {
 
 impl Settings {
     /// Each setting's name and value as text, in the order of [`SETTINGS`].
-    pub(crate) fn values(&self) -> [(&'static str, String); 6] {
+    pub(crate) fn values(&self) -> [(&'static str, String); 7] {
         let [jitter, limit, pooling, timeout, failure] = self.global.values();
         [
             jitter,
@@ -296,6 +317,7 @@ impl Settings {
             pooling,
             timeout,
             failure,
+            ("shard", self.shard.to_string()),
             ("metrics_addr", self.metrics.to_string()),
         ]
     }

@@ -43,6 +43,9 @@ use crate::{
 #[derive(Debug)]
 pub struct StartedTopology<K> {
     served: ServedPipelines<K>,
+    /// Keep running, healthy, until shutdown even with no pipelines: a
+    /// shard whose share of the keys is empty is still a replica.
+    hold: bool,
 }
 
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
@@ -55,7 +58,7 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         F: FnOnce(&PipelineContext) -> I,
     {
         let served = ServedPipelines::start(&settings.global, &settings.metrics, typetag, build).await?;
-        Ok(Self { served })
+        Ok(Self { served, hold: false })
     }
 
     /// Where the metrics endpoint listens, if it is on.
@@ -71,7 +74,16 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     /// Waits until every pipeline has ended, stops the metrics endpoint, and
     /// returns every outcome.
     pub async fn run_to_completion(self) -> RunStats<K> {
+        if self.hold {
+            self.served.shutdown_handle().begun().await;
+        }
         self.served.run_to_completion().await
+    }
+
+    /// Keeps running until shutdown, even when there is no pipeline to run.
+    pub(crate) fn hold_until_shutdown(mut self) -> Self {
+        self.hold = true;
+        self
     }
 
     /// Starts a graceful shutdown.

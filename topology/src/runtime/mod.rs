@@ -18,6 +18,7 @@ pub(crate) mod run;
 pub(crate) mod runner;
 pub(crate) mod scope;
 pub(crate) mod served;
+pub(crate) mod shard;
 pub(crate) mod shutdown;
 pub(crate) mod stats;
 pub(crate) mod storage;

@@ -1,0 +1,95 @@
+//! Three replicas of one program, each given its shard: between them they
+//! run every pipeline exactly once, and a replica with nothing to run stays
+//! up until it is signalled.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::{collections::BTreeSet, time::Duration};
+
+use nix::sys::signal::Signal;
+use support::{Running, example};
+
+const START: Duration = Duration::from_secs(30);
+const STOP: Duration = Duration::from_secs(20);
+
+/// A configuration file with `tables` entries of the `ingest` family.
+fn config(dir: &tempfile::TempDir, tables: usize) -> String {
+    let mut yaml = String::from("pipelines:\n  ingest:\n");
+    for i in 0..tables {
+        yaml.push_str(&format!(
+            "    t{i:02}: {{ source: \"memory://raw/t{i:02}\", sink: \"memory://lake/t{i:02}\" }}\n"
+        ));
+    }
+    let path = dir.path().join("tables.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path.display().to_string()
+}
+
+/// The keys a replica's start-up line lists.
+fn started_keys(line: &str) -> Vec<String> {
+    let list = line.split_once("pipelines: ").map_or("", |(_, rest)| rest);
+    let list = list.split(" typetag=").next().unwrap_or_default();
+    list.split(", ")
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn three_replicas_run_every_pipeline_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&dir, 12);
+    let mut replicas: Vec<Running> = (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            Running::start(&example("tables"), &["--config", &config, "--shard", &shard], &[])
+        })
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for replica in &replicas {
+        let line = replica.wait_for("starting ", START);
+        seen.extend(started_keys(&line));
+    }
+    let every: BTreeSet<String> = (0..12).map(|i| format!("ingest/t{i:02}")).collect();
+    let unique: BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique, every, "the union of the shards is every key");
+    assert_eq!(seen.len(), 12, "no key on two shards: {seen:?}");
+    for replica in &mut replicas {
+        replica.signal(Signal::SIGTERM);
+        assert_eq!(replica.wait_exit(STOP).code(), Some(0), "{}", replica.stderr());
+    }
+}
+
+#[test]
+fn a_replica_with_no_pipelines_stays_up_until_signalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&dir, 1);
+    let mut replicas: Vec<Running> = (0..3)
+        .map(|i| {
+            let env = [
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", ["ingest-0", "ingest-1", "ingest-2"][i]),
+            ];
+            Running::start(&example("tables"), &["--config", &config], &env)
+        })
+        .collect();
+    let mut idle = 0;
+    for replica in &replicas {
+        let line = replica.wait_for("this replica runs", START);
+        if line.contains("runs 0 of the 1 pipelines") {
+            idle += 1;
+        }
+    }
+    assert_eq!(idle, 2, "one shard owns the only table");
+    std::thread::sleep(Duration::from_secs(1));
+    for replica in &mut replicas {
+        replica.signal(Signal::SIGTERM);
+        assert_eq!(replica.wait_exit(STOP).code(), Some(0), "{}", replica.stderr());
+        let log = replica.stderr();
+        let signalled = log.find("received shutdown signal").expect("signalled");
+        let stopped = log.find("topology stopped").expect("stopped");
+        assert!(signalled < stopped, "it ran until the signal:\n{log}");
+    }
+}

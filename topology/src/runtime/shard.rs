@@ -1,0 +1,152 @@
+//! Which pipelines this replica runs, when several share the work: each key
+//! goes to the shard that ranks highest for it (rendezvous hashing), with a
+//! hash fixed by its specification (XXH3), so every build and platform agrees.
+
+use std::{fmt, str::FromStr};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// This replica's part of the keys: shard `index` of `count`.
+///
+/// Every key belongs to exactly one shard; going from `n` to `n + 1` shards
+/// moves only the keys the new shard wins, about `1 / (n + 1)` of them.
+///
+/// ```
+/// use topology::Shard;
+///
+/// let shards: Vec<Shard> = (0..3).map(|i| format!("{i}/3").parse().unwrap()).collect();
+/// for key in ["ingest/orders", "ingest/events", "report"] {
+///     assert_eq!(shards.iter().filter(|shard| shard.owns(key)).count(), 1);
+/// }
+/// assert!(Shard::ALL.owns("anything"));
+/// assert!("3/3".parse::<Shard>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    index: u32,
+    count: u32,
+}
+
+impl Shard {
+    /// One shard holding every key: no sharding.
+    pub const ALL: Self = Self { index: 0, count: 1 };
+
+    /// Shard `index` of `count`; `None` unless `index < count`.
+    pub fn new(index: u32, count: u32) -> Option<Self> {
+        (index < count).then_some(Self { index, count })
+    }
+
+    /// This shard's index, from 0.
+    pub fn index(self) -> u32 {
+        self.index
+    }
+
+    /// How many shards share the keys.
+    pub fn count(self) -> u32 {
+        self.count
+    }
+
+    /// Whether this shard runs the pipeline with `key`.
+    pub fn owns(self, key: &str) -> bool {
+        self.count <= 1 || owner(key, self.count) == self.index
+    }
+}
+
+/// The shard among `count` that ranks highest for `key`.
+pub(crate) fn owner(key: &str, count: u32) -> u32 {
+    (0..count).max_by_key(|shard| rank(key, *shard)).unwrap_or(0)
+}
+
+/// How strongly `shard` claims `key`: the hash of both, stable by spec.
+pub(crate) fn rank(key: &str, shard: u32) -> u64 {
+    let mut bytes = Vec::with_capacity(key.len() + 5);
+    bytes.extend_from_slice(key.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(&shard.to_le_bytes());
+    xxh3_64(&bytes)
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// Why a shard setting cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardError(String);
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ShardError {}
+
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    /// `i/n`, as in `TOPOLOGY_SHARD=1/3`.
+    fn from_str(text: &str) -> Result<Self, ShardError> {
+        let (index, count) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| ShardError("expected `i/n`, such as `0/3`".to_owned()))?;
+        let number = |part: &str| part.trim().parse::<u32>().ok();
+        let (Some(index), Some(count)) = (number(index), number(count)) else {
+            return Err(ShardError(
+                "expected `i/n` with whole numbers, such as `0/3`".to_owned(),
+            ));
+        };
+        if count == 0 {
+            return Err(ShardError("the shard count must be at least 1".to_owned()));
+        }
+        Self::new(index, count)
+            .ok_or_else(|| ShardError(format!("the shard index must be below the count ({count}), from 0")))
+    }
+}
+
+impl Shard {
+    /// Shard `ordinal` of `count`, the ordinal read from the end of a
+    /// StatefulSet pod's hostname (`ingest-2` is ordinal 2).
+    pub fn from_hostname(hostname: &str, count: u32) -> Result<Self, ShardError> {
+        if count == 0 {
+            return Err(ShardError("the shard count must be at least 1".to_owned()));
+        }
+        let ordinal = hostname
+            .trim()
+            .rsplit_once('-')
+            .and_then(|(_, ordinal)| ordinal.parse::<u32>().ok())
+            .ok_or_else(|| {
+                ShardError(format!(
+                    "hostname `{hostname}` has no ordinal suffix (such as `name-2`); set TOPOLOGY_SHARD=i/n instead"
+                ))
+            })?;
+        Self::new(ordinal, count).ok_or_else(|| {
+            ShardError(format!(
+                "hostname `{hostname}` is ordinal {ordinal}, not below the shard count {count}"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pinned: a replica built by another compiler, on another platform,
+    /// or from another release must send every key to the same shard.
+    #[test]
+    fn the_hash_is_pinned() {
+        assert_eq!(rank("ingest/orders", 0), 18_199_759_628_041_264_396);
+        assert_eq!(rank("ingest/orders", 1), 11_766_177_985_030_585_017);
+        assert_eq!(rank("report", 2), 12_754_108_229_578_582_656);
+        assert_eq!(rank("", 0), 16_745_761_692_019_274_306);
+        let owners: Vec<(u32, u32)> = ["ingest/orders", "ingest/events", "report", "a", "b", "c"]
+            .iter()
+            .map(|key| (owner(key, 3), owner(key, 7)))
+            .collect();
+        assert_eq!(owners, [(0, 0), (1, 4), (0, 0), (1, 5), (1, 1), (1, 3)]);
+    }
+}
