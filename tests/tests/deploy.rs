@@ -1,0 +1,141 @@
+//! `deploy/statefulset.yaml` agrees with the program: the shard count with
+//! the replicas, one port everywhere, probe and scrape paths the program
+//! serves, every variable one it accepts, and a grace period longer than the
+//! shutdown can take. The quickstart is started with the manifest's
+//! environment to prove it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::{collections::HashMap, time::Duration};
+
+use nix::sys::signal::Signal;
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+use support::{Running, example, free_port};
+
+const START: Duration = Duration::from_secs(30);
+const STOP: Duration = Duration::from_secs(20);
+
+/// What the program may take after its shutdown deadline: 1 s for aborted
+/// pipelines, 2 s for open metrics connections, 5 s for the runtime.
+const GRACES_AFTER_DEADLINE: u64 = 1 + 2 + 5;
+
+fn manifest() -> Vec<Value> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/statefulset.yaml")).unwrap();
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|document| Value::deserialize(document).unwrap())
+        .collect()
+}
+
+fn of_kind<'a>(documents: &'a [Value], kind: &str) -> &'a Value {
+    documents
+        .iter()
+        .find(|document| document["kind"].as_str() == Some(kind))
+        .unwrap_or_else(|| panic!("no {kind} in the manifest"))
+}
+
+fn number(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
+        .unwrap_or_else(|| panic!("not a number: {value:?}"))
+}
+
+/// The status and body of a GET.
+fn get(url: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.expect("the endpoint answers");
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
+
+#[test]
+fn the_manifest_agrees_with_the_program() {
+    let documents = manifest();
+    let stateful_set = of_kind(&documents, "StatefulSet");
+    let pod = &stateful_set["spec"]["template"];
+    let container = &pod["spec"]["containers"][0];
+    let env: HashMap<String, String> = container["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|var| Some((var["name"].as_str()?.to_owned(), var["value"].as_str()?.to_owned())))
+        .collect();
+
+    // One shard per replica.
+    assert_eq!(
+        number(&stateful_set["spec"]["replicas"]),
+        number(&Value::from(env["TOPOLOGY_SHARDS"].clone())),
+        "replicas and TOPOLOGY_SHARDS"
+    );
+    // The index comes from the pod's name, as a StatefulSet gives it.
+    let hostname = container["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|var| var["name"].as_str() == Some("HOSTNAME"))
+        .expect("HOSTNAME from the pod's name");
+    assert_eq!(
+        hostname["valueFrom"]["fieldRef"]["fieldPath"].as_str(),
+        Some("metadata.name")
+    );
+
+    // One port everywhere.
+    let port: u64 = env["TOPOLOGY_METRICS_ADDR"]
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(number(&container["ports"][0]["containerPort"]), port);
+    assert_eq!(number(&pod["metadata"]["annotations"]["prometheus.io/port"]), port);
+    assert_eq!(
+        number(&of_kind(&documents, "Service")["spec"]["ports"][0]["port"]),
+        port
+    );
+    for probe in ["readinessProbe", "livenessProbe"] {
+        assert_eq!(number(&container[probe]["httpGet"]["port"]), port, "{probe}");
+    }
+
+    // Kubernetes waits longer than the shutdown can take.
+    let timeout = number(&Value::from(env["TOPOLOGY_SHUTDOWN_TIMEOUT_SECS"].clone()));
+    let grace = number(&pod["spec"]["terminationGracePeriodSeconds"]);
+    assert!(
+        grace > timeout + GRACES_AFTER_DEADLINE,
+        "terminationGracePeriodSeconds {grace} must exceed the shutdown timeout {timeout} + {GRACES_AFTER_DEADLINE}"
+    );
+
+    // The program accepts the environment and serves the paths the manifest
+    // names (on a free port here).
+    let local = format!("127.0.0.1:{}", free_port());
+    let mut vars: Vec<(&str, &str)> = env
+        .iter()
+        .filter(|(name, _)| name.as_str() != "TOPOLOGY_METRICS_ADDR")
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    vars.push(("TOPOLOGY_METRICS_ADDR", &local));
+    vars.push(("HOSTNAME", "quickstart-1"));
+    let mut running = Running::start(&example("quickstart"), &[], &vars);
+    running.wait_for("shard 1/3: this replica runs", START);
+    running.wait_for("serving /metrics and /health", START);
+    let probe_path = container["readinessProbe"]["httpGet"]["path"].as_str().unwrap();
+    assert_eq!(
+        get(&format!("http://{local}{probe_path}")).0,
+        200,
+        "the probe path is served"
+    );
+    let scrape_path = pod["metadata"]["annotations"]["prometheus.io/path"].as_str().unwrap();
+    assert_eq!(
+        get(&format!("http://{local}{scrape_path}")).0,
+        200,
+        "the scrape path is served"
+    );
+    running.signal(Signal::SIGTERM);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+}
