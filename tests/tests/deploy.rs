@@ -139,3 +139,55 @@ fn the_manifest_agrees_with_the_program() {
     running.signal(Signal::SIGTERM);
     assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
 }
+
+/// The metric names a PromQL expression uses, histogram suffixes removed.
+fn metrics_in(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("topology_") {
+        let name: String = rest[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        rest = &rest[at + name.len()..];
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name);
+        names.push(base.to_owned());
+    }
+    names
+}
+
+#[test]
+fn the_dashboard_queries_only_metrics_the_program_exports() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/dashboard.json")).unwrap();
+    let dashboard: Value = serde_yaml_ng::from_str(&text).expect("the dashboard is JSON");
+    let mut queried: Vec<String> = Vec::new();
+    for panel in dashboard["panels"].as_sequence().unwrap() {
+        for target in panel["targets"].as_sequence().unwrap() {
+            queried.extend(metrics_in(target["expr"].as_str().unwrap()));
+        }
+    }
+    let templating = dashboard["templating"]["list"][0]["query"].as_str().unwrap();
+    queried.extend(metrics_in(templating));
+    assert!(queried.len() >= 6, "{queried:?}");
+    for name in &queried {
+        assert!(
+            topology::metric_names::ALL.contains(&name.as_str()),
+            "the dashboard queries `{name}`, which the program does not export"
+        );
+    }
+    for wanted in [
+        topology::metric_names::PIPELINE_RUNNING,
+        topology::metric_names::PIPELINE_OUTCOMES,
+        topology::metric_names::PIPELINE_RESTARTS,
+        topology::metric_names::PIPELINE_ITERATION_DURATION,
+        topology::metric_names::PERMITS_IN_USE,
+    ] {
+        assert!(
+            queried.iter().any(|name| name == wanted),
+            "the dashboard shows `{wanted}`"
+        );
+    }
+}

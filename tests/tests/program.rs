@@ -212,3 +212,34 @@ fn a_state_that_fails_to_build_exits_2_with_its_error() {
     );
     assert!(!stderr.contains("starting 2 pipelines"), "nothing started: {stderr}");
 }
+
+#[test]
+fn json_logs_carry_the_key_and_typetag_as_fields() {
+    let mut running = Running::start(
+        &example("failure_modes"),
+        &[],
+        &[("TOPOLOGY_LOG_FORMAT", "json"), ("FAILURE_MODE", "complete")],
+    );
+    let completed = running.wait_for("pipeline completed", START);
+    running.signal(Signal::SIGTERM);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+    let line: serde_yaml_ng::Value = serde_yaml_ng::from_str(&completed).expect("a JSON line");
+    assert_eq!(line["key"].as_str(), Some("misbehaving"), "{completed}");
+    assert_eq!(line["typetag"].as_str(), Some("demo"), "{completed}");
+    // The pipeline's own lines carry its key through the span.
+    let own = running
+        .stderr()
+        .lines()
+        .find(|line| line.contains("\"message\":\"starting\""))
+        .map(str::to_owned)
+        .expect("the pipeline's own line");
+    let own: serde_yaml_ng::Value = serde_yaml_ng::from_str(&own).unwrap();
+    assert_eq!(own["span"]["key"].as_str(), Some("misbehaving"), "{own:?}");
+
+    let (status, stderr) = run_to_exit(&example("failure_modes"), &[], &[("TOPOLOGY_LOG_FORMAT", "xml")]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TOPOLOGY_LOG_FORMAT") && stderr.contains("`xml`"),
+        "{stderr}"
+    );
+}

@@ -129,11 +129,12 @@ where
     };
     let resolved = Settings::check_environment(std::env::vars_os())
         .and_then(|()| resolve(defaults, &matches, |var| std::env::var(var).ok()));
-    let settings = match resolved {
-        Ok(settings) => settings,
+    let resolved = resolved.and_then(|settings| Ok((settings, json_logs()?)));
+    let (settings, json) = match resolved {
+        Ok(resolved) => resolved,
         Err(error) => return start_up_error(&error),
     };
-    init_logging();
+    init_logging(json);
     let outcome = block_on(async move {
         // Before anything else, so that a signal during start-up is queued, not fatal.
         let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
@@ -173,12 +174,32 @@ pub fn init_test_logging() {
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`).
-fn init_logging() {
+/// `TOPOLOGY_LOG_FORMAT=json` writes one JSON object a line, for log
+/// pipelines, with the pipeline's key and typetag as fields.
+fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A subscriber the program installed itself wins.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A subscriber the program installed itself wins.
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
+    };
+}
+
+/// Whether `TOPOLOGY_LOG_FORMAT` asks for JSON; anything but `text` or
+/// `json` is a start-up error.
+fn json_logs() -> Result<bool, TopologyError> {
+    match std::env::var("TOPOLOGY_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("text") => Ok(false),
+        Ok("json") => Ok(true),
+        Ok(other) => Err(TopologyError::InvalidSetting {
+            setting: "log_format",
+            value: other.to_owned(),
+            origin: " (from environment variable TOPOLOGY_LOG_FORMAT)".to_owned(),
+            reason: "expected `text` or `json`".to_owned(),
+        }),
+    }
 }

@@ -265,7 +265,7 @@ impl Settings {
         let known: Vec<&str> = SETTINGS
             .iter()
             .map(|info| info.env_var)
-            .chain(["TOPOLOGY_CONFIG", "TOPOLOGY_SHARDS"])
+            .chain(["TOPOLOGY_CONFIG", "TOPOLOGY_SHARDS", "TOPOLOGY_LOG_FORMAT"])
             .collect();
         for (name, value) in vars {
             let Some(name) = name.to_str().filter(|name| name.starts_with("TOPOLOGY_")) else {

@@ -40,6 +40,21 @@ pub mod metric_names {
     pub const POOLED_STORES: &str = "topology_storage_pooled_stores";
     /// Gauge: 1 once shutdown has begun.
     pub const SHUTTING_DOWN: &str = "topology_shutting_down";
+
+    /// Every metric above, for tools that check dashboards and alerts
+    /// against what the program exports.
+    pub const ALL: &[&str] = &[
+        PIPELINE_RUNNING,
+        PIPELINE_STARTS,
+        PIPELINE_OUTCOMES,
+        PIPELINE_RUN_DURATION,
+        PIPELINE_ITERATION_DURATION,
+        PIPELINE_START_JITTER,
+        PIPELINE_RESTARTS,
+        PERMITS_IN_USE,
+        POOLED_STORES,
+        SHUTTING_DOWN,
+    ];
 }
 
 pub(crate) use metric_names::{
