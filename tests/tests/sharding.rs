@@ -93,3 +93,37 @@ fn a_replica_with_no_pipelines_stays_up_until_signalled() {
         assert!(signalled < stopped, "it ran until the signal:\n{log}");
     }
 }
+
+/// `--list` prints, without running anything, what each replica would run.
+fn listed(shard: &str, config: &str) -> Vec<String> {
+    let output = std::process::Command::new(example("tables"))
+        .args(["--config", config, "--shard", shard, "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn list_shows_what_each_replica_would_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&dir, 12);
+    let mut keys: Vec<String> = Vec::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        for line in listed(&shard, &config) {
+            assert!(
+                line.contains(&format!("shard {shard}")) && line.contains("every 1s"),
+                "{line}"
+            );
+            keys.push(line.split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    keys.sort();
+    let every: Vec<String> = (0..12).map(|i| format!("ingest/t{i:02}")).collect();
+    assert_eq!(keys, every, "each key listed by exactly one replica");
+}

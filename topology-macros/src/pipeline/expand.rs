@@ -63,7 +63,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     // The call carries the macro's span, not the user's name.
     let mut callee = name.clone();
     callee.set_span(Span::call_site());
-    let info = info_impl(&item.vis, name, &key, each, private);
+    let info = info_impl(&item.vis, name, &key, each, (&interval, &restart), private);
     // Calling a `#[deprecated]` pipeline is the topology's business, not a
     // use to warn about (and only then is an `allow` emitted, which a crate
     // that forbids the lint would reject).
@@ -88,8 +88,8 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         where
             #(#bounds,)*
         {
-            const INTERVAL: #private::Option<#private::Duration> = #interval;
-            const RESTART: #private::Option<#private::RestartPolicy> = #restart;
+            const INTERVAL: #private::Option<#private::Duration> = <Self as #private::PipelineInfo>::INTERVAL;
+            const RESTART: #private::Option<#private::RestartPolicy> = <Self as #private::PipelineInfo>::RESTART;
             type Instance = #entries;
 
             #call {
@@ -120,6 +120,7 @@ pub(crate) fn info_impl(
     name: &Ident,
     key: &str,
     each: Option<&Type>,
+    (interval, restart): (&TokenStream, &TokenStream),
     private: &TokenStream,
 ) -> TokenStream {
     let hidden = hidden_struct(name);
@@ -145,6 +146,8 @@ pub(crate) fn info_impl(
             const NAME: &'static str = #display;
             const ID: &'static str = ::core::concat!(::core::module_path!(), "::", #display);
             const FAMILY: bool = #family;
+            const INTERVAL: #private::Option<#private::Duration> = #interval;
+            const RESTART: #private::Option<#private::RestartPolicy> = #restart;
             type Instance = #instance_type;
 
             fn plan(

@@ -60,7 +60,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         // No struct can sit beside it inside an `impl` block.
         original
     } else {
-        let info = expand::info_impl(&item.vis, name, "", None, &private);
+        let none = quote!(#private::None);
+        let info = expand::info_impl(&item.vis, name, "", None, (&none, &none), &private);
         let placeholder = expand::placeholder_impl(name, &private);
         quote!(#original #info #placeholder)
     };

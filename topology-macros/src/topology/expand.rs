@@ -42,6 +42,14 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         let info = info(listed);
         quote!(#info::FAMILY)
     });
+    let schedules: Vec<TokenStream> = topology
+        .pipelines
+        .iter()
+        .map(|listed| {
+            let info = info(listed);
+            quote!((#info::INTERVAL, #info::RESTART))
+        })
+        .collect();
     let plans = topology.pipelines.iter().map(|listed| {
         let info = info(listed);
         quote!(#info::plan)
@@ -204,6 +212,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 typetag: #typetag,
                 declared: &[ #( #keys ),* ],
                 defaults: Topology::settings,
+                list: Topology::__list,
             };
 
             /// The settings given in `topology!`, over the built-in defaults.
@@ -280,6 +289,21 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
             }
         }
+
+            #[doc(hidden)]
+            fn __list(
+                settings: &#p::Settings,
+            ) -> #p::Result<#p::Vec<#p::PipelineListing>, #p::TopologyError> {
+                #p::Ok(Self::__plan(settings)?
+                    .iter()
+                    .map(|plan| {
+                        let (interval, restart) = match plan {
+                            #( __TopologyPlan::#variants(..) => #schedules, )*
+                        };
+                        #p::PipelineListing { key: #p::ToString::to_string(&Self::__key_of(plan)), interval, restart }
+                    })
+                    .collect())
+            }
 
             /// The program: flags, configuration, logging, signals, exit code.
             pub fn main() -> #p::ExitCode {

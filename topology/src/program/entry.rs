@@ -10,6 +10,7 @@ use crate::{
         dsl::Deps,
         flags::{command, resolve},
         inject::Key,
+        listing::{PipelineListing, render},
         settings::Settings,
         started::StartedTopology,
     },
@@ -35,6 +36,8 @@ pub struct ProgramSpec {
     pub declared: &'static [&'static str],
     /// The settings given in `topology!`, over the built-in defaults.
     pub defaults: fn() -> Settings,
+    /// Every pipeline the settings would start, for `--list`.
+    pub list: fn(&Settings) -> Result<Vec<PipelineListing>, TopologyError>,
 }
 
 /// Plans every pipeline from `settings` (families expand to one pipeline per
@@ -134,6 +137,15 @@ where
         Ok(resolved) => resolved,
         Err(error) => return start_up_error(&error),
     };
+    if matches.get_flag("list") {
+        return match (spec.list)(&settings) {
+            Ok(listings) => {
+                print!("{}", render(&listings, settings.shard));
+                ExitCode::SUCCESS
+            }
+            Err(error) => start_up_error(&error),
+        };
+    }
     init_logging(json);
     let outcome = block_on(async move {
         // Before anything else, so that a signal during start-up is queued, not fatal.

@@ -28,6 +28,12 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("YAML configuration file with `global:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"),
+        )
+        .arg(
+            Arg::new("list")
+                .long("list")
+                .action(ArgAction::SetTrue)
+                .help("Print the pipelines this replica would run (key, shard, interval, restart policy) and exit"),
         );
     for (info, (_, current)) in SETTINGS.iter().zip(defaults.values()) {
         command = command.arg(
@@ -111,6 +117,7 @@ mod tests {
         ProgramSpec {
             name: "demo",
             description: "Ingests the demo tables.",
+            list: |_| Ok(Vec::new()),
             typetag: "table",
             declared: &["a"],
             defaults: Settings::default,

@@ -8,6 +8,7 @@ pub(crate) mod entry;
 pub(crate) mod flags;
 pub(crate) mod inject;
 pub(crate) mod instance;
+pub(crate) mod listing;
 pub(crate) mod settings;
 pub(crate) mod started;
 pub(crate) mod suggest;

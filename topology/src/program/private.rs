@@ -16,6 +16,7 @@ pub use crate::program::dsl::{
 pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource};
+pub use crate::program::listing::PipelineListing;
 pub use crate::program::settings::Settings;
 pub use crate::program::started::StartedTopology;
 pub use crate::runtime::config::{FailurePolicy, GlobalConfig};
@@ -34,3 +35,4 @@ pub use core::{
     time::Duration,
 };
 pub use std::process::ExitCode;
+pub use std::string::ToString;

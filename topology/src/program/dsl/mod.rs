@@ -52,6 +52,10 @@ pub trait PipelineInfo {
     const ID: &'static str;
     /// Whether the function is a family (`each = T`).
     const FAMILY: bool;
+    /// The period of an interval pipeline.
+    const INTERVAL: Option<Duration>;
+    /// The restart policy, if any.
+    const RESTART: Option<RestartPolicy>;
     /// What each of its pipelines receives: `()`, or `Instance<T>` for a family.
     type Instance: Send + Sync + 'static;
     /// Its pipelines: one, or one per entry of the family, named.
