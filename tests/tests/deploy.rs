@@ -13,7 +13,7 @@ use std::{collections::HashMap, time::Duration};
 use nix::sys::signal::Signal;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
-use support::{Running, example, free_port};
+use support::{Running, example, free_port, get};
 
 const START: Duration = Duration::from_secs(30);
 const STOP: Duration = Duration::from_secs(20);
@@ -41,18 +41,6 @@ fn number(value: &Value) -> u64 {
         .as_u64()
         .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
         .unwrap_or_else(|| panic!("not a number: {value:?}"))
-}
-
-/// The status and body of a GET.
-fn get(url: &str) -> (u16, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = reqwest::get(url).await.expect("the endpoint answers");
-        (response.status().as_u16(), response.text().await.unwrap())
-    })
 }
 
 #[test]

@@ -8,21 +8,10 @@ mod support;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use support::{Running, example, free_port, run_to_exit};
+use support::{Running, example, free_port, get, run_to_exit};
 
 const START: Duration = Duration::from_secs(30);
 const STOP: Duration = Duration::from_secs(20);
-
-fn get(url: &str) -> (u16, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = reqwest::get(url).await.expect("the endpoint answers");
-        (response.status().as_u16(), response.text().await.unwrap())
-    })
-}
 
 /// The value of the series whose line starts with `series`.
 fn value(scrape: &str, series: &str) -> Option<f64> {

@@ -139,3 +139,15 @@ pub fn run_to_exit(binary: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> (Ex
     let status = running.wait_exit(Duration::from_secs(30));
     (status, running.stderr())
 }
+
+/// The status and body of a GET to `url`.
+pub fn get(url: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.expect("the endpoint answers");
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
