@@ -14,24 +14,8 @@ use std::{
     time::Duration,
 };
 
-use support::{Behaviour, LogCapture, TestPipeline};
-use topology::{
-    OutcomeKind, Pipeline, PipelineContext, PipelineOutcome, PipelineRunner, RunStats, RunningTopology, TaskError,
-};
-
-fn context(jitter_secs: u64) -> PipelineContext {
-    PipelineContext {
-        poll_jitter_secs: jitter_secs,
-        ..Default::default()
-    }
-}
-
-fn kind_of(stats: &RunStats<String>, key: &str) -> OutcomeKind {
-    stats
-        .outcome(&key.to_owned())
-        .map(PipelineOutcome::kind)
-        .expect("the key has an outcome")
-}
+use support::{Behaviour, LogCapture, TestPipeline, context, kind_of};
+use topology::{OutcomeKind, Pipeline, PipelineContext, PipelineRunner, RunningTopology, TaskError};
 
 #[tokio::test(start_paused = true)]
 async fn a_timeout_too_large_for_the_clock_means_no_deadline() {

@@ -13,19 +13,12 @@ use std::{
     time::Duration,
 };
 
-use support::{Behaviour, LogCapture, TestPipeline};
+use support::{Behaviour, LogCapture, TestPipeline, context};
 use tokio::time::Instant;
 use topology::{
     FailurePolicy, OutcomeKind, Pipeline, PipelineContext, PipelineRunner, RestartPolicy, RunningTopology, Supervised,
     Supervisor,
 };
-
-fn context() -> PipelineContext {
-    PipelineContext {
-        poll_jitter_secs: 0,
-        ..Default::default()
-    }
-}
 
 /// Fails its first `failures` runs (counted across attempts), then succeeds.
 struct Flaky {
@@ -71,7 +64,7 @@ fn flaky(
 #[tokio::test(start_paused = true)]
 async fn a_pipeline_that_fails_then_heals_completes_and_counts_its_restarts() {
     let logs = LogCapture::start();
-    let ctx = context();
+    let ctx = context(0);
     let stats = PipelineRunner::new(ctx.clone(), "table")
         .start([flaky(&ctx, RestartPolicy::on_failure(), 3, false)])
         .run_to_completion()
@@ -96,7 +89,7 @@ async fn a_pipeline_that_fails_then_heals_completes_and_counts_its_restarts() {
 
 #[tokio::test(start_paused = true)]
 async fn a_crash_loop_waits_longer_each_time_then_ends_failed_while_others_run() {
-    let ctx = context();
+    let ctx = context(0);
     let policy = RestartPolicy::on_failure()
         .max_restarts(4)
         .backoff(Duration::from_secs(1), Duration::from_secs(60));
@@ -135,7 +128,7 @@ async fn a_crash_loop_waits_longer_each_time_then_ends_failed_while_others_run()
 
 #[tokio::test(start_paused = true)]
 async fn a_crash_loop_of_panics_ends_as_a_panic() {
-    let ctx = context();
+    let ctx = context(0);
     let policy = RestartPolicy::on_failure().max_restarts(2);
     let stats = PipelineRunner::new(ctx.clone(), "table")
         .start([flaky(&ctx, policy, u32::MAX, true)])
@@ -154,7 +147,7 @@ async fn a_crash_loop_of_panics_ends_as_a_panic() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_cuts_a_backoff_short() {
-    let ctx = context();
+    let ctx = context(0);
     let policy = RestartPolicy::on_failure().backoff(Duration::from_secs(3600), Duration::from_secs(3600));
     let running = PipelineRunner::new(ctx.clone(), "table").start([flaky(&ctx, policy, u32::MAX, false)]);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -172,7 +165,7 @@ async fn shutdown_cuts_a_backoff_short() {
 
 #[tokio::test(start_paused = true)]
 async fn restarts_outside_the_window_do_not_count() {
-    let ctx = context();
+    let ctx = context(0);
     let supervisor = Supervisor::new(
         RestartPolicy::on_failure()
             .max_restarts(1)
@@ -204,7 +197,7 @@ async fn restarts_outside_the_window_do_not_count() {
 #[tokio::test(start_paused = true)]
 async fn failure_policy_shutdown_stops_the_topology_gracefully() {
     let logs = LogCapture::start();
-    let ctx = context();
+    let ctx = context(0);
     let stats = PipelineRunner::new(ctx.clone(), "table")
         .failure_policy(FailurePolicy::Shutdown)
         .start([
@@ -226,7 +219,7 @@ async fn failure_policy_shutdown_stops_the_topology_gracefully() {
 
 #[tokio::test(start_paused = true)]
 async fn failure_policy_isolate_keeps_the_others_running() {
-    let ctx = context();
+    let ctx = context(0);
     let running = PipelineRunner::new(ctx.clone(), "table").start([
         TestPipeline::new("broken", Behaviour::Fail, &ctx),
         TestPipeline::new("steady", Behaviour::UntilShutdown, &ctx),

@@ -9,22 +9,8 @@ use std::{
     time::Duration,
 };
 
-use support::{Behaviour, LogCapture, TestPipeline};
-use topology::{OutcomeKind, PipelineContext, PipelineRunner, RunningTopology, TaskError, run_every};
-
-fn context(jitter_secs: u64) -> PipelineContext {
-    PipelineContext {
-        poll_jitter_secs: jitter_secs,
-        ..Default::default()
-    }
-}
-
-fn kind_of(stats: &topology::RunStats<String>, key: &str) -> OutcomeKind {
-    stats
-        .outcome(&key.to_owned())
-        .map(|outcome| outcome.kind())
-        .expect("the key has an outcome")
-}
+use support::{Behaviour, LogCapture, TestPipeline, context, kind_of};
+use topology::{OutcomeKind, PipelineRunner, RunningTopology, TaskError, run_every};
 
 #[tokio::test(start_paused = true)]
 async fn every_outcome_kind_is_reported_with_its_key() {

@@ -79,19 +79,24 @@ fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
             .location()
             .map(|at| format!(" at line {} column {}", at.line(), at.column()))
             .unwrap_or_default();
-        let mut message = strip_location(&inner.to_string());
-        // The YAML error may already start with the path.
-        if let Some((prefix, rest)) = message.split_once(": ")
-            && path.starts_with(prefix)
-        {
-            message = rest.to_owned();
-        }
+        let message = yaml_message(&inner.to_string(), &path);
         if path == "." {
             format!("{message}{location}")
         } else {
             format!("`{path}`{location}: {message}")
         }
     })
+}
+
+/// A YAML error's text for a message that places the path and the location
+/// itself: both are taken out of the text.
+pub(crate) fn yaml_message(text: &str, path: &str) -> String {
+    let message = strip_location(text);
+    // The YAML error may already start with the path.
+    match message.split_once(": ") {
+        Some((prefix, rest)) if path.starts_with(prefix) => rest.to_owned(),
+        _ => message,
+    }
 }
 
 /// serde_yaml_ng writes " at line L column C" into its messages, once or

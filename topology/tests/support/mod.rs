@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use topology::{Pipeline, PipelineContext};
+use topology::{OutcomeKind, Pipeline, PipelineContext, RunStats};
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Captures the log lines emitted on this thread while the guard lives.
@@ -180,4 +180,20 @@ impl Pipeline for TestPipeline {
             }
         }
     }
+}
+
+/// A context whose pipelines start after a jitter of up to `jitter_secs`.
+pub fn context(jitter_secs: u64) -> PipelineContext {
+    PipelineContext {
+        poll_jitter_secs: jitter_secs,
+        ..Default::default()
+    }
+}
+
+/// How the pipeline with `key` ended.
+pub fn kind_of(stats: &RunStats<String>, key: &str) -> OutcomeKind {
+    stats
+        .outcome(&key.to_owned())
+        .map(|outcome| outcome.kind())
+        .expect("the key has an outcome")
 }

@@ -5,7 +5,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use crate::{
     program::{
-        config_file::strip_location,
+        config_file::yaml_message,
         instance::{
             Instance, InstanceSource,
             parse::{FileView, Misplaced},
@@ -49,13 +49,7 @@ pub(super) fn read_family<T: DeserializeOwned>(
             Some(at) => locate(&source.text, &at.path, at.occurrence),
             None => failure.location().map(|at| at.line()),
         };
-        let mut message = strip_location(&failure.to_string());
-        // The YAML error may already start with the path.
-        if let Some((prefix, rest)) = message.split_once(": ")
-            && path.starts_with(prefix)
-        {
-            message = rest.to_owned();
-        }
+        let mut message = yaml_message(&failure.to_string(), &path);
         // An entry that misses a field and has an unknown one: say both,
         // the unknown one first (it is often the missing one, misspelt).
         if let Some((entry, field)) = unknown.first()

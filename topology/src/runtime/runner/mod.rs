@@ -11,6 +11,7 @@ use crate::runtime::{
     context::PipelineContext,
     error::TopologyError,
     pipeline::Pipeline,
+    run::run_until_signalled,
     runner::running::RunningPipelines,
     shutdown::ShutdownSignals,
     stats::RunStats,
@@ -174,9 +175,7 @@ impl PipelineRunner {
         pipelines: impl IntoIterator<Item = P>,
     ) -> RunStats<P::Key> {
         let running = self.start(pipelines);
-        let watcher = signals.watch(running.shutdown_handle());
-        let stats = running.run_to_completion().await;
-        watcher.stop();
-        stats
+        let handle = running.shutdown_handle();
+        run_until_signalled(signals, handle, running).await
     }
 }
