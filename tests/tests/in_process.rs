@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use topology::{Instance, Key, MetricsAddress, State, pipeline, topology};
+use topology::{Entries, Instance, Key, MetricsAddress, Shard, State, pipeline, topology};
 
 /// Which pipelines ran, shared with the test.
 #[derive(Default)]
@@ -25,9 +25,14 @@ async fn ingest(table: Instance<Table>, key: Key, seen: State<Arc<Seen>>) {
         .push(format!("{key}: {} rows from {}", table.rows, table.name()));
 }
 
+/// One pipeline over every table: the family's entries, in order.
 #[pipeline(key = "report")]
-async fn report(seen: State<Arc<Seen>>) {
-    seen.0.lock().unwrap().push("report".to_owned());
+async fn report(tables: Entries<Table>, seen: State<Arc<Seen>>) {
+    let tables: Vec<String> = tables
+        .iter()
+        .map(|table| format!("{}={}", table.name(), table.rows))
+        .collect();
+    seen.0.lock().unwrap().push(format!("report: {}", tables.join(", ")));
 }
 
 topology! {
@@ -69,9 +74,33 @@ async fn entries_from_code_win_over_the_defaults() {
         [
             "ingest/events: 5 rows from events",
             "ingest/orders: 3 rows from orders",
-            "report"
+            "report: orders=3, events=5"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_hold_the_whole_family_on_every_shard() {
+    let mut settings = Topology::settings();
+    settings.add_instances(
+        "the test",
+        "pipelines:\n  ingest:\n    a: { rows: 1 }\n    b: { rows: 2 }\n    c: { rows: 3 }\n    d: { rows: 4 }\n",
+    );
+    let all = Topology::keys(&settings).unwrap();
+    // The shard that runs `report` runs only some of the tables...
+    let shard = (0..2)
+        .map(|index| Shard::new(index, 2).unwrap())
+        .find(|shard| shard.owns("report"))
+        .unwrap();
+    let ingested_here = all.iter().filter(|key| shard.owns(&key.to_string())).count() - 1;
+    assert!(ingested_here < 4, "{shard}: {all:?}");
+    settings.shard = shard;
+    let seen = Arc::new(Seen::default());
+    let running = Topology::start_with_state(&settings, Arc::clone(&seen)).await.unwrap();
+    running.run_to_completion().await;
+    // ...and still sees every table.
+    let ran = seen.0.lock().unwrap().clone();
+    assert!(ran.contains(&"report: a=1, b=2, c=3, d=4".to_owned()), "{ran:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

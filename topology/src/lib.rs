@@ -79,6 +79,7 @@ pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 // The program `topology!` generates.
 pub use program::entry::init_test_logging;
 pub use program::inject::{FromContext, Key, State};
+pub use program::instance::entries::Entries;
 pub use program::instance::{Instance, InstanceSource};
 pub use program::settings::Settings;
 pub use program::started::StartedTopology;

@@ -63,7 +63,12 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     // The call carries the macro's span, not the user's name.
     let mut callee = name.clone();
     callee.set_span(Span::call_site());
-    let info = info_impl(&item.vis, name, &key, each, (&interval, &restart), private);
+    // What the arguments need of the topology's families, checked by
+    // `topology!` (`Entries<T>` needs a family with `each = T`).
+    let needs = types.iter().rev().fold(quote!(()), |tail, ty| {
+        quote_spanned! {ty.span()=> (#private::Need<#ty, #entries>, #tail) }
+    });
+    let info = info_impl(&item.vis, name, &key, each, (&interval, &restart, &needs), private);
     // Calling a `#[deprecated]` pipeline is the topology's business, not a
     // use to warn about (and only then is an `allow` emitted, which a crate
     // that forbids the lint would reject).
@@ -120,7 +125,7 @@ pub(crate) fn info_impl(
     name: &Ident,
     key: &str,
     each: Option<&Type>,
-    (interval, restart): (&TokenStream, &TokenStream),
+    (interval, restart, needs): (&TokenStream, &TokenStream, &TokenStream),
     private: &TokenStream,
 ) -> TokenStream {
     let hidden = hidden_struct(name);
@@ -129,11 +134,11 @@ pub(crate) fn info_impl(
     let (family, plan) = match each {
         Some(each) => (
             quote!(true),
-            quote!(#private::plan_family::<#each>(sources, declared, #key)),
+            quote!(#private::plan_family::<#each>(sources, declared, families, #key)),
         ),
         None => (
             quote!(false),
-            quote!({ let _ = (sources, declared); #private::plan_single() }),
+            quote!({ let _ = (sources, declared, families); #private::plan_single() }),
         ),
     };
     quote! {
@@ -149,10 +154,12 @@ pub(crate) fn info_impl(
             const INTERVAL: #private::Option<#private::Duration> = #interval;
             const RESTART: #private::Option<#private::RestartPolicy> = #restart;
             type Instance = #instance_type;
+            type Needs = #needs;
 
             fn plan(
                 sources: &[#private::InstanceSource],
                 declared: &[(&'static str, bool)],
+                families: &mut #private::FamilyTable,
             ) -> #private::Result<#private::Vec<#private::Planned<Self::Instance>>, #private::TopologyError> {
                 #plan
             }

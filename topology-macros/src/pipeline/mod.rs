@@ -61,7 +61,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         original
     } else {
         let none = quote!(#private::None);
-        let info = expand::info_impl(&item.vis, name, "", None, (&none, &none), &private);
+        let info = expand::info_impl(&item.vis, name, "", None, (&none, &none, &quote::quote!(())), &private);
         let placeholder = expand::placeholder_impl(name, &private);
         quote!(#original #info #placeholder)
     };

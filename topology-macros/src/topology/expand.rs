@@ -79,6 +79,19 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         |text| quote!(#text),
     );
     let duplicate_checks = duplicate_key_checks(&topology.pipelines, &p);
+    // What the pipelines receive, as a type-level list: an `Entries<T>`
+    // argument is checked against it, at the listing of its pipeline.
+    let received = instances
+        .iter()
+        .rev()
+        .fold(quote!(()), |tail, instance| quote!((#instance, #tail)));
+    let needs_checks = topology.pipelines.iter().map(|listed| {
+        let info = info(listed);
+        at_name(
+            listed,
+            quote!(#p::assert_needs_met::<__TopologyReceived, #info::Needs, _>();),
+        )
+    });
     let docs: Vec<String> = topology
         .pipelines
         .iter()
@@ -195,6 +208,11 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
         #(#duplicate_checks)*
 
+        const _: () = {
+            type __TopologyReceived = #received;
+            #(#needs_checks)*
+        };
+
         /// This topology: its settings, an in-process start for tests, and
         /// its program.
         pub struct Topology;
@@ -223,7 +241,8 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             /// The key of every pipeline `settings` would start (a family
             /// gives one per entry), or the configuration error.
             pub fn keys(settings: &#p::Settings) -> #p::Result<#p::Vec<PipelineKey>, #p::TopologyError> {
-                #p::Ok(Self::__plan(settings)?.iter().map(Self::__key_of).collect())
+                let mut families = #p::FamilyTable::default();
+                #p::Ok(Self::__plan(settings, &mut families)?.iter().map(Self::__key_of).collect())
             }
 
             /// Starts every pipeline in-process with `settings` (no signal
@@ -265,11 +284,12 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             #[doc(hidden)]
         fn __plan(
             settings: &#p::Settings,
+            families: &mut #p::FamilyTable,
         ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::TopologyError> {
             const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
             let mut plan = #p::Vec::new();
             #(
-                for (name, instance) in #plans(&settings.instances, DECLARED)? {
+                for (name, instance) in #plans(&settings.instances, DECLARED, families)? {
                     plan.push(__TopologyPlan::#variants(name, instance));
                 }
             )*
@@ -294,7 +314,8 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             fn __list(
                 settings: &#p::Settings,
             ) -> #p::Result<#p::Vec<#p::PipelineListing>, #p::TopologyError> {
-                #p::Ok(Self::__plan(settings)?
+                let mut families = #p::FamilyTable::default();
+                #p::Ok(Self::__plan(settings, &mut families)?
                     .iter()
                     .map(|plan| {
                         let (interval, restart) = match plan {

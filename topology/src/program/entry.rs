@@ -10,6 +10,7 @@ use crate::{
         dsl::Deps,
         flags::{command, resolve},
         inject::Key,
+        instance::entries::FamilyTable,
         listing::{PipelineListing, render},
         settings::Settings,
         started::StartedTopology,
@@ -46,7 +47,7 @@ pub async fn start<S, K, P, Plan>(
     spec: &ProgramSpec,
     settings: &Settings,
     state: S,
-    plan: fn(&Settings) -> Result<Vec<Plan>, TopologyError>,
+    plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
     key_of: fn(&Plan) -> K,
     make: fn(Plan, K, Deps<S>) -> P,
 ) -> Result<StartedTopology<K>, TopologyError>
@@ -55,7 +56,9 @@ where
     K: Clone + Display + Send + Sync + 'static,
     P: Pipeline<Key = K>,
 {
-    let planned = plan(settings)?;
+    let mut families = FamilyTable::default();
+    let planned = plan(settings, &mut families)?;
+    let families = Arc::new(families);
     let total = planned.len();
     let shard = settings.shard;
     let planned: Vec<Plan> = planned
@@ -80,6 +83,7 @@ where
                         ctx: ctx.clone(),
                         state: Arc::clone(&state),
                         key: own_key,
+                        families: Arc::clone(&families),
                     },
                 )
             })

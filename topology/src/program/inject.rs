@@ -34,7 +34,7 @@ use crate::runtime::{context::PipelineContext, storage::StoragePoolRef};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a pipeline argument",
     label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family, with `each = T`), or a type that implements `topology::FromContext`"
+    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family, with `each = T`), `Entries<T>` (every entry of the family with `each = T`), or a type that implements `topology::FromContext`"
 )]
 pub trait FromContext: Sized {
     /// Builds the argument for the pipeline with `key`.

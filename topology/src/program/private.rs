@@ -5,6 +5,9 @@ pub use crate::program::dsl::args::{
     Arg, Build, Buildable, FromCtx, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
 };
 pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, total_len};
+pub use crate::program::dsl::families::{
+    ArgNeeds, FromEntries, HasFamily, Here, Need, NeedsMet, SourceNeeds, There, assert_needs_met,
+};
 pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
@@ -15,7 +18,7 @@ pub use crate::program::dsl::{
 };
 pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
 pub use crate::program::inject::FromContext;
-pub use crate::program::instance::{Instance, InstanceSource};
+pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
 pub use crate::program::listing::PipelineListing;
 pub use crate::program::settings::Settings;
 pub use crate::program::started::StartedTopology;

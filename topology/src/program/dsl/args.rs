@@ -11,9 +11,9 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use crate::program::{
-    dsl::Deps,
+    dsl::{Deps, families::FromEntries},
     inject::{FromContext, State},
-    instance::Instance,
+    instance::{Instance, entries::Entries},
 };
 
 /// A type a pipeline with entries `I` (`()`, or `Instance<T>` for a family
@@ -21,7 +21,7 @@ use crate::program::{
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an argument of this pipeline",
     label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family declared with `each = T`; this pipeline's entry type is `{I}`, and `()` means it has no `each`), or a type that implements `topology::FromContext`"
+    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family declared with `each = T`; this pipeline's entry type is `{I}`, and `()` means it has no `each`), `Entries<T>` (every entry of the family with `each = T`), or a type that implements `topology::FromContext`"
 )]
 pub trait PipelineArg<I> {
     /// Where the argument comes from.
@@ -41,6 +41,10 @@ impl<I, T> PipelineArg<I> for State<T> {
 
 impl<T> PipelineArg<Instance<T>> for Instance<T> {
     type Source = FromEntry;
+}
+
+impl<I, T> PipelineArg<I> for Entries<T> {
+    type Source = FromEntries<T>;
 }
 
 impl<I, T: FromContext> PipelineArg<I> for T {
@@ -71,6 +75,12 @@ impl<S, I> Build<S, I, State<S>> for FromState<S> {
 impl<S, T> Build<S, Instance<T>, Instance<T>> for FromEntry {
     fn build(_deps: &Deps<S>, instance: &Instance<T>) -> Instance<T> {
         instance.clone()
+    }
+}
+
+impl<S, I, T: Send + Sync + 'static> Build<S, I, Entries<T>> for FromEntries<T> {
+    fn build(deps: &Deps<S>, _instance: &I) -> Entries<T> {
+        deps.families.entries::<T>()
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod const_str;
+pub(crate) mod families;
 pub(crate) mod result;
 pub(crate) mod state;
 
@@ -14,7 +15,7 @@ use crate::{
     program::{
         dsl::result::BoxError,
         inject::Key,
-        instance::{Instance, InstanceSource, family_entries},
+        instance::{Instance, InstanceSource, entries::FamilyTable, family_entries},
     },
     runtime::{
         context::PipelineContext,
@@ -32,6 +33,8 @@ pub struct Deps<S> {
     pub state: Arc<S>,
     /// The pipeline's key.
     pub key: Key,
+    /// Every family's entries, for `Entries<T>` arguments.
+    pub families: Arc<FamilyTable>,
 }
 
 /// A `#[pipeline]` function's key and name, seen through the hidden struct
@@ -58,10 +61,15 @@ pub trait PipelineInfo {
     const RESTART: Option<RestartPolicy>;
     /// What each of its pipelines receives: `()`, or `Instance<T>` for a family.
     type Instance: Send + Sync + 'static;
-    /// Its pipelines: one, or one per entry of the family, named.
+    /// What its arguments need of the topology's families: one
+    /// `PipelineArg::Source` per argument, `(S0, (S1, ... ()))`.
+    type Needs;
+    /// Its pipelines: one, or one per entry of the family, named. A family
+    /// also records its entries in `families`.
     fn plan(
         sources: &[InstanceSource],
         declared: &[(&'static str, bool)],
+        families: &mut FamilyTable,
     ) -> Result<Vec<Planned<Self::Instance>>, TopologyError>;
 }
 
@@ -77,14 +85,16 @@ pub fn plan_single() -> Result<Vec<Planned<()>>, TopologyError> {
 pub fn plan_family<T: InstanceValue>(
     sources: &[InstanceSource],
     declared: &[(&'static str, bool)],
+    families: &mut FamilyTable,
     family: &'static str,
 ) -> Result<Vec<Planned<Instance<T>>>, TopologyError> {
-    let families: Vec<&'static str> = declared
+    let declared_families: Vec<&'static str> = declared
         .iter()
         .filter(|(_, family)| *family)
         .map(|(key, _)| *key)
         .collect();
-    let entries = family_entries::<T>(sources, &families, family)?;
+    let entries = family_entries::<T>(sources, &declared_families, family)?;
+    families.insert(&entries);
     Ok(entries
         .into_iter()
         .map(|instance| (Some(Arc::from(instance.name())), instance))

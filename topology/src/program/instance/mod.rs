@@ -1,5 +1,6 @@
 //! Pipeline families: one pipeline per entry of the configuration.
 
+pub(crate) mod entries;
 mod locate;
 mod parse;
 

@@ -1,0 +1,72 @@
+//! The compile-time check behind [`Entries<T>`](crate::Entries): a pipeline that takes
+//! `Entries<T>` is listed in a topology with exactly one family whose `each`
+//! type is `T`.
+//!
+//! `#[pipeline]` cannot see the topology, and `topology!` cannot see the
+//! pipelines' argument types, so the two meet in types: each pipeline names
+//! what its arguments need ([`PipelineInfo::Needs`](super::PipelineInfo::Needs),
+//! one [`PipelineArg::Source`] per argument), `topology!` names what its
+//! pipelines receive (a list of their `Instance` types), and a concrete
+//! function in the generated code asks for [`NeedsMet`], leaving the
+//! position of each family for the compiler to find.
+
+use std::marker::PhantomData;
+
+use crate::program::{
+    dsl::args::{FromCtx, FromEntry, FromState, PipelineArg},
+    instance::Instance,
+};
+
+/// The argument is every entry of the family with `each = T`.
+pub struct FromEntries<T>(PhantomData<T>);
+
+/// The family is at the head of the list.
+pub struct Here;
+/// The family is further down the list, at `I` in its tail.
+pub struct There<I>(PhantomData<I>);
+
+/// A topology's list of what its pipelines receive, `(I0, (I1, ... ()))`,
+/// holds `Instance<T>` at position `Idx`.
+#[diagnostic::on_unimplemented(
+    message = "a pipeline of this topology takes `Entries<{T}>`, but no family of this topology has `each = {T}`",
+    label = "takes `Entries<{T}>`",
+    note = "`Entries<T>` is every entry of the family declared with `#[pipeline(each = T)]`: list that family in this `topology!`"
+)]
+pub trait HasFamily<T, Idx> {}
+
+impl<T, Tail> HasFamily<T, Here> for (Instance<T>, Tail) {}
+
+#[diagnostic::do_not_recommend]
+impl<T, Head, Tail: HasFamily<T, Idx>, Idx> HasFamily<T, There<Idx>> for (Head, Tail) {}
+
+/// What one argument's source needs of the topology's families `F`.
+pub trait SourceNeeds<F, Idx> {}
+
+impl<F, T> SourceNeeds<F, ()> for FromState<T> {}
+impl<F> SourceNeeds<F, ()> for FromEntry {}
+impl<F> SourceNeeds<F, ()> for FromCtx {}
+impl<F: HasFamily<T, Idx>, T, Idx> SourceNeeds<F, Idx> for FromEntries<T> {}
+
+/// One argument `A` of a pipeline with entries `I`, in its `Needs` list.
+/// Naming it asks nothing of `A`: an argument that cannot be injected is
+/// reported at the argument, not again where its needs are checked.
+pub struct Need<A, I>(PhantomData<(A, I)>);
+
+/// What one argument needs of the topology's families `F`.
+pub trait ArgNeeds<F, Idx> {}
+
+impl<F, Idx, A: PipelineArg<I>, I> ArgNeeds<F, Idx> for Need<A, I> where A::Source: SourceNeeds<F, Idx> {}
+
+/// What all arguments of a pipeline, `(N0, (N1, ... ()))`, need of `F`.
+pub trait NeedsMet<F, Idx> {}
+
+impl<F> NeedsMet<F, ()> for () {}
+
+impl<F, Head: ArgNeeds<F, IdxHead>, Tail: NeedsMet<F, IdxTail>, IdxHead, IdxTail> NeedsMet<F, (IdxHead, IdxTail)>
+    for (Head, Tail)
+{
+}
+
+/// Checks, in the generated code, that the needs `N` of a pipeline are met
+/// by the families `F`.
+pub const fn assert_needs_met<F, N: NeedsMet<F, Idx>, Idx>() {}
