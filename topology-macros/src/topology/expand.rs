@@ -81,6 +81,27 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let duplicate_checks = duplicate_key_checks(&topology.pipelines, &p);
     // What the pipelines receive, as a type-level list: an `Entries<T>`
     // argument is checked against it, at the listing of its pipeline.
+    // Each family the `instances:` text lists is one this topology declares.
+    let declared_families = topology.instances.as_ref().map(|expr| {
+        let families = &topology.instance_families;
+        let messages = families.iter().map(|family| {
+            format!(
+                "the `instances:` text lists `pipelines.{family}`, but no pipeline of this topology is the family `{family}`: declare it with `#[pipeline(key = \"{family}\", each = ...)]` and list it, or remove the entries"
+            )
+        });
+        let keys = &keys;
+        let families_of = topology.pipelines.iter().map(|listed| {
+            let info = info(listed);
+            quote!(#info::FAMILY)
+        });
+        let declared = quote!(&[ #( (#keys, #families_of) ),* ]);
+        respan(
+            quote! {
+                #( const _: () = if !#p::is_family(#declared, #families) { ::core::panic!(#messages) }; )*
+            },
+            expr.span(),
+        )
+    });
     let received = instances
         .iter()
         .rev()
@@ -207,6 +228,8 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         }
 
         #(#duplicate_checks)*
+
+        #declared_families
 
         const _: () = {
             type __TopologyReceived = #received;

@@ -3,6 +3,7 @@
 mod ast;
 mod checks;
 mod expand;
+mod instances;
 mod model;
 mod names;
 mod settings;

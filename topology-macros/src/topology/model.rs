@@ -59,6 +59,8 @@ pub(crate) struct Topology {
     pub(crate) state: Option<Expr>,
     /// YAML text with default entries for the pipeline families.
     pub(crate) instances: Option<Expr>,
+    /// The families the `instances:` text lists, when the macro could read it.
+    pub(crate) instance_families: Vec<String>,
     pub(crate) main: bool,
     pub(crate) krate: Option<Path>,
     pub(crate) pipelines: Vec<Listed>,
@@ -74,6 +76,7 @@ impl Topology {
             global: Global::default(),
             state: None,
             instances: None,
+            instance_families: Vec::new(),
             main: true,
             krate: None,
             pipelines: Vec::new(),
@@ -103,7 +106,10 @@ impl Topology {
                     )),
                 },
                 "instances" => match syn::parse2::<Expr>(field.value.clone()) {
-                    Ok(expr) => topology.instances = Some(expr),
+                    Ok(expr) => {
+                        topology.instance_families = super::instances::check(&expr, errors);
+                        topology.instances = Some(expr);
+                    }
                     Err(_) => errors.error(
                         field.value_tokens(),
                         "`instances` must be YAML text with a `pipelines:` section, such as `instances: include_str!(\"tables.yaml\")`",

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::{
-    program::settings::Settings,
+    program::{instance::InstanceSource, settings::Settings},
     runtime::{config::FailurePolicy, error::TopologyError},
 };
 
@@ -27,8 +27,10 @@ impl Settings {
             path: path.to_owned(),
             message,
         })?;
-        if file.pipelines.is_some() {
-            self.add_instances(format!("configuration file `{}`", path.display()), text);
+        if file.pipelines.is_some() || file.global.is_some() {
+            let mut source = InstanceSource::new(format!("configuration file `{}`", path.display()), text);
+            source.global_applied = true;
+            self.instances.insert(0, source);
         }
         let Some(global) = file.global else {
             return Ok(());

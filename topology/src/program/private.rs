@@ -4,7 +4,7 @@
 pub use crate::program::dsl::args::{
     Arg, Build, Buildable, FromCtx, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
 };
-pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, total_len};
+pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, is_family, total_len};
 pub use crate::program::dsl::families::{
     ArgNeeds, FromEntries, HasFamily, Here, Need, NeedsMet, SourceNeeds, There, assert_needs_met,
 };

@@ -248,13 +248,7 @@ impl Settings {
     /// assert_eq!(settings.instances[0].origin, "a test");
     /// ```
     pub fn add_instances(&mut self, origin: impl Into<String>, text: impl Into<String>) {
-        self.instances.insert(
-            0,
-            InstanceSource {
-                origin: origin.into(),
-                text: text.into(),
-            },
-        );
+        self.instances.insert(0, InstanceSource::new(origin, text));
     }
 
     /// Rejects `TOPOLOGY_*` variables that name no setting (a misspelt one

@@ -60,6 +60,18 @@ pub const fn find_key<'a>(earlier: &[(&str, &str, &'a str)], key: &str, id: &str
     ""
 }
 
+/// Whether one of the `(key, is a family)` pipelines is the family `key`.
+pub const fn is_family(declared: &[(&str, bool)], key: &str) -> bool {
+    let mut i = 0;
+    while i < declared.len() {
+        if declared[i].1 && str_eq(declared[i].0, key) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The name under which the function `id` was listed earlier, or `""`.
 pub const fn find_same_function<'a>(earlier: &[(&str, &str, &'a str)], id: &str) -> &'a str {
     let mut i = 0;

@@ -30,6 +30,7 @@ pub(super) fn read_family<T: DeserializeOwned>(
     let view = FileView {
         declared,
         family,
+        global_applied: source.global_applied,
         unknown: &mut unknown,
         misplaced: &mut misplaced,
         entries: None::<Vec<Instance<T>>>,

@@ -82,6 +82,22 @@ pub struct InstanceSource {
     pub origin: String,
     /// The YAML text.
     pub text: String,
+    /// Whether its `global:` section was applied to the settings: only a
+    /// configuration file's is. Anywhere else a `global:` section would be
+    /// silently ignored, so it is an error.
+    pub(crate) global_applied: bool,
+}
+
+impl InstanceSource {
+    /// Entries given from code or by `topology!`: a `global:` section in
+    /// `text` is an error when the entries are read.
+    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            origin: origin.into(),
+            text: text.into(),
+            global_applied: false,
+        }
+    }
 }
 
 /// Whether `name` may name an instance: it becomes part of a key.
@@ -128,10 +144,13 @@ mod tests {
     }
 
     fn source(origin: &str, text: &str) -> InstanceSource {
-        InstanceSource {
-            origin: origin.to_owned(),
-            text: text.to_owned(),
-        }
+        InstanceSource::new(origin, text)
+    }
+
+    fn config_file(text: &str) -> InstanceSource {
+        let mut file = source("file", text);
+        file.global_applied = true;
+        file
     }
 
     fn entries(sources: &[InstanceSource]) -> Result<Vec<Instance<Table>>, TopologyError> {
@@ -141,10 +160,8 @@ mod tests {
     #[test]
     fn the_first_source_listing_the_family_wins() {
         let code = source("code", "pipelines:\n  export:\n    x: {}\n");
-        let file = source(
-            "file",
-            "global: {}\npipelines:\n  ingest:\n    b: { source: s3, rows: 2 }\n    a: { source: s4 }\n",
-        );
+        let file =
+            config_file("global: {}\npipelines:\n  ingest:\n    b: { source: s3, rows: 2 }\n    a: { source: s4 }\n");
         let defaults = source("defaults", "pipelines:\n  ingest:\n    z: { source: s5 }\n");
         let found = entries(&[code, file, defaults]).unwrap();
         let names: Vec<&str> = found.iter().map(Instance::name).collect();
@@ -155,7 +172,7 @@ mod tests {
 
     #[test]
     fn no_entries_anywhere_says_where_they_can_come_from() {
-        let error = entries(&[source("file", "global: {}\n")]).unwrap_err().to_string();
+        let error = entries(&[config_file("global: {}\n")]).unwrap_err().to_string();
         assert_eq!(
             error,
             "pipeline family `ingest` has no entries: list them under `pipelines.ingest` in the configuration file (--config), or give defaults with `instances:` in topology!"
@@ -216,6 +233,14 @@ mod tests {
                 "file: line 3: `pipelines.ingest`: invalid instance name `..`: use letters, digits, `.`, `_` and `-`, not only dots",
             ),
             (
+                "global:\n  poll_jitter_secs: 1\npipelines:\n  ingest:\n    a: { source: x }\n",
+                "file: line 1: a `global:` section is read only from the configuration file (`--config`); here it would be ignored: move these settings to `global: { ... }` in topology!, or to the configuration file",
+            ),
+            (
+                "pipelines:\n  ingest:\n    a: { source: x }\npipeline:\n  export: {}\n",
+                "file: line 4: unknown section `pipeline`; the sections are `pipelines` and, in a configuration file, `global`",
+            ),
+            (
                 "pipelines:\n  ingest:\n    a: { rowz: 1 }\n",
                 "file: line 3: `pipelines.ingest.a`: unknown field `rowz` (did you mean `rows`?); missing field `source`",
             ),
@@ -224,5 +249,11 @@ mod tests {
             let error = entries(&[source("file", text)]).unwrap_err().to_string();
             assert_eq!(error, expected, "for:\n{text}");
         }
+    }
+
+    #[test]
+    fn a_configuration_files_global_section_is_read_there_not_here() {
+        let file = config_file("global:\n  poll_jitter_secs: 1\npipelines:\n  ingest:\n    a: { source: x }\n");
+        assert_eq!(entries(&[file]).unwrap()[0].name(), "a");
     }
 }

@@ -18,6 +18,9 @@ pub(super) struct Misplaced {
 pub(super) struct FileView<'a, T> {
     pub(super) declared: &'a [&'static str],
     pub(super) family: &'a str,
+    /// Whether a `global:` section is read elsewhere (in a configuration
+    /// file) rather than ignored.
+    pub(super) global_applied: bool,
     /// `(entry, field)` of every field the entry type ignored.
     pub(super) unknown: &'a mut Vec<(String, String)>,
     /// The key of a mistake that serde's position would misplace.
@@ -51,11 +54,31 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
                 return Err(de::Error::custom(format!("`{key}` is given twice; keep one")));
             }
             seen.push(key.clone());
-            if key == "pipelines" {
-                let families = Families { view: &mut self };
-                map.next_value_seed(families)?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            if key == "global" && !self.global_applied {
+                *self.misplaced = Some(Misplaced {
+                    path: vec![key],
+                    occurrence: 1,
+                });
+                return Err(de::Error::custom(
+                    "a `global:` section is read only from the configuration file (`--config`); \
+                     here it would be ignored: move these settings to `global: { ... }` in topology!, \
+                     or to the configuration file",
+                ));
+            }
+            match key.as_str() {
+                "pipelines" => map.next_value_seed(Families { view: &mut self })?,
+                "global" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => {
+                    *self.misplaced = Some(Misplaced {
+                        path: vec![key.clone()],
+                        occurrence: 1,
+                    });
+                    return Err(de::Error::custom(format!(
+                        "unknown section `{key}`; the sections are `pipelines` and, in a configuration file, `global`"
+                    )));
+                }
             }
         }
         Ok(self.entries)
