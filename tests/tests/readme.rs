@@ -86,3 +86,20 @@ fn the_settings_errors_shown_are_the_programs() {
     let printed: Vec<String> = printed.into_iter().map(|(_, stderr)| stderr).collect();
     assert_eq!(printed, readme_block("A bad value stops the program"));
 }
+
+#[test]
+fn the_app_settings_errors_shown_are_the_programs() {
+    let lake = example("lake");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lake.yaml"), "app:\n  lake_ur: memory://x\n").unwrap();
+    let printed = [
+        run_in(dir.path(), &lake, &["--app-objects-per-feed", "lots"], &[]),
+        run_in(dir.path(), &lake, &["--config", "lake.yaml"], &[]),
+        run_in(dir.path(), &lake, &["--app-lake-url", "not-a-url"], &[]),
+    ];
+    for (code, stderr) in &printed {
+        assert_eq!(*code, Some(2), "{stderr}");
+    }
+    let printed: Vec<String> = printed.into_iter().map(|(_, stderr)| stderr).collect();
+    assert_eq!(printed, readme_block("cannot be built all stop the program"));
+}

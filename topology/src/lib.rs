@@ -77,6 +77,7 @@ pub use runtime::storage::{StorageError, StoragePool, StoragePoolRef};
 pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 
 // The program `topology!` generates.
+pub use program::app::AppSettings;
 pub use program::entry::init_test_logging;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::entries::Entries;

@@ -2,7 +2,7 @@
 //! `Topology` type and `fn main`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{Ident, spanned::Spanned};
 
 use super::{
@@ -130,6 +130,18 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let settings_var = Ident::new("settings", Span::mixed_site());
     let state_var = Ident::new("state", Span::mixed_site());
     let value_var = Ident::new("value", Span::mixed_site());
+    // With `app: T`, the settings are read as a `T` first (a value that does
+    // not fit stops the program, exit 2), and `state:` is a function of them.
+    let app_var = Ident::new("app", Span::mixed_site());
+    let read_app = topology
+        .app
+        .as_ref()
+        .map(|app| quote!(let #app_var: #app = #settings_var.app.get::<#app>()?;));
+    let state = match (&topology.app, &topology.state) {
+        (Some(_), Some(expr)) => quote_spanned!(expr.span()=> #p::state_from_app(#expr, &#app_var)),
+        (Some(_), None) => quote!({ let _ = #app_var; }),
+        _ => state,
+    };
     let start = respan(
         quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make).await),
         state_span,
@@ -280,6 +292,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             async fn start_owned(
                 #settings_var: #p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+                #read_app
                 let #value_var = #state;
                 // A `Result` state stops the program on its error; any other
                 // value is the state itself.

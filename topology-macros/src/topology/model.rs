@@ -16,6 +16,7 @@ const FIELDS: &[&str] = &[
     "metrics",
     "global",
     "state",
+    "app",
     "instances",
     "main",
     "crate",
@@ -57,6 +58,8 @@ pub(crate) struct Topology {
     pub(crate) metrics: Option<Metrics>,
     pub(crate) global: Global,
     pub(crate) state: Option<Expr>,
+    /// The type of the application's own settings.
+    pub(crate) app: Option<syn::Type>,
     /// YAML text with default entries for the pipeline families.
     pub(crate) instances: Option<Expr>,
     /// The families the `instances:` text lists, when the macro could read it.
@@ -75,6 +78,7 @@ impl Topology {
             metrics: None,
             global: Global::default(),
             state: None,
+            app: None,
             instances: None,
             instance_families: Vec::new(),
             main: true,
@@ -104,6 +108,13 @@ impl Topology {
                         error.span(),
                         format!("`state` must be an expression: {error}"),
                     )),
+                },
+                "app" => match syn::parse2::<syn::Type>(field.value.clone()) {
+                    Ok(ty) => topology.app = Some(ty),
+                    Err(_) => errors.error(
+                        field.value_tokens(),
+                        "`app` must be the type of the application's settings, such as `app: AppSettings`",
+                    ),
                 },
                 "instances" => match syn::parse2::<Expr>(field.value.clone()) {
                     Ok(expr) => {

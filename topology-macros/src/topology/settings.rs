@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use quote::quote;
-use syn::{Ident, Lit, LitStr};
+use quote::{quote, quote_spanned};
+use syn::{Ident, Lit, LitStr, spanned::Spanned};
 
 use super::{
     ast::{Field, Fields, group},
@@ -202,6 +202,10 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
             lines.push(quote!(#settings.metrics = #p::MetricsAddress::Listen(#address);));
         }
         None => {}
+    }
+    if let Some(app) = &topology.app {
+        let of = quote_spanned!(app.span()=> #p::AppSettings::of::<#app>());
+        lines.push(quote!(#settings.app = #of;));
     }
     if let Some(instances) = &topology.instances {
         lines.push(quote!(#settings.add_instances("the `instances` of topology!", #instances);));

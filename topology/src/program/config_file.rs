@@ -32,6 +32,9 @@ impl Settings {
             source.global_applied = true;
             self.instances.insert(0, source);
         }
+        if let Some(app) = file.app {
+            self.apply_app_section(path, app)?;
+        }
         let Some(global) = file.global else {
             return Ok(());
         };
@@ -48,6 +51,35 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Applies the file's `app:` section, field by field.
+    fn apply_app_section(&mut self, path: &Path, app: serde_yaml_ng::Mapping) -> Result<(), TopologyError> {
+        let in_file = |message: String| TopologyError::ConfigFile {
+            path: path.to_owned(),
+            message,
+        };
+        if !self.app.is_declared() {
+            return Err(in_file(
+                "an `app:` section, but this program declares no `app` settings (`app: T` in topology!)".to_owned(),
+            ));
+        }
+        let origin = format!("configuration file `{}`", path.display());
+        for (field, value) in app {
+            let field = field
+                .as_str()
+                .ok_or_else(|| in_file("`app`: a setting's name must be text".to_owned()))?
+                .to_owned();
+            self.app.set_value(&field, value, &origin).map_err(|_| {
+                in_file(format!(
+                    "`app`: unknown setting `{field}`{}",
+                    self.app.unknown_hint(&field)
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// The YAML configuration file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +87,8 @@ struct ConfigFile {
     global: Option<GlobalSection>,
     /// Checked family by family when the pipelines are planned.
     pipelines: Option<serde::de::IgnoredAny>,
+    /// The application's own settings, checked against its type at start.
+    app: Option<serde_yaml_ng::Mapping>,
 }
 
 /// The file's `global:` section: every field optional, none unknown.

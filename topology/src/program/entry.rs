@@ -134,7 +134,8 @@ where
             };
         }
     };
-    let resolved = Settings::check_environment(std::env::vars_os())
+    let resolved = defaults
+        .check_environment(std::env::vars_os())
         .and_then(|()| resolve(defaults, &matches, |var| std::env::var(var).ok()));
     let resolved = resolved.and_then(|settings| Ok((settings, json_logs()?)));
     let (settings, json) = match resolved {

@@ -2,6 +2,7 @@
 //! their layers, the YAML file, families and their entries, argument
 //! injection, the started topology, and the items the generated code names.
 
+pub(crate) mod app;
 pub(crate) mod config_file;
 pub(crate) mod dsl;
 pub(crate) mod entry;

@@ -1,6 +1,7 @@
 //! Items named by the code `topology!` and `#[pipeline]` generate. Not a
 //! public API: it changes without notice.
 
+pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
     Arg, Build, Buildable, FromCtx, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
 };
@@ -12,7 +13,7 @@ pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
 };
-pub use crate::program::dsl::state::{FallibleState, PlainState};
+pub use crate::program::dsl::state::{FallibleState, PlainState, state_from_app};
 pub use crate::program::dsl::{
     Deps, InstanceValue, PipelineFn, PipelineInfo, Planned, RunPipelineFn, plan_family, plan_single,
 };

@@ -21,6 +21,19 @@ pub enum TopologyError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// One of the application's own settings (`app:`) has a value that does
+    /// not fit its type.
+    #[error("{}", app_setting_message(setting, value, origin, reason))]
+    InvalidAppSetting {
+        /// The field's path under `app` (empty when the whole section is wrong).
+        setting: String,
+        /// The value given.
+        value: String,
+        /// Where the value came from, as ` (from ...)`, or empty.
+        origin: String,
+        /// Why it does not fit.
+        reason: String,
+    },
     /// No setting has this name.
     #[error("unknown setting `{setting}` (from {origin})")]
     UnknownSetting {
@@ -101,6 +114,14 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+fn app_setting_message(setting: &str, value: &str, origin: &str, reason: &str) -> String {
+    if setting.is_empty() {
+        format!("the `app` settings{origin}: {reason}")
+    } else {
+        format!("invalid value `{value}` for setting `app.{setting}`{origin}: {reason}")
+    }
 }
 
 #[cfg(test)]

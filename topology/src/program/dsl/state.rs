@@ -8,6 +8,12 @@
 
 use crate::program::dsl::result::{BoxError, PipelineError};
 
+/// Builds the state from the application's settings: `state:` is a
+/// function of them when `topology!` has `app:`.
+pub fn state_from_app<A, S>(build: impl FnOnce(&A) -> S, app: &A) -> S {
+    build(app)
+}
+
 /// The state was given as a `Result`.
 pub struct Fallible;
 

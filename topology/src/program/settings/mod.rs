@@ -1,12 +1,15 @@
 //! The settings of a generated program, layered from four sources:
 //! the `topology!` literals, a YAML file, the environment, and flags.
 
+mod environment;
+mod setters;
+
 use std::{fmt, str::FromStr};
 
 use crate::{
-    program::{instance::InstanceSource, suggest::closest},
+    program::{app::AppSettings, instance::InstanceSource},
     runtime::{
-        config::{FailurePolicy, GlobalConfig},
+        config::GlobalConfig,
         error::TopologyError,
         metrics::server::MetricsAddress,
         served::SettingsLine,
@@ -43,6 +46,9 @@ pub struct Settings {
     pub instances: Vec<InstanceSource>,
     /// Which of the pipelines this replica runs ([`Shard::ALL`]: every one).
     pub shard: Shard,
+    /// The application's own settings (`app: T` in `topology!`; empty
+    /// when it declares none).
+    pub app: AppSettings,
 }
 
 impl Default for Settings {
@@ -52,6 +58,7 @@ impl Default for Settings {
             metrics: MetricsAddress::Listen(std::net::SocketAddr::from(([0, 0, 0, 0], 9090))),
             instances: Vec::new(),
             shard: Shard::ALL,
+            app: AppSettings::default(),
         }
     }
 }
@@ -179,122 +186,6 @@ impl Settings {
             }
             _ => {
                 self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// With each pipeline's start delay drawn from `[0, secs)`; `0` starts
-    /// all at once (what a test usually wants).
-    #[must_use]
-    pub fn with_poll_jitter_secs(mut self, secs: u64) -> Self {
-        self.global.poll_jitter_secs = secs;
-        self
-    }
-
-    /// With at most `permits` limited operations at once (`None`: no limit).
-    #[must_use]
-    pub fn with_total_concurrency(mut self, permits: Option<usize>) -> Self {
-        self.global.total_concurrency = permits;
-        self
-    }
-
-    /// With object-store clients shared per store, or not.
-    #[must_use]
-    pub fn with_connection_pooling(mut self, pooling: bool) -> Self {
-        self.global.connection_pooling = pooling;
-        self
-    }
-
-    /// With this shutdown deadline in seconds; `0` waits forever.
-    #[must_use]
-    pub fn with_shutdown_timeout_secs(mut self, secs: u64) -> Self {
-        self.global.shutdown_timeout_secs = secs;
-        self
-    }
-
-    /// With this policy for pipelines that end failed.
-    #[must_use]
-    pub fn with_failure_policy(mut self, policy: FailurePolicy) -> Self {
-        self.global.failure_policy = policy;
-        self
-    }
-
-    /// With `/metrics` and `/health` served at `metrics`, or
-    /// [`MetricsAddress::Off`].
-    #[must_use]
-    pub fn with_metrics(mut self, metrics: MetricsAddress) -> Self {
-        self.metrics = metrics;
-        self
-    }
-
-    /// With the entries of pipeline families from YAML `text`, as
-    /// [`add_instances`](Self::add_instances) adds them.
-    #[must_use]
-    pub fn with_instances(mut self, origin: impl Into<String>, text: impl Into<String>) -> Self {
-        self.add_instances(origin, text);
-        self
-    }
-
-    /// Adds entries of pipeline families from YAML `text` with a `pipelines:`
-    /// section; they win over every source added before (the configuration
-    /// file over `topology!` defaults, entries from code over both).
-    ///
-    /// ```
-    /// use topology::Settings;
-    ///
-    /// let mut settings = Settings::default();
-    /// settings.add_instances("a test", "pipelines:\n  ingest:\n    orders: { table: orders }\n");
-    /// assert_eq!(settings.instances[0].origin, "a test");
-    /// ```
-    pub fn add_instances(&mut self, origin: impl Into<String>, text: impl Into<String>) {
-        self.instances.insert(0, InstanceSource::new(origin, text));
-    }
-
-    /// Rejects `TOPOLOGY_*` variables that name no setting (a misspelt one
-    /// would be silently ignored) and values that are not UTF-8.
-    pub(crate) fn check_environment(
-        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
-    ) -> Result<(), TopologyError> {
-        let known: Vec<&str> = SETTINGS
-            .iter()
-            .map(|info| info.env_var)
-            .chain(["TOPOLOGY_CONFIG", "TOPOLOGY_SHARDS", "TOPOLOGY_LOG_FORMAT"])
-            .collect();
-        for (name, value) in vars {
-            let Some(name) = name.to_str().filter(|name| name.starts_with("TOPOLOGY_")) else {
-                continue;
-            };
-            if !known.contains(&name) {
-                let hint = closest(name, &known)
-                    .map(|known| format!(" (did you mean {known}?)"))
-                    .unwrap_or_default();
-                return Err(TopologyError::UnknownSetting {
-                    setting: format!("{name}{hint}"),
-                    origin: format!("the environment; the variables are {}", known.join(", ")),
-                });
-            }
-            if value.to_str().is_none() {
-                return Err(TopologyError::InvalidSetting {
-                    setting: SETTINGS
-                        .iter()
-                        .find(|info| info.env_var == name)
-                        .map_or("config", |info| info.name),
-                    value: value.to_string_lossy().into_owned(),
-                    origin: format!(" (from environment variable {name})"),
-                    reason: "the value is not valid UTF-8".to_owned(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies every `TOPOLOGY_*` variable that `lookup` finds.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), TopologyError> {
-        for info in &SETTINGS {
-            let var = info.env_var;
-            if let Some(value) = lookup(var) {
-                self.apply(info.name, &value, &format!("environment variable {var}"))?;
             }
         }
         Ok(())

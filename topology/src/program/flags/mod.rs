@@ -1,0 +1,136 @@
+//! The generated program's command line, and the layering of its settings:
+//! `topology!` defaults < the configuration file < environment < flags.
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::{
+    program::{
+        app,
+        entry::ProgramSpec,
+        settings::{SETTINGS, Settings},
+    },
+    runtime::{error::TopologyError, shard::Shard},
+};
+
+pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
+    let mut command = Command::new(spec.name)
+        .about(about(spec))
+        .after_help(
+            "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
+             environment variables, then flags; later sources win.\n\
+             Exit codes: 0 every pipeline completed or was cancelled; 1 a pipeline failed, panicked or \
+             timed out; 2 a start-up or configuration error; 130 forced by a second signal.",
+        )
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .value_name("PATH")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help(if defaults.app.is_declared() {
+                    "YAML configuration file with `global:`, `app:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"
+                } else {
+                    "YAML configuration file with `global:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"
+                }),
+        )
+        .arg(
+            Arg::new("list")
+                .long("list")
+                .action(ArgAction::SetTrue)
+                .help("Print the pipelines this replica would run (key, shard, interval, restart policy) and exit"),
+        );
+    for (field, current) in defaults.app.fields() {
+        command = command.arg(
+            Arg::new(app::flag(field))
+                .long(app::flag(field))
+                .value_name("VALUE")
+                .action(ArgAction::Set)
+                .allow_hyphen_values(true)
+                .help_heading("Application settings (`app:` in the configuration file)")
+                .help(format!("`{field}` [env: {}] [default: {current}]", app::env_var(field))),
+        );
+    }
+    for (info, (_, current)) in SETTINGS.iter().zip(defaults.values()) {
+        command = command.arg(
+            Arg::new(info.name)
+                .long(info.flag)
+                .value_name("VALUE")
+                .action(ArgAction::Set)
+                .allow_hyphen_values(true)
+                .help(format!("{} [env: {}] [default: {current}]", info.help, info.env_var)),
+        );
+    }
+    command
+}
+
+/// This pod's shard: `TOPOLOGY_SHARDS` shards, the index from the ordinal
+/// at the end of the hostname (`HOSTNAME`, else the kernel's).
+fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, TopologyError> {
+    let invalid = |value: &str, reason: String| TopologyError::InvalidSetting {
+        setting: "shard",
+        value: value.to_owned(),
+        origin: " (from environment variable TOPOLOGY_SHARDS)".to_owned(),
+        reason,
+    };
+    let count_value: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| invalid(count, "expected a whole number of shards, at least 1".to_owned()))?;
+    let hostname = env("HOSTNAME")
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .unwrap_or_default();
+    Shard::from_hostname(&hostname, count_value).map_err(|error| invalid(count, error.to_string()))
+}
+
+/// What `--help` opens with: the program's description, then what it runs.
+fn about(spec: &ProgramSpec) -> String {
+    let runs = format!(
+        "Runs the {} pipelines {} until SIGINT, SIGTERM or SIGQUIT.",
+        spec.typetag,
+        spec.declared.join(", ")
+    );
+    match spec.description.trim() {
+        "" => runs,
+        description => format!("{description}\n\n{runs}"),
+    }
+}
+
+/// Layers the sources: defaults < configuration file < environment < flags.
+pub(super) fn resolve(
+    mut settings: Settings,
+    matches: &ArgMatches,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, TopologyError> {
+    let config = matches
+        .get_one::<PathBuf>("config")
+        .cloned()
+        .or_else(|| env("TOPOLOGY_CONFIG").map(PathBuf::from));
+    if let Some(path) = config {
+        settings.apply_file(&path)?;
+    }
+    settings.apply_env(&env)?;
+    // A StatefulSet gives each pod an ordinal in its hostname; an explicit
+    // TOPOLOGY_SHARD (or --shard) wins over it.
+    let explicit = env("TOPOLOGY_SHARD").is_some() || matches.get_one::<String>("shard").is_some();
+    if let (false, Some(count)) = (explicit, env("TOPOLOGY_SHARDS")) {
+        settings.shard = shard_from_hostname(&count, &env)?;
+    }
+    for info in &SETTINGS {
+        if let Some(value) = matches.get_one::<String>(info.name) {
+            settings.apply(info.name, value, &format!("flag --{}", info.flag))?;
+        }
+    }
+    let fields: Vec<String> = settings.app.fields().map(|(field, _)| field.to_owned()).collect();
+    for field in fields {
+        let flag = app::flag(&field);
+        if let Some(value) = matches.get_one::<String>(&flag) {
+            settings.app.set(&field, value, &format!("flag --{flag}"))?;
+        }
+    }
+    settings.global.validate()?;
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! The command line and the layering of the settings, from argv, the
+//! environment and a file to the settings in force.
+
+use super::*;
+
+fn spec() -> ProgramSpec {
+    ProgramSpec {
+        name: "demo",
+        description: "Ingests the demo tables.",
+        list: |_| Ok(Vec::new()),
+        typetag: "table",
+        declared: &["a"],
+        defaults: Settings::default,
+    }
+}
+
+fn resolved(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Settings, TopologyError> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut argv = vec!["demo".to_owned()];
+    if let Some(text) = file {
+        let path = dir.path().join("config.yaml");
+        std::fs::write(&path, text).unwrap();
+        argv.push("--config".to_owned());
+        argv.push(path.display().to_string());
+    }
+    argv.extend(args.iter().map(|arg| (*arg).to_owned()));
+    let defaults = Settings::default();
+    let matches = command(&spec(), &defaults).try_get_matches_from(argv).unwrap();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    resolve(defaults, &matches, |var| {
+        env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone())
+    })
+}
+
+#[test]
+fn later_sources_win() {
+    let file = "global:\n  poll_jitter_secs: 1\n  total_concurrency: 2\n  shutdown_timeout_secs: 3\n";
+    let env = [
+        ("TOPOLOGY_TOTAL_CONCURRENCY", "20"),
+        ("TOPOLOGY_SHUTDOWN_TIMEOUT_SECS", "30"),
+    ];
+    let settings = resolved(&["--shutdown-timeout-secs", "300"], &env, Some(file)).unwrap();
+    assert_eq!(settings.global.poll_jitter_secs, 1, "file over default");
+    assert_eq!(settings.global.total_concurrency, Some(20), "environment over file");
+    assert_eq!(settings.global.shutdown_timeout_secs, 300, "flag over environment");
+    assert!(settings.global.connection_pooling, "default kept");
+}
+
+#[test]
+fn bad_values_name_the_setting_the_value_and_the_source() {
+    let error = resolved(&[], &[("TOPOLOGY_POLL_JITTER_SECS", "soon")], None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "invalid value `soon` for setting `poll_jitter_secs` (from environment variable TOPOLOGY_POLL_JITTER_SECS): expected a whole number of seconds"
+    );
+    let error = resolved(&["--metrics-addr", "nine"], &[], None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("`nine`") && error.contains("metrics_addr") && error.contains("flag --metrics-addr"),
+        "{error}"
+    );
+    let error = resolved(&["--total-concurrency", "0"], &[], None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`0`") && error.contains("total_concurrency"), "{error}");
+}
+
+#[test]
+fn the_file_rejects_unknown_keys_and_wrong_types_with_their_location() {
+    let error = resolved(
+        &[],
+        &[],
+        Some("global:\n  poll_jitter_secs: 1\n  total_concurency: 4\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("config.yaml"), "{error}");
+    assert!(error.contains("unknown field `total_concurency`"), "{error}");
+    assert!(error.contains("line 3"), "{error}");
+    let error = resolved(&[], &[], Some("global:\n  total_concurrency: many\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`global.total_concurrency` at line 2"), "{error}");
+    let error = resolved(&[], &[], Some("globl: {}\n")).unwrap_err().to_string();
+    assert!(error.contains("unknown field `globl`"), "{error}");
+    let error = resolved(&[], &[], Some("global:\n  total_concurrency: 0\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("total_concurrency") && error.contains("`0`"), "{error}");
+}
+
+#[test]
+fn hostile_values_are_rejected_with_their_source() {
+    let error = resolved(&["--total-concurrency", "18446744073709551615"], &[], None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("flag --total-concurrency") && error.contains("from 1 to"),
+        "{error}"
+    );
+    let error = resolved(&[], &[("TOPOLOGY_CONNECTION_POOLING", "yes")], None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`yes`") && error.contains("true or false"), "{error}");
+    let error = resolved(&[], &[], Some("global: {}\nglobal: {}\n"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
+    let error = resolved(
+        &[],
+        &[],
+        Some("global:\n  poll_jitter_secs: 1\n  poll_jitter_secs: 2\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(error.matches("global").count(), 1, "the path once: {error}");
+    assert!(error.contains("poll_jitter_secs"), "{error}");
+    let error = resolved(&[], &[], Some("global:\n  poll_jitter_secs: \"1\n"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error.matches(" line ").count(), 1, "the location once: {error}");
+    let error = resolved(&[], &[], Some("global:\n  shutdown_timeout_secs: 1e19\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("shutdown_timeout_secs"), "{error}");
+    let error = resolved(&[], &[], Some("global:\n  connection_pooling: yes\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("connection_pooling"), "{error}");
+    let settings = resolved(&["--shutdown-timeout-secs", "18446744073709551615"], &[], None).unwrap();
+    assert_eq!(settings.global.shutdown_timeout_secs, u64::MAX, "accepted: no deadline");
+}
+
+#[test]
+fn unknown_topology_variables_and_non_utf8_values_are_errors() {
+    use std::ffi::OsString;
+
+    let vars = |pairs: &[(&str, OsString)]| -> Vec<(OsString, OsString)> {
+        pairs.iter().map(|(k, v)| (OsString::from(k), v.clone())).collect()
+    };
+    let error = Settings::default()
+        .check_environment(vars(&[
+            ("PATH", OsString::from("/bin")),
+            ("TOPOLOGY_TOTAL_CONCURENCY", OsString::from("4")),
+        ]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("TOPOLOGY_TOTAL_CONCURENCY") && error.contains("did you mean TOPOLOGY_TOTAL_CONCURRENCY?"),
+        "{error}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let error = Settings::default()
+            .check_environment(vars(&[(
+                "TOPOLOGY_POLL_JITTER_SECS",
+                OsString::from_vec(vec![0xff, 0x31]),
+            )]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("poll_jitter_secs") && error.contains("not valid UTF-8"),
+            "{error}"
+        );
+    }
+    assert!(
+        Settings::default()
+            .check_environment(vars(&[("TOPOLOGY_CONFIG", OsString::from("a.yaml"))]))
+            .is_ok()
+    );
+}
+
+#[test]
+fn help_opens_with_the_description() {
+    let help = command(&spec(), &Settings::default()).render_help().to_string();
+    assert!(
+        help.starts_with("Ingests the demo tables.\n\nRuns the table pipelines a"),
+        "{help}"
+    );
+    let plain = ProgramSpec {
+        description: "",
+        ..spec()
+    };
+    let help = command(&plain, &Settings::default()).render_help().to_string();
+    assert!(help.starts_with("Runs the table pipelines a"), "{help}");
+}
+
+#[test]
+fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
+    let settings = resolved(&["--shard", "1/3"], &[], None).unwrap();
+    assert_eq!(settings.shard.to_string(), "1/3");
+    let settings = resolved(&[], &[("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-2")], None).unwrap();
+    assert_eq!(settings.shard.to_string(), "2/3");
+    let settings = resolved(
+        &[],
+        &[
+            ("TOPOLOGY_SHARDS", "3"),
+            ("HOSTNAME", "ingest-2"),
+            ("TOPOLOGY_SHARD", "0/3"),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(settings.shard.to_string(), "0/3", "an explicit index wins");
+    for (env, needle) in [
+        (vec![("TOPOLOGY_SHARD", "3/3")], "below the count"),
+        (vec![("TOPOLOGY_SHARD", "0/0")], "at least 1"),
+        (vec![("TOPOLOGY_SHARD", "half")], "expected `i/n`"),
+        (
+            vec![("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest")],
+            "no ordinal suffix",
+        ),
+        (
+            vec![("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-7")],
+            "not below the shard count 3",
+        ),
+        (vec![("TOPOLOGY_SHARDS", "0"), ("HOSTNAME", "ingest-0")], "at least 1"),
+    ] {
+        let error = resolved(&[], &env, None).unwrap_err().to_string();
+        assert!(error.contains(needle) && error.contains("shard"), "{env:?}: {error}");
+    }
+}
