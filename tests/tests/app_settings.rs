@@ -84,7 +84,7 @@ fn bad_app_settings_exit_2_naming_the_setting_the_value_and_the_source() {
     let config = dir.path().join("lake.yaml");
     let path = config.display().to_string();
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
-    let cases: [Case<'_>; 7] = [
+    let cases: [Case<'_>; 9] = [
         (
             &["--app-objects-per-feed", "lots"],
             &[],
@@ -114,6 +114,18 @@ fn bad_app_settings_exit_2_naming_the_setting_the_value_and_the_source() {
             &[],
             Some("app:\n  objects_per_feed: 18446744073709551616\n"),
             "`app.objects_per_feed` at line 2 column 21: invalid type: integer `18446744073709551616`",
+        ),
+        (
+            &[],
+            &[],
+            Some("app:\n  objects_per_feed: 2\n  objects_per_feed: 3\n"),
+            "`app` at line 2 column 3: duplicate entry with key \"objects_per_feed\"",
+        ),
+        (
+            &[],
+            &[],
+            Some("app: 5\n"),
+            "`app` at line 1 column 6: invalid type: integer `5`, expected a YAML mapping",
         ),
         (
             &["--app-lake-url", "not-a-url"],

@@ -224,3 +224,17 @@ fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
         assert!(error.contains(needle) && error.contains("shard"), "{env:?}: {error}");
     }
 }
+
+#[test]
+fn an_app_section_needs_app_settings() {
+    let error = resolved(&[], &[], Some("app:\n  lake_url: x\n")).unwrap_err().to_string();
+    assert!(
+        error.contains("an `app:` section, but this program declares no `app` settings"),
+        "{error}"
+    );
+    let error = Settings::default()
+        .check_environment([("TOPOLOGY_APP_LAKE_URL".into(), "x".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("TOPOLOGY_APP_LAKE_URL"), "{error}");
+}
