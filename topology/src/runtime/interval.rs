@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
-use crate::runtime::{context::PipelineContext, scope::current_metrics};
+use crate::runtime::{context::PipelineContext, scope::current_reporters};
 
 /// Calls `iteration` every `period` until shutdown begins or an iteration
 /// fails.
@@ -42,15 +42,18 @@ where
 {
     let mut ticks = interval(period.max(Duration::from_millis(1)));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let current = current_metrics();
+    let (metrics, status) = current_reporters();
     loop {
         if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
             return Ok(());
         }
         let started = Instant::now();
         let result = iteration().await;
-        if let Some(metrics) = &current {
+        if let Some(metrics) = &metrics {
             metrics.iteration(started.elapsed());
+        }
+        if let Some(status) = &status {
+            status.iterated();
         }
         result?;
     }

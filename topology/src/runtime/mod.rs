@@ -21,6 +21,7 @@ pub(crate) mod served;
 pub(crate) mod shard;
 pub(crate) mod shutdown;
 pub(crate) mod stats;
+pub(crate) mod status;
 pub(crate) mod storage;
 pub(crate) mod task;
 pub(crate) mod watchdog;

@@ -14,7 +14,12 @@ use std::{
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use crate::runtime::{context::PipelineContext, pipeline::Pipeline, scope::count_restart, task::TaskError};
+use crate::runtime::{
+    context::PipelineContext,
+    pipeline::Pipeline,
+    scope::{count_restart, restarting},
+    task::TaskError,
+};
 
 /// When and how often a failed pipeline is started again.
 ///
@@ -151,6 +156,7 @@ impl Supervisor {
                 "pipeline failed; restarting in {:.1}s (restart {number}): {failure}",
                 delay.as_secs_f64()
             );
+            restarting(delay, &failure);
             if !ctx.sleep(delay).await {
                 return failure.end();
             }

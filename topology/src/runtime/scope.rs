@@ -1,14 +1,17 @@
 //! What the runner tells the code running inside a pipeline's task: its
-//! metrics, and a count of its restarts that ends up in its outcome.
+//! metrics, its status for `/pipelines`, and a count of its restarts that
+//! ends up in its outcome.
 
-use std::{cell::Cell, sync::Arc};
+use std::{cell::Cell, fmt::Display, sync::Arc, time::Duration};
 
-use crate::runtime::metrics::PipelineMetrics;
+use crate::runtime::{metrics::PipelineMetrics, status::PipelineStatus};
 
 /// The pipeline whose task is running.
 pub(crate) struct PipelineScope {
     /// Its labelled series, when metrics are on.
     pub(crate) metrics: Option<Arc<PipelineMetrics>>,
+    /// Its status, when `/pipelines` is served.
+    pub(crate) status: Option<Arc<PipelineStatus>>,
     /// How many times it was restarted after a failure.
     restarts: Cell<u32>,
 }
@@ -17,11 +20,15 @@ tokio::task_local! {
     static CURRENT: PipelineScope;
 }
 
-/// Runs `future` as the pipeline with `metrics`; returns its output and how
-/// many times it restarted.
-pub(crate) async fn scope_pipeline<F: Future>(metrics: Option<Arc<PipelineMetrics>>, future: F) -> (F::Output, u32) {
+/// What an interval pipeline reports after each iteration.
+pub(crate) type Reporters = (Option<Arc<PipelineMetrics>>, Option<Arc<PipelineStatus>>);
+
+/// Runs `future` as the pipeline with `metrics` and `status`; returns its
+/// output and how many times it restarted.
+pub(crate) async fn scope_pipeline<F: Future>((metrics, status): Reporters, future: F) -> (F::Output, u32) {
     let scope = PipelineScope {
         metrics,
+        status,
         restarts: Cell::new(0),
     };
     CURRENT
@@ -32,9 +39,21 @@ pub(crate) async fn scope_pipeline<F: Future>(metrics: Option<Arc<PipelineMetric
         .await
 }
 
-/// The metrics of the pipeline running in this task, if any.
-pub(crate) fn current_metrics() -> Option<Arc<PipelineMetrics>> {
-    CURRENT.try_with(|scope| scope.metrics.clone()).ok().flatten()
+/// The metrics and status of the pipeline running in this task, if any.
+pub(crate) fn current_reporters() -> Reporters {
+    CURRENT
+        .try_with(|scope| (scope.metrics.clone(), scope.status.clone()))
+        .unwrap_or_default()
+}
+
+/// Notes that the pipeline running in this task failed with `error` and
+/// restarts after `delay`.
+pub(crate) fn restarting(delay: Duration, error: &dyn Display) {
+    let _ = CURRENT.try_with(|scope| {
+        if let Some(status) = &scope.status {
+            status.restarting(delay, error.to_string());
+        }
+    });
 }
 
 /// Counts a restart of the pipeline running in this task, if any.
@@ -43,6 +62,9 @@ pub(crate) fn count_restart() {
         scope.restarts.set(scope.restarts.get().saturating_add(1));
         if let Some(metrics) = &scope.metrics {
             metrics.restarted();
+        }
+        if let Some(status) = &scope.status {
+            status.restarted();
         }
     });
 }

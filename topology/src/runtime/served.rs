@@ -2,7 +2,7 @@
 //! [`run_pipelines`](crate::run_pipelines) starts, and what the generated
 //! program's started topology wraps.
 
-use std::{fmt, fmt::Display, net::SocketAddr};
+use std::{fmt, fmt::Display, net::SocketAddr, sync::Arc};
 
 use crate::runtime::{
     config::GlobalConfig,
@@ -13,6 +13,7 @@ use crate::runtime::{
     runner::{PipelineRunner, RunningTopology, running::RunningPipelines},
     shutdown::ShutdownHandle,
     stats::RunStats,
+    status::StatusBoard,
 };
 
 /// Running pipelines and, unless turned off, their metrics endpoint, which
@@ -39,18 +40,25 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         F: FnOnce(&PipelineContext) -> I,
     {
         let context = PipelineContext::from_config(global)?;
+        // Each pipeline's status is kept only where `/pipelines` serves it.
+        let board = matches!(metrics, MetricsAddress::Listen(_)).then(|| Arc::new(StatusBoard::default()));
         let server = match metrics {
-            MetricsAddress::Listen(address) => Some(MetricsServer::start(*address, context.shutdown.clone()).await?),
+            MetricsAddress::Listen(address) => {
+                Some(MetricsServer::serve(*address, context.shutdown.clone(), board.clone()).await?)
+            }
             MetricsAddress::Off => None,
         };
         let pipelines: Vec<P> = build(&context).into_iter().collect();
         let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
         let settings = SettingsLine { global, metrics };
         tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
-        let running = PipelineRunner::new(context, typetag)
+        let mut runner = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
-            .failure_policy(global.failure_policy)
-            .start(pipelines);
+            .failure_policy(global.failure_policy);
+        if let Some(board) = board {
+            runner = runner.status_board(board);
+        }
+        let running = runner.start(pipelines);
         Ok(Self { running, server })
     }
 

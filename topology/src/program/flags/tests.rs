@@ -227,7 +227,9 @@ fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
 
 #[test]
 fn an_app_section_needs_app_settings() {
-    let error = resolved(&[], &[], Some("app:\n  lake_url: x\n")).unwrap_err().to_string();
+    let error = resolved(&[], &[], Some("app:\n  lake_url: x\n"))
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains("an `app:` section, but this program declares no `app` settings"),
         "{error}"

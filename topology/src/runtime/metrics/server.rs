@@ -1,14 +1,24 @@
-//! The HTTP endpoint serving `/metrics` and `/health`.
+//! The HTTP endpoint serving `/metrics`, `/health` and, for a topology
+//! that keeps a status board, `/pipelines`.
 
-use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
-use axum::{Router, extract::State, http::StatusCode, http::header, response::IntoResponse, routing::get};
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::State,
+    http::StatusCode,
+    http::header,
+    response::IntoResponse,
+    routing::get,
+};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{
     error::TopologyError,
+    status::StatusBoard,
     watchdog::{self, either},
 };
 
@@ -98,6 +108,15 @@ impl MetricsServer {
     /// cancelled. An address that cannot be bound is an error, never a log
     /// line.
     pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
+        Self::serve(address, shutdown, None).await
+    }
+
+    /// [`start`](Self::start), and `/pipelines` from `board` when given.
+    pub(crate) async fn serve(
+        address: SocketAddr,
+        shutdown: CancellationToken,
+        board: Option<Arc<StatusBoard>>,
+    ) -> Result<Self, TopologyError> {
         let prometheus = super::prometheus_handle()?;
         let listener = TcpListener::bind(address)
             .await
@@ -105,10 +124,18 @@ impl MetricsServer {
         let local_addr = listener
             .local_addr()
             .map_err(|source| TopologyError::MetricsBind { address, source })?;
-        let router = Router::new()
+        let mut router = Router::new()
             .route("/metrics", get(render_metrics))
-            .route("/health", get(health))
-            .with_state(Endpoint { prometheus, shutdown });
+            .route("/health", get(health));
+        let served = if board.is_some() {
+            "/metrics, /health and /pipelines"
+        } else {
+            "/metrics and /health"
+        };
+        if let Some(board) = board {
+            router = router.route("/pipelines", get(move || pipelines(Arc::clone(&board))));
+        }
+        let router = router.with_state(Endpoint { prometheus, shutdown });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
         let task = tokio::spawn(async move {
@@ -116,7 +143,7 @@ impl MetricsServer {
                 tracing::error!(%error, "metrics endpoint stopped");
             }
         });
-        tracing::info!(address = %local_addr, "serving /metrics and /health");
+        tracing::info!(address = %local_addr, "serving {served}");
         Ok(Self { local_addr, stop, task })
     }
 
@@ -166,4 +193,41 @@ async fn health(State(endpoint): State<Endpoint>) -> impl IntoResponse {
     } else {
         (StatusCode::OK, "ok\n")
     }
+}
+
+/// How many pipelines each chunk of a `/pipelines` response holds: the
+/// board's lock is taken once per chunk, never across a write.
+const STATUS_CHUNK: usize = 1024;
+
+/// `GET /pipelines`: a JSON array, one object per pipeline, streamed in
+/// chunks so that a hundred thousand pipelines cost no more memory than one
+/// chunk.
+async fn pipelines(board: Arc<StatusBoard>) -> impl IntoResponse {
+    let chunks = futures_util::stream::unfold(Some(0_usize), move |from| {
+        let board = Arc::clone(&board);
+        async move {
+            let from = from?;
+            let chunk = board.chunk(from, STATUS_CHUNK);
+            let mut text = Vec::with_capacity(chunk.len() * 160 + 2);
+            text.push(if from == 0 { b'[' } else { b',' });
+            for (i, status) in chunk.iter().enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                if serde_json::to_writer(&mut text, &status.view()).is_err() {
+                    text.extend_from_slice(b"null");
+                }
+            }
+            let next = (chunk.len() == STATUS_CHUNK).then_some(from + STATUS_CHUNK);
+            if next.is_none() {
+                text.push(b']');
+            }
+            // A first chunk with nothing in it still opens the array.
+            if from > 0 && chunk.is_empty() {
+                text = vec![b']'];
+            }
+            Some((Ok::<_, std::convert::Infallible>(Bytes::from(text)), next))
+        }
+    });
+    ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(chunks))
 }

@@ -122,6 +122,10 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         if let Some(metrics) = &entry.metrics {
             metrics.outcome(kind);
         }
+        // Aborted tasks never told their status how they ended.
+        if let Some(status) = &entry.status {
+            status.ended_with(&result);
+        }
         log_outcome(&entry, &result, restarts);
         if matches!(kind, OutcomeKind::Failed | OutcomeKind::Panicked)
             && self.failure_policy == FailurePolicy::Shutdown

@@ -4,7 +4,7 @@ mod collect;
 mod deadline;
 pub(crate) mod running;
 
-use std::{fmt::Display, time::Duration};
+use std::{fmt::Display, sync::Arc, time::Duration};
 
 use crate::runtime::{
     config::FailurePolicy,
@@ -15,6 +15,7 @@ use crate::runtime::{
     runner::running::RunningPipelines,
     shutdown::ShutdownSignals,
     stats::RunStats,
+    status::StatusBoard,
     task::{Task, TaskError, TaskOutput},
 };
 
@@ -63,6 +64,7 @@ pub struct PipelineRunner {
     shutdown_timeout: Option<Duration>,
     progress_interval: Duration,
     failure_policy: FailurePolicy,
+    board: Option<Arc<StatusBoard>>,
 }
 
 impl PipelineRunner {
@@ -79,7 +81,14 @@ impl PipelineRunner {
             shutdown_timeout: Some(Duration::from_secs(30)),
             progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
             failure_policy: FailurePolicy::Isolate,
+            board: None,
         }
+    }
+
+    /// Keeps each pipeline's status on `board`, for `/pipelines`.
+    pub(crate) fn status_board(mut self, board: Arc<StatusBoard>) -> Self {
+        self.board = Some(board);
+        self
     }
 
     /// What happens when a pipeline ends failed or panicked: the others keep
@@ -151,6 +160,7 @@ impl PipelineRunner {
             expected,
         );
         running.failure_policy = self.failure_policy;
+        running.board.clone_from(&self.board);
         running
     }
 

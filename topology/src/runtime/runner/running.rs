@@ -17,6 +17,7 @@ use crate::runtime::{
     metrics::PipelineMetrics,
     scope::scope_pipeline,
     shutdown::ShutdownHandle,
+    status::{PipelineStatus, StatusBoard},
     task::{TaskError, TaskResult},
 };
 
@@ -28,6 +29,7 @@ pub(super) struct Entry<K> {
     /// cancelled.
     pub(super) jitter: Duration,
     pub(super) metrics: Option<Arc<PipelineMetrics>>,
+    pub(super) status: Option<Arc<PipelineStatus>>,
     pub(super) typetag: &'static str,
 }
 
@@ -53,6 +55,8 @@ pub struct RunningPipelines<K> {
     pub(super) shutdown_timeout: Option<Duration>,
     pub(super) progress_interval: Duration,
     pub(super) failure_policy: FailurePolicy,
+    /// Where each pipeline's status is kept, when `/pipelines` is served.
+    pub(super) board: Option<Arc<StatusBoard>>,
 }
 
 impl<K> std::fmt::Debug for RunningPipelines<K> {
@@ -82,6 +86,7 @@ impl<K> RunningPipelines<K> {
             shutdown_timeout,
             progress_interval,
             failure_policy: FailurePolicy::Isolate,
+            board: None,
         }
     }
 
@@ -108,6 +113,11 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     {
         let slot = self.slots.len();
         let metrics = PipelineMetrics::new(&key, typetag);
+        let status = self
+            .board
+            .as_ref()
+            .map(|board| board.register(key.to_string(), typetag));
+        let task_status = status.clone();
         let span = tracing::info_span!("pipeline", key = %key, typetag);
         let jitter = random_jitter(max_jitter_secs);
         // Without jitter there is nothing to wait for, so the task needs no
@@ -132,13 +142,21 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             }
             // Boxed: held across the whole run, and only there with metrics on.
             let _running = task_metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
+            if let Some(status) = &task_status {
+                status.running();
+            }
             tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
             // Caught here rather than from the JoinError, so the outcome
             // always comes back with its slot and the panic's message.
-            let (result, restarts) = AssertUnwindSafe(scope_pipeline(task_metrics, work))
+            let (result, restarts) = AssertUnwindSafe(scope_pipeline((task_metrics, task_status.clone()), work))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|payload| (Err(panicked(payload)), 0));
+            // Here rather than when collected: `/pipelines` shows the end
+            // even while nobody awaits the outcomes.
+            if let Some(status) = &task_status {
+                status.ended_with(&result);
+            }
             (slot, result, restarts)
         };
         let run = run.instrument(span);
@@ -147,6 +165,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             key,
             jitter,
             metrics,
+            status,
             typetag,
         }));
         self.remaining += 1;
