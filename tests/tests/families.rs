@@ -120,3 +120,65 @@ fn family_configuration_errors_exit_2_with_file_line_entry_and_field() {
         );
     }
 }
+
+#[test]
+fn sighup_reloads_the_tables_and_a_bad_file_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tables.yaml");
+    std::fs::write(&config, TWO_TABLES).unwrap();
+    let mut running = run_tables(&config);
+    running.wait_for("starting 2 pipelines: ingest/orders, ingest/events", START);
+
+    // A mistake in the file: logged, and nothing changes.
+    std::fs::write(
+        &config,
+        "pipelines:\n  ingest:\n    orders: { source: a, sink: b, sinc: c }\n",
+    )
+    .unwrap();
+    running.signal(Signal::SIGHUP);
+    let rejected = running.wait_for("configuration not reloaded, the running topology is unchanged", START);
+    assert!(rejected.contains("unknown field `sinc`"), "{rejected}");
+
+    // `events` goes, `orders` changes, `payments` comes.
+    std::fs::write(
+        &config,
+        "pipelines:\n  ingest:\n    orders: { source: \"memory://lake/raw/orders\", sink: \"memory://lake/clean/orders2\" }\n    payments: { source: \"memory://lake/raw/payments\", sink: \"memory://lake/clean/payments\", seed_objects: 2 }\n",
+    )
+    .unwrap();
+    running.signal(Signal::SIGHUP);
+    running.wait_for(
+        "configuration reloaded: 1 started (ingest/payments), 1 stopped (ingest/events), 1 restarted (ingest/orders)",
+        START,
+    );
+    running.wait_for("pipeline completed key=ingest/events typetag=\"table\"", START);
+    running.wait_for(
+        "pipeline{key=ingest/payments typetag=\"table\"}: tables: ingested",
+        START,
+    );
+
+    running.signal(Signal::SIGTERM);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+    assert!(
+        running
+            .stderr()
+            .contains("topology stopped: 4 pipelines: 4 completed, 0 failed"),
+        "the replaced run has its outcome too: {}",
+        running.stderr()
+    );
+}
+
+#[test]
+fn sighup_while_running_and_during_shutdown_never_ends_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tables.yaml");
+    std::fs::write(&config, TWO_TABLES).unwrap();
+    let mut running = run_tables(&config);
+    running.wait_for("starting 2 pipelines", START);
+    // While running, with nothing changed.
+    running.signal(Signal::SIGHUP);
+    running.wait_for("configuration reloaded: 0 started, 0 stopped, 0 restarted", START);
+    // During shutdown: the deadline still ends it.
+    running.signal(Signal::SIGTERM);
+    running.signal(Signal::SIGHUP);
+    assert_eq!(running.wait_exit(STOP).code(), Some(0), "{}", running.stderr());
+}

@@ -127,3 +127,46 @@ fn list_shows_what_each_replica_would_run() {
     let every: Vec<String> = (0..12).map(|i| format!("ingest/t{i:02}")).collect();
     assert_eq!(keys, every, "each key listed by exactly one replica");
 }
+
+#[test]
+fn a_table_added_on_sighup_starts_on_exactly_one_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&dir, 2);
+    let mut replicas: Vec<Running> = (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            Running::start(
+                &example("tables"),
+                &["--config", &config, "--shard", &shard, "--poll-jitter-secs", "0"],
+                &[],
+            )
+        })
+        .collect();
+    for replica in &replicas {
+        replica.wait_for("this replica runs", START);
+    }
+    // A third table, written to the same file every replica reads.
+    let grown = format!(
+        "{}    added: {{ source: \"memory://raw/added\", sink: \"memory://lake/added\", seed_objects: 1 }}\n",
+        std::fs::read_to_string(&config).unwrap()
+    );
+    std::fs::write(&config, grown).unwrap();
+    for replica in &replicas {
+        replica.signal(Signal::SIGHUP);
+    }
+    let mut started_on = Vec::new();
+    for (i, replica) in replicas.iter().enumerate() {
+        let line = replica.wait_for("configuration reloaded: ", START);
+        if line.contains("1 started (ingest/added)") {
+            started_on.push(i);
+            replica.wait_for("pipeline{key=ingest/added typetag=\"table\"}: tables: ingested", START);
+        } else {
+            assert!(line.contains("0 started, 0 stopped, 0 restarted"), "{line}");
+        }
+    }
+    assert_eq!(started_on.len(), 1, "on exactly one replica: {started_on:?}");
+    for replica in &mut replicas {
+        replica.signal(Signal::SIGTERM);
+        assert_eq!(replica.wait_exit(STOP).code(), Some(0), "{}", replica.stderr());
+    }
+}

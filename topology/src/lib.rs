@@ -69,6 +69,7 @@ pub use runtime::pipeline::Pipeline;
 pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
 pub use runtime::run::run_pipelines;
 pub use runtime::runner::running::RunningPipelines;
+pub use runtime::runner::spawner::{PipelineSpawner, TopologyEnded};
 pub use runtime::runner::{PipelineRunner, RunningTopology};
 pub use runtime::shard::{Shard, ShardError};
 pub use runtime::shutdown::{ShutdownHandle, ShutdownSignal, ShutdownSignals};
@@ -82,6 +83,7 @@ pub use program::entry::init_test_logging;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::entries::Entries;
 pub use program::instance::{Instance, InstanceSource};
+pub use program::reload::{ReloadReport, Reloader};
 pub use program::settings::Settings;
 pub use program::started::StartedTopology;
 

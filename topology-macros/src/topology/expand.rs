@@ -50,6 +50,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             quote!((#info::INTERVAL, #info::RESTART))
         })
         .collect();
+    let takes_entries = topology.pipelines.iter().map(|listed| {
+        let info = info(listed);
+        at_name(listed, quote!(<#info::Needs as #p::TakesEntries>::ANY))
+    });
     let plans = topology.pipelines.iter().map(|listed| {
         let info = info(listed);
         quote!(#info::plan)
@@ -143,7 +147,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         _ => state,
     };
     let start = respan(
-        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make).await),
+        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make, Self::__takes_entries).await),
         state_span,
     );
     let main_fn = topology.main.then(|| {
@@ -314,7 +318,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             where
                 AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
             {
-                #p::start(&Self::SPEC, settings, state, Self::__plan, Self::__key_of, Self::__make).await
+                #p::start(&Self::SPEC, settings, state, Self::__plan, Self::__key_of, Self::__make, Self::__takes_entries).await
             }
 
             #[doc(hidden)]
@@ -345,6 +349,13 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
             }
         }
+
+            #[doc(hidden)]
+            fn __takes_entries(plan: &__TopologyPlan) -> bool {
+                match plan {
+                    #( __TopologyPlan::#variants(..) => #takes_entries, )*
+                }
+            }
 
             #[doc(hidden)]
             fn __list(

@@ -1,7 +1,7 @@
 //! The program `topology!` generates: its `main` (settings, logging, the
 //! run, the exit code) and the in-process start that tests use too.
 
-use std::{fmt::Display, io::IsTerminal, process::ExitCode, sync::Arc};
+use std::{fmt::Display, io::IsTerminal, process::ExitCode};
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,9 +9,11 @@ use crate::{
     program::{
         dsl::Deps,
         flags::{command, resolve},
-        inject::Key,
+        hangup::Hangups,
         instance::entries::FamilyTable,
+        launch::{Blueprint, Launcher},
         listing::{PipelineListing, render},
+        reload::Reloader,
         settings::Settings,
         started::StartedTopology,
     },
@@ -42,7 +44,9 @@ pub struct ProgramSpec {
 }
 
 /// Plans every pipeline from `settings` (families expand to one pipeline per
-/// entry), then starts them in-process with `state` shared by all.
+/// entry, the shard keeps its share), then starts them in-process with
+/// `state` shared by all. The started topology can be reloaded.
+#[allow(clippy::too_many_arguments)] // one per part of the generated topology
 pub async fn start<S, K, P, Plan>(
     spec: &ProgramSpec,
     settings: &Settings,
@@ -50,46 +54,40 @@ pub async fn start<S, K, P, Plan>(
     plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
     key_of: fn(&Plan) -> K,
     make: fn(Plan, K, Deps<S>) -> P,
+    takes_entries: fn(&Plan) -> bool,
 ) -> Result<StartedTopology<K>, TopologyError>
 where
     S: Send + Sync + 'static,
     K: Clone + Display + Send + Sync + 'static,
     P: Pipeline<Key = K>,
+    Plan: 'static,
 {
-    let mut families = FamilyTable::default();
-    let planned = plan(settings, &mut families)?;
-    let families = Arc::new(families);
-    let total = planned.len();
+    let blueprint = Blueprint {
+        plan,
+        key_of,
+        make,
+        takes_entries,
+    };
     let shard = settings.shard;
-    let planned: Vec<Plan> = planned
-        .into_iter()
-        .filter(|planned| shard.owns(&key_of(planned).to_string()))
-        .collect();
-    let idle_replica = shard != Shard::ALL && planned.is_empty();
+    let mut launcher = Launcher::new(blueprint, state, shard);
+    let (ready, total, families) = launcher.prepare(settings)?;
+    let idle_replica = shard != Shard::ALL && ready.is_empty();
     if shard != Shard::ALL {
-        tracing::info!(%shard, "shard {shard}: this replica runs {} of the {total} pipelines", planned.len());
+        tracing::info!(%shard, "shard {shard}: this replica runs {} of the {total} pipelines", ready.len());
     }
-    let state = Arc::new(state);
-    let started = StartedTopology::start(settings, spec.typetag, |ctx| {
-        planned
+    let mut context = None;
+    let mut started = StartedTopology::start(settings, spec.typetag, |ctx| {
+        context = Some(ctx.clone());
+        ready
             .into_iter()
-            .map(|planned| {
-                let key = key_of(&planned);
-                let own_key = Key::from(key.to_string());
-                make(
-                    planned,
-                    key,
-                    Deps {
-                        ctx: ctx.clone(),
-                        state: Arc::clone(&state),
-                        key: own_key,
-                        families: Arc::clone(&families),
-                    },
-                )
-            })
+            .map(|ready| launcher.build(ready, ctx, &families, None))
             .collect::<Vec<_>>()
     })
     .await?;
+    if let Some(ctx) = context {
+        let spawner = started.spawner();
+        started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone(), spec.typetag));
+    }
     // A replica whose share is empty stays up, healthy, until it is told to
     // stop: the orchestrator would restart one that exited.
     Ok(if idle_replica {
@@ -152,10 +150,19 @@ where
         };
     }
     init_logging(json);
+    let reread = move || {
+        let defaults = (spec.defaults)();
+        defaults.check_environment(std::env::vars_os())?;
+        resolve(defaults, &matches, |var| std::env::var(var).ok())
+    };
     let outcome = block_on(async move {
         // Before anything else, so that a signal during start-up is queued, not fatal.
         let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+        let hangups = Hangups::install()?;
         let started = start(settings).await?;
+        if let Some(reloader) = started.reloader() {
+            tokio::spawn(hangups.reload_each(reloader, reread));
+        }
         let handle = started.shutdown_handle();
         Ok::<RunStats<K>, TopologyError>(run_until_signalled(signals, handle, started).await)
     });

@@ -7,7 +7,8 @@ pub use crate::program::dsl::args::{
 };
 pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, is_family, total_len};
 pub use crate::program::dsl::families::{
-    ArgNeeds, FromEntries, HasFamily, Here, Need, NeedsMet, SourceNeeds, There, assert_needs_met,
+    ArgNeeds, FromEntries, HasFamily, Here, Need, NeedsMet, SourceKind, SourceNeeds, TakesEntries, There,
+    assert_needs_met,
 };
 pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,

@@ -4,10 +4,15 @@
 use std::{fmt::Display, net::SocketAddr};
 
 use crate::{
-    program::settings::Settings,
+    program::{reload::Reloader, settings::Settings},
     runtime::{
-        context::PipelineContext, error::TopologyError, pipeline::Pipeline, runner::RunningTopology,
-        served::ServedPipelines, shutdown::ShutdownHandle, stats::RunStats,
+        context::PipelineContext,
+        error::TopologyError,
+        pipeline::Pipeline,
+        runner::{RunningTopology, spawner::PipelineSpawner},
+        served::ServedPipelines,
+        shutdown::ShutdownHandle,
+        stats::RunStats,
     },
 };
 
@@ -43,9 +48,8 @@ use crate::{
 #[derive(Debug)]
 pub struct StartedTopology<K> {
     served: ServedPipelines<K>,
-    /// Keep running, healthy, until shutdown even with no pipelines: a
-    /// shard whose share of the keys is empty is still a replica.
-    hold: bool,
+    /// Reloads the configuration, for a topology `topology!` started.
+    pub(crate) reloader: Option<Reloader>,
 }
 
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
@@ -58,12 +62,22 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         F: FnOnce(&PipelineContext) -> I,
     {
         let served = ServedPipelines::start(&settings.global, &settings.metrics, typetag, build).await?;
-        Ok(Self { served, hold: false })
+        Ok(Self { served, reloader: None })
     }
 
     /// Where the metrics endpoint listens, if it is on.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.served.metrics_addr()
+    }
+
+    /// Reloads this topology's configuration while it runs, as SIGHUP does
+    /// in the generated program: for a topology that `topology!` started.
+    pub fn reloader(&self) -> Option<Reloader> {
+        self.reloader.clone()
+    }
+
+    pub(crate) fn spawner(&mut self) -> PipelineSpawner<K> {
+        self.served.spawner()
     }
 
     /// A handle that starts or forces shutdown while the topology is awaited.
@@ -74,15 +88,12 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     /// Waits until every pipeline has ended, stops the metrics endpoint, and
     /// returns every outcome.
     pub async fn run_to_completion(self) -> RunStats<K> {
-        if self.hold {
-            self.served.shutdown_handle().begun().await;
-        }
         self.served.run_to_completion().await
     }
 
     /// Keeps running until shutdown, even when there is no pipeline to run.
     pub(crate) fn hold_until_shutdown(mut self) -> Self {
-        self.hold = true;
+        self.served.hold_until_shutdown();
         self
     }
 

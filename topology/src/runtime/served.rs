@@ -10,7 +10,7 @@ use crate::runtime::{
     error::TopologyError,
     metrics::server::{MetricsAddress, MetricsServer},
     pipeline::Pipeline,
-    runner::{PipelineRunner, RunningTopology, running::RunningPipelines},
+    runner::{PipelineRunner, RunningTopology, running::RunningPipelines, spawner::PipelineSpawner},
     shutdown::ShutdownHandle,
     stats::RunStats,
     status::StatusBoard,
@@ -65,6 +65,18 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
     /// Where the metrics endpoint listens, if it is on.
     pub(crate) fn metrics_addr(&self) -> Option<SocketAddr> {
         self.server.as_ref().map(MetricsServer::local_addr)
+    }
+
+    /// Keeps collecting, and healthy, until shutdown even with no pipeline
+    /// left: a shard whose share is empty is still a replica, and a reload
+    /// may give it one.
+    pub(crate) fn hold_until_shutdown(&mut self) {
+        self.running.hold = true;
+    }
+
+    /// A spawner that adds pipelines while these are awaited.
+    pub(crate) fn spawner(&mut self) -> PipelineSpawner<K> {
+        self.running.spawner()
     }
 
     /// A handle that starts or forces shutdown while the pipelines are awaited.

@@ -34,11 +34,6 @@ impl ShutdownHandle {
         self.shutdown.is_cancelled()
     }
 
-    /// Waits until shutdown has begun.
-    pub(crate) async fn begun(&self) {
-        self.shutdown.cancelled().await;
-    }
-
     /// A handle over a runner's two tokens.
     pub(crate) fn new(shutdown: CancellationToken, force: CancellationToken) -> Self {
         Self { shutdown, force }

@@ -70,3 +70,40 @@ impl<F, Head: ArgNeeds<F, IdxHead>, Tail: NeedsMet<F, IdxTail>, IdxHead, IdxTail
 /// Checks, in the generated code, that the needs `N` of a pipeline are met
 /// by the families `F`.
 pub const fn assert_needs_met<F, N: NeedsMet<F, Idx>, Idx>() {}
+
+/// Whether an argument's source is a family's entries: a pipeline that takes
+/// `Entries<T>` restarts when a reload changes the entries.
+pub trait SourceKind {
+    /// `true` for [`FromEntries`].
+    const ENTRIES: bool;
+}
+
+impl<T> SourceKind for FromState<T> {
+    const ENTRIES: bool = false;
+}
+impl SourceKind for FromEntry {
+    const ENTRIES: bool = false;
+}
+impl SourceKind for FromCtx {
+    const ENTRIES: bool = false;
+}
+impl<T> SourceKind for FromEntries<T> {
+    const ENTRIES: bool = true;
+}
+
+/// Whether any argument of a pipeline, `(N0, (N1, ... ()))`, is `Entries<T>`.
+pub trait TakesEntries {
+    /// `true` when one is.
+    const ANY: bool;
+}
+
+impl TakesEntries for () {
+    const ANY: bool = false;
+}
+
+impl<A: PipelineArg<I>, I, Tail: TakesEntries> TakesEntries for (Need<A, I>, Tail)
+where
+    A::Source: SourceKind,
+{
+    const ANY: bool = <A::Source as SourceKind>::ENTRIES || Tail::ANY;
+}

@@ -93,8 +93,9 @@ pub fn plan_family<T: InstanceValue>(
         .filter(|(_, family)| *family)
         .map(|(key, _)| *key)
         .collect();
-    let entries = family_entries::<T>(sources, &declared_families, family)?;
+    let (entries, source) = family_entries::<T>(sources, &declared_families, family)?;
     families.insert(&entries);
+    families.fingerprint(family, source);
     Ok(entries
         .into_iter()
         .map(|instance| (Some(Arc::from(instance.name())), instance))

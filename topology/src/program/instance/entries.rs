@@ -2,12 +2,15 @@
 
 use std::{
     any::{Any, TypeId},
+    collections::HashMap,
     fmt,
     ops::Deref,
     sync::Arc,
 };
 
-use crate::program::instance::Instance;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::program::instance::{Instance, InstanceSource};
 
 /// Every entry of the family declared with `each = T`, in configuration
 /// order, as a pipeline argument: for a feeder, a compactor or a report that
@@ -87,6 +90,9 @@ impl<T: fmt::Debug> fmt::Debug for Entries<T> {
 #[derive(Default)]
 pub struct FamilyTable {
     families: Vec<(TypeId, Arc<dyn Any + Send + Sync>)>,
+    /// A hash of each entry's configuration, by its key (`family/name`): a
+    /// reload restarts the entries whose hash changed.
+    fingerprints: HashMap<String, u64>,
 }
 
 impl FamilyTable {
@@ -94,6 +100,37 @@ impl FamilyTable {
     pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, entries: &[Instance<T>]) {
         let entries: Box<dyn Any + Send + Sync> = Box::new(Entries::new(entries.to_vec()));
         self.families.push((TypeId::of::<T>(), Arc::from(entries)));
+    }
+
+    /// Records the fingerprint of every entry of `family` in `source`.
+    pub(crate) fn fingerprint(&mut self, family: &str, source: &InstanceSource) {
+        let Ok(document) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&source.text) else {
+            return;
+        };
+        let Some(serde_yaml_ng::Value::Mapping(entries)) = document.get("pipelines").and_then(|p| p.get(family)) else {
+            return;
+        };
+        for (name, value) in entries {
+            let (Some(name), Ok(text)) = (name.as_str(), serde_yaml_ng::to_string(value)) else {
+                continue;
+            };
+            self.fingerprints
+                .insert(format!("{family}/{name}"), xxh3_64(text.as_bytes()));
+        }
+    }
+
+    /// The fingerprint of the entry with `key`, if it is one.
+    pub(crate) fn fingerprint_of(&self, key: &str) -> Option<u64> {
+        self.fingerprints.get(key).copied()
+    }
+
+    /// One hash of every entry of every family: what a pipeline taking
+    /// `Entries<T>` depends on.
+    pub(crate) fn digest(&self) -> u64 {
+        let mut keys: Vec<(&String, &u64)> = self.fingerprints.iter().collect();
+        keys.sort_unstable();
+        let text: String = keys.iter().map(|(key, hash)| format!("{key}={hash};")).collect();
+        xxh3_64(text.as_bytes())
     }
 
     /// The entries of the family with `each = T`. The topology's compile-time

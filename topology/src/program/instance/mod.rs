@@ -111,11 +111,11 @@ pub(crate) fn valid_instance_name(name: &str) -> bool {
 /// The entries of `family`, from the first source that lists the family.
 ///
 /// Every source is also checked for families that are not `declared`.
-pub(crate) fn family_entries<T: DeserializeOwned>(
-    sources: &[InstanceSource],
+pub(crate) fn family_entries<'s, T: DeserializeOwned>(
+    sources: &'s [InstanceSource],
     declared: &[&'static str],
     family: &str,
-) -> Result<Vec<Instance<T>>, TopologyError> {
+) -> Result<(Vec<Instance<T>>, &'s InstanceSource), TopologyError> {
     for source in sources {
         if let Some(entries) = read_family::<T>(source, declared, family)? {
             if entries.is_empty() {
@@ -124,7 +124,7 @@ pub(crate) fn family_entries<T: DeserializeOwned>(
                     message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
                 });
             }
-            return Ok(entries);
+            return Ok((entries, source));
         }
     }
     Err(TopologyError::NoInstances {
@@ -154,7 +154,7 @@ mod tests {
     }
 
     fn entries(sources: &[InstanceSource]) -> Result<Vec<Instance<Table>>, TopologyError> {
-        family_entries::<Table>(sources, &["ingest", "export"], "ingest")
+        family_entries::<Table>(sources, &["ingest", "export"], "ingest").map(|(entries, _)| entries)
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::{fmt::Display, sync::Arc};
 
 use tokio::{
+    sync::mpsc::UnboundedReceiver,
     task::JoinError,
     time::{Instant, Interval},
 };
@@ -14,6 +15,7 @@ use crate::runtime::{
         RunningTopology,
         deadline::{Collecting, tick, wait_until},
         running::{Ended, Entry, RunningPipelines},
+        spawner::Command,
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
     task::{TaskError, TaskOutput, TaskResult},
@@ -36,7 +38,18 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
         let shutdown_begins = shutdown.cancelled();
         let forced = force.cancelled();
         tokio::pin!(shutdown_begins, forced);
-        while !self.tasks.is_empty() {
+        let mut commands = self.commands.take().map(|(_, receiver)| receiver);
+        loop {
+            if self.tasks.is_empty() && (!self.hold || state.shutdown_seen) {
+                // Pipelines sent before the last one ended still run.
+                match commands.as_mut().map(UnboundedReceiver::try_recv) {
+                    Some(Ok(command)) => {
+                        self.apply(command);
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
             let deadline = state.deadline.filter(|_| !state.timed_out && !state.forced);
             let deadline_clock = state.deadline_clock.clone().filter(|_| deadline.is_some());
             let abandon_clock = state.abandon_clock.clone();
@@ -84,6 +97,10 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                     break;
                 }
                 () = tick(progress.as_mut()), if !state.timed_out && !state.forced => self.report_progress(&state),
+                command = next_command(commands.as_mut()), if commands.is_some() => match command {
+                    Some(command) => self.apply(command),
+                    None => commands = None,
+                },
             }
         }
         self.sweep_aborted(&state, &mut stats);
@@ -164,6 +181,14 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             };
             self.collect(slot, result, 0, now, stats);
         }
+    }
+}
+
+/// The next command from a spawner; never, without one.
+async fn next_command<K>(commands: Option<&mut UnboundedReceiver<Command<K>>>) -> Option<Command<K>> {
+    match commands {
+        Some(commands) => commands.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -3,6 +3,7 @@
 mod collect;
 mod deadline;
 pub(crate) mod running;
+pub(crate) mod spawner;
 
 use std::{fmt::Display, sync::Arc, time::Duration};
 

@@ -5,6 +5,7 @@ use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, sync::Arc, time::Dura
 
 use futures_util::FutureExt;
 use tokio::{
+    sync::mpsc::{UnboundedReceiver, UnboundedSender},
     task::JoinSet,
     time::{Instant, sleep},
 };
@@ -15,6 +16,7 @@ use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
     metrics::PipelineMetrics,
+    runner::spawner::Command,
     scope::scope_pipeline,
     shutdown::ShutdownHandle,
     status::{PipelineStatus, StatusBoard},
@@ -32,6 +34,9 @@ pub(super) struct Entry<K> {
     pub(super) status: Option<Arc<PipelineStatus>>,
     pub(super) typetag: &'static str,
 }
+
+/// The two ends of the channel from spawners to the collecting loop.
+pub(super) type Commands<K> = (UnboundedSender<Command<K>>, UnboundedReceiver<Command<K>>);
 
 /// What a pipeline's task ends with: its slot, its result, and how many
 /// times it restarted.
@@ -57,6 +62,10 @@ pub struct RunningPipelines<K> {
     pub(super) failure_policy: FailurePolicy,
     /// Where each pipeline's status is kept, when `/pipelines` is served.
     pub(super) board: Option<Arc<StatusBoard>>,
+    /// Whether collecting goes on until shutdown even with no pipeline.
+    pub(crate) hold: bool,
+    /// Pipelines added while collecting, once a spawner was asked for.
+    pub(super) commands: Option<Commands<K>>,
 }
 
 impl<K> std::fmt::Debug for RunningPipelines<K> {
@@ -87,6 +96,8 @@ impl<K> RunningPipelines<K> {
             progress_interval,
             failure_policy: FailurePolicy::Isolate,
             board: None,
+            hold: false,
+            commands: None,
         }
     }
 
