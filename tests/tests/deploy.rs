@@ -111,7 +111,7 @@ fn the_manifest_agrees_with_the_program() {
     vars.push(("HOSTNAME", "quickstart-1"));
     let mut running = Running::start(&example("quickstart"), &[], &vars);
     running.wait_for("shard 1/3: this replica runs", START);
-    running.wait_for("serving /metrics and /health", START);
+    running.wait_for("serving /metrics, /health and /pipelines", START);
     let probe_path = container["readinessProbe"]["httpGet"]["path"].as_str().unwrap();
     assert_eq!(
         get(&format!("http://{local}{probe_path}")).0,
@@ -172,6 +172,7 @@ fn the_dashboard_queries_only_metrics_the_program_exports() {
         topology::metric_names::PIPELINE_RESTARTS,
         topology::metric_names::PIPELINE_ITERATION_DURATION,
         topology::metric_names::PERMITS_IN_USE,
+        topology::metric_names::PERMITS_WAITING,
     ] {
         assert!(
             queried.iter().any(|name| name == wanted),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::runtime::metrics::PERMITS_IN_USE;
+use crate::runtime::metrics::{PERMITS_IN_USE, PERMITS_WAITING};
 
 /// A permit from the topology's global semaphore, held while it lives.
 ///
@@ -26,7 +26,15 @@ impl ConcurrencyPermit {
         let Some(semaphore) = semaphore else {
             return Self { permit: None };
         };
-        let permit = Arc::clone(semaphore).acquire_owned().await.ok();
+        // Counted as waiting only when it has to wait, until it stops
+        // waiting, with or without a permit (its future may be dropped).
+        let permit = match Arc::clone(semaphore).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                let _waiting = Waiting::new();
+                Arc::clone(semaphore).acquire_owned().await.ok()
+            }
+        };
         if permit.is_some() {
             metrics::gauge!(PERMITS_IN_USE).increment(1.0);
         }
@@ -44,5 +52,21 @@ impl Drop for ConcurrencyPermit {
         if self.permit.take().is_some() {
             metrics::gauge!(PERMITS_IN_USE).decrement(1.0);
         }
+    }
+}
+
+/// One pipeline waiting for a permit, in `topology_semaphore_waiting`.
+struct Waiting;
+
+impl Waiting {
+    fn new() -> Self {
+        metrics::gauge!(PERMITS_WAITING).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        metrics::gauge!(PERMITS_WAITING).decrement(1.0);
     }
 }

@@ -128,7 +128,7 @@ pub(crate) const SETTINGS: [SettingInfo; 7] = [
         flag: "metrics-addr",
         env_var: "TOPOLOGY_METRICS_ADDR",
         expects: "`off` or an address with a port, such as `0.0.0.0:9090`",
-        help: "Address serving /metrics and /health, or `off`",
+        help: "Address serving /metrics, /health and /pipelines, or `off`",
     },
 ];
 

@@ -36,6 +36,8 @@ pub mod metric_names {
     pub const PIPELINE_RESTARTS: &str = "topology_pipeline_restarts_total";
     /// Gauge: permits of the global semaphore held right now.
     pub const PERMITS_IN_USE: &str = "topology_semaphore_permits_in_use";
+    /// Gauge: pipelines waiting for a permit of the global semaphore right now.
+    pub const PERMITS_WAITING: &str = "topology_semaphore_waiting";
     /// Gauge: object-store clients held by the storage pool.
     pub const POOLED_STORES: &str = "topology_storage_pooled_stores";
     /// Gauge: 1 once shutdown has begun.
@@ -52,14 +54,15 @@ pub mod metric_names {
         PIPELINE_START_JITTER,
         PIPELINE_RESTARTS,
         PERMITS_IN_USE,
+        PERMITS_WAITING,
         POOLED_STORES,
         SHUTTING_DOWN,
     ];
 }
 
 pub(crate) use metric_names::{
-    PERMITS_IN_USE, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RESTARTS, PIPELINE_RUN_DURATION,
-    PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
+    PERMITS_IN_USE, PERMITS_WAITING, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
+    PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
 };
 
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
