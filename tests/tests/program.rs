@@ -41,11 +41,21 @@ fn the_quickstart_serves_metrics_and_stops_cleanly() {
         let running_series = format!("topology_pipeline_running{{key=\"{key}\",typetag=\"table\"}}");
         assert_eq!(value(&scrape, &running_series), Some(1.0), "{key}:\n{scrape}");
     }
+    // The distribution is the typetag's; the key has its last iteration.
     let iterations = value(
         &scrape,
-        "topology_pipeline_iteration_duration_seconds_count{key=\"orders\",typetag=\"table\"}",
+        "topology_pipeline_iteration_duration_seconds_count{typetag=\"table\"}",
     );
     assert!(iterations >= Some(1.0), "{scrape}");
+    let last = value(
+        &scrape,
+        "topology_pipeline_last_iteration_timestamp_seconds{key=\"orders\",typetag=\"table\"}",
+    );
+    assert!(last > Some(1.7e9), "{scrape}");
+    assert!(
+        !scrape.contains("_bucket{key="),
+        "no per-key histogram by default:\n{scrape}"
+    );
     assert_eq!(value(&scrape, "topology_storage_pooled_stores"), Some(1.0), "{scrape}");
 
     running.signal(Signal::SIGINT);

@@ -64,7 +64,7 @@ pub use runtime::error::TopologyError;
 pub use runtime::interval::run_every;
 pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{MetricsAddress, MetricsServer};
-pub use runtime::metrics::{enable_metrics, metric_names};
+pub use runtime::metrics::{enable_metrics, enable_per_key_histograms, metric_names};
 pub use runtime::pipeline::Pipeline;
 pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
 pub use runtime::run::run_pipelines;

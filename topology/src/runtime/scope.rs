@@ -4,7 +4,7 @@
 
 use std::{cell::Cell, fmt::Display, sync::Arc, time::Duration};
 
-use crate::runtime::{metrics::PipelineMetrics, status::PipelineStatus};
+use crate::runtime::{metrics::pipeline::PipelineMetrics, status::PipelineStatus};
 
 /// The pipeline whose task is running.
 pub(crate) struct PipelineScope {

@@ -1,22 +1,23 @@
 //! Metrics through the `metrics` facade, exported in Prometheus text.
 //!
-//! Per-pipeline series carry the labels `key` and `typetag`; outcome counters
-//! add `outcome` (`completed`, `failed`, `cancelled`, `panicked`, `timed_out`,
-//! `aborted`). See [`metric_names`] for the full list.
+//! Per-pipeline series carry the labels `key` and `typetag` and are only the
+//! cheap ones (a gauge or a counter, one line each); outcome counters add
+//! `outcome` (`completed`, `failed`, `cancelled`, `panicked`, `timed_out`,
+//! `aborted`). Distributions are histograms labelled by `typetag` alone,
+//! unless [`enable_per_key_histograms`] asks for one per key too. See
+//! [`metric_names`] for the full list.
 
+pub(crate) mod pipeline;
 pub(crate) mod server;
 
-use std::{
-    sync::{
-        Arc, Mutex, OnceLock, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
+use std::sync::{
+    Mutex, OnceLock, PoisonError,
+    atomic::{AtomicBool, Ordering},
 };
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::runtime::{error::TopologyError, stats::OutcomeKind};
+use crate::runtime::error::TopologyError;
 
 /// The names of every metric the runtime records.
 pub mod metric_names {
@@ -26,14 +27,18 @@ pub mod metric_names {
     pub const PIPELINE_STARTS: &str = "topology_pipeline_starts_total";
     /// Counter, labelled `outcome`: how pipeline runs ended.
     pub const PIPELINE_OUTCOMES: &str = "topology_pipeline_outcomes_total";
-    /// Histogram: how long each run of the pipeline took, in seconds.
+    /// Histogram, by `typetag`: how long each run of a pipeline took, in seconds.
     pub const PIPELINE_RUN_DURATION: &str = "topology_pipeline_run_duration_seconds";
-    /// Histogram: how long each iteration of an interval pipeline took, in seconds.
+    /// Histogram, by `typetag`: how long each iteration of an interval pipeline took, in seconds.
     pub const PIPELINE_ITERATION_DURATION: &str = "topology_pipeline_iteration_duration_seconds";
-    /// Histogram: the random delay before the pipeline started, in seconds.
+    /// Histogram, by `typetag`: the random delay before a pipeline started, in seconds.
     pub const PIPELINE_START_JITTER: &str = "topology_pipeline_start_jitter_seconds";
     /// Counter: how many times the pipeline was restarted after a failure.
     pub const PIPELINE_RESTARTS: &str = "topology_pipeline_restarts_total";
+    /// Gauge: how long the pipeline's last iteration took, in seconds.
+    pub const PIPELINE_LAST_ITERATION_DURATION: &str = "topology_pipeline_last_iteration_duration_seconds";
+    /// Gauge: when the pipeline's last iteration ended, in seconds since the Unix epoch.
+    pub const PIPELINE_LAST_ITERATION_TIME: &str = "topology_pipeline_last_iteration_timestamp_seconds";
     /// Gauge: permits of the global semaphore held right now.
     pub const PERMITS_IN_USE: &str = "topology_semaphore_permits_in_use";
     /// Gauge: pipelines waiting for a permit of the global semaphore right now.
@@ -53,6 +58,8 @@ pub mod metric_names {
         PIPELINE_ITERATION_DURATION,
         PIPELINE_START_JITTER,
         PIPELINE_RESTARTS,
+        PIPELINE_LAST_ITERATION_DURATION,
+        PIPELINE_LAST_ITERATION_TIME,
         PERMITS_IN_USE,
         PERMITS_WAITING,
         POOLED_STORES,
@@ -60,10 +67,7 @@ pub mod metric_names {
     ];
 }
 
-pub(crate) use metric_names::{
-    PERMITS_IN_USE, PERMITS_WAITING, PIPELINE_ITERATION_DURATION, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
-    PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, POOLED_STORES, SHUTTING_DOWN,
-};
+pub(crate) use metric_names::{PERMITS_IN_USE, PERMITS_WAITING, POOLED_STORES, SHUTTING_DOWN};
 
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
 const DURATION_BUCKETS: &[f64] = &[
@@ -93,6 +97,27 @@ pub(crate) fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
+/// Whether the distributions are also recorded per key; see
+/// [`enable_per_key_histograms`].
+static PER_KEY_HISTOGRAMS: AtomicBool = AtomicBool::new(false);
+
+/// Records run duration, iteration duration and start jitter per pipeline
+/// key as well as per `typetag`: for topologies of a few pipelines, where
+/// each one's distribution matters. Each such histogram is 16 lines per key
+/// in every scrape, so leave it off for large topologies. Call it before the
+/// pipelines start.
+///
+/// ```
+/// topology::enable_per_key_histograms();
+/// ```
+pub fn enable_per_key_histograms() {
+    PER_KEY_HISTOGRAMS.store(true, Ordering::Relaxed);
+}
+
+pub(crate) fn per_key_histograms() -> bool {
+    PER_KEY_HISTOGRAMS.load(Ordering::Relaxed)
+}
+
 /// Installs the process-wide Prometheus recorder once and returns its handle.
 ///
 /// A process has one global recorder; later calls reuse the first handle, so
@@ -114,69 +139,6 @@ pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
         .map_err(|e| TopologyError::MetricsRecorder(e.to_string()))?;
     enable_metrics();
     Ok(HANDLE.get_or_init(|| handle).clone())
-}
-
-/// The labels of one pipeline's series, built once and shared by every
-/// registration.
-pub(crate) struct PipelineMetrics {
-    labels: Vec<::metrics::Label>,
-}
-
-impl PipelineMetrics {
-    /// The pipeline's labels, or `None` while metrics are not enabled.
-    pub(crate) fn new(key: &impl std::fmt::Display, typetag: &'static str) -> Option<Arc<Self>> {
-        if !enabled() {
-            return None;
-        }
-        let labels = vec![
-            ::metrics::Label::new("key", key.to_string()),
-            ::metrics::Label::from_static_parts("typetag", typetag),
-        ];
-        Some(Arc::new(Self { labels }))
-    }
-
-    /// Records the start and marks the pipeline running until the returned
-    /// guard drops, which also happens when its task is aborted.
-    pub(crate) fn started(&self, jitter: Duration) -> RunningGuard {
-        ::metrics::histogram!(PIPELINE_START_JITTER, self.labels.clone()).record(jitter.as_secs_f64());
-        ::metrics::counter!(PIPELINE_STARTS, self.labels.clone()).increment(1);
-        let running = ::metrics::gauge!(PIPELINE_RUNNING, self.labels.clone());
-        running.set(1.0);
-        RunningGuard {
-            running,
-            duration: ::metrics::histogram!(PIPELINE_RUN_DURATION, self.labels.clone()),
-            started: tokio::time::Instant::now(),
-        }
-    }
-
-    pub(crate) fn restarted(&self) {
-        ::metrics::counter!(PIPELINE_RESTARTS, self.labels.clone()).increment(1);
-    }
-
-    pub(crate) fn iteration(&self, took: Duration) {
-        ::metrics::histogram!(PIPELINE_ITERATION_DURATION, self.labels.clone()).record(took.as_secs_f64());
-    }
-
-    pub(crate) fn outcome(&self, kind: OutcomeKind) {
-        let mut labels = Vec::with_capacity(3);
-        labels.extend_from_slice(&self.labels);
-        labels.push(::metrics::Label::from_static_parts("outcome", kind.as_str()));
-        ::metrics::counter!(PIPELINE_OUTCOMES, labels).increment(1);
-    }
-}
-
-/// Keeps the running gauge at 1 and records the run's duration on drop.
-pub(crate) struct RunningGuard {
-    running: ::metrics::Gauge,
-    duration: ::metrics::Histogram,
-    started: tokio::time::Instant,
-}
-
-impl Drop for RunningGuard {
-    fn drop(&mut self) {
-        self.running.set(0.0);
-        self.duration.record(self.started.elapsed().as_secs_f64());
-    }
 }
 
 pub(crate) fn shutting_down() {

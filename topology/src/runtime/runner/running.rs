@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
-    metrics::PipelineMetrics,
+    metrics::pipeline::{PipelineMetrics, TypetagCache},
     runner::spawner::Command,
     scope::scope_pipeline,
     shutdown::ShutdownHandle,
@@ -62,6 +62,8 @@ pub struct RunningPipelines<K> {
     pub(super) failure_policy: FailurePolicy,
     /// Where each pipeline's status is kept, when `/pipelines` is served.
     pub(super) board: Option<Arc<StatusBoard>>,
+    /// The histograms of each `typetag` spawned, registered once.
+    pub(super) typetags: TypetagCache,
     /// Whether collecting goes on until shutdown even with no pipeline.
     pub(crate) hold: bool,
     /// Pipelines added while collecting, once a spawner was asked for.
@@ -96,6 +98,7 @@ impl<K> RunningPipelines<K> {
             progress_interval,
             failure_policy: FailurePolicy::Isolate,
             board: None,
+            typetags: TypetagCache::default(),
             hold: false,
             commands: None,
         }
@@ -123,7 +126,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         F: Future<Output = TaskResult> + Send + 'static,
     {
         let slot = self.slots.len();
-        let metrics = PipelineMetrics::new(&key, typetag);
+        let metrics = PipelineMetrics::new(&key, typetag, &mut self.typetags);
         let status = self
             .board
             .as_ref()

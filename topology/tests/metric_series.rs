@@ -1,0 +1,101 @@
+//! How many series each pipeline adds to a scrape: a fixed handful of cheap
+//! lines per key, the distributions per `typetag` only, so that a scrape of
+//! a large topology stays small. Counted over a real HTTP scrape.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::{collections::BTreeMap, time::Duration};
+
+use topology::{
+    CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput,
+    run_every,
+};
+
+const PIPELINES: usize = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_pipeline_adds_a_fixed_handful_of_lines() {
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
+        .await
+        .unwrap();
+    let ctx = PipelineContext::from_config(&GlobalConfig {
+        poll_jitter_secs: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    // Half run one interval iteration, half a plain run.
+    let tasks = (0..PIPELINES).map(|i| {
+        let ctx = ctx.clone();
+        Task::new(format!("pipeline-{i:06}"), "series", async move {
+            if i % 2 == 0 {
+                let once = CancellationToken::new();
+                let mut own = ctx.clone();
+                own.shutdown = once.clone();
+                run_every(&own, Duration::from_millis(1), || {
+                    once.cancel();
+                    async { Ok::<(), std::io::Error>(()) }
+                })
+                .await
+                .unwrap();
+            }
+            Ok(TaskOutput::default())
+        })
+    });
+    let tasks: Vec<_> = tasks.collect();
+    let stats = PipelineRunner::new(ctx, "series")
+        .start_tasks(tasks)
+        .run_to_completion()
+        .await;
+    assert_eq!(stats.counts().completed, PIPELINES);
+
+    let scrape = reqwest::get(format!("http://{}/metrics", server.local_addr()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines_per_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in scrape.lines().filter(|line| !line.starts_with('#')) {
+        if let Some((_, rest)) = line.split_once("key=\"") {
+            let key = rest.split('"').next().unwrap().to_owned();
+            let name = line.split('{').next().unwrap().to_owned();
+            lines_per_key.entry(key).or_default().push(name);
+        }
+    }
+    assert_eq!(lines_per_key.len(), PIPELINES, "{scrape}");
+    for (key, names) in &lines_per_key {
+        let index: usize = key.trim_start_matches("pipeline-").parse().unwrap();
+        let mut names = names.clone();
+        names.sort();
+        let mut expected = vec![
+            "topology_pipeline_outcomes_total",
+            "topology_pipeline_running",
+            "topology_pipeline_starts_total",
+        ];
+        if index % 2 == 0 {
+            expected.extend([
+                "topology_pipeline_last_iteration_duration_seconds",
+                "topology_pipeline_last_iteration_timestamp_seconds",
+            ]);
+        }
+        expected.sort_unstable();
+        assert_eq!(names, expected, "{key}");
+    }
+    let per_key_bytes: usize = scrape
+        .lines()
+        .filter(|line| line.contains("key=\""))
+        .map(|line| line.len() + 1)
+        .sum();
+    let per_pipeline = per_key_bytes / PIPELINES;
+    assert!(per_pipeline <= 600, "{per_pipeline} bytes per pipeline");
+    // The distributions exist once, for the typetag.
+    assert!(
+        scrape.contains("topology_pipeline_run_duration_seconds_count{typetag=\"series\"} 200"),
+        "{scrape}"
+    );
+    assert!(
+        scrape.contains("topology_pipeline_iteration_duration_seconds_count{typetag=\"series\"} 100"),
+        "{scrape}"
+    );
+    server.stop().await;
+}

@@ -1,0 +1,36 @@
+//! `enable_per_key_histograms`: for a small topology, each key's
+//! distributions as well as its typetag's. A process-wide switch, so this
+//! file is its own test process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_key_has_its_own_histograms_when_asked() {
+    topology::enable_per_key_histograms();
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
+        .await
+        .unwrap();
+    let ctx = PipelineContext::default();
+    let tasks = ["a", "b"].map(|key| Task::new(key, "few", async { Ok(TaskOutput::default()) }));
+    let stats = PipelineRunner::new(ctx, "few")
+        .start_tasks(tasks)
+        .run_to_completion()
+        .await;
+    assert_eq!(stats.counts().completed, 2);
+    let scrape = reqwest::get(format!("http://{}/metrics", server.local_addr()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "topology_pipeline_run_duration_seconds_count{key=\"a\",typetag=\"few\"} 1",
+        "topology_pipeline_start_jitter_seconds_count{key=\"b\",typetag=\"few\"} 1",
+        "topology_pipeline_run_duration_seconds_count{typetag=\"few\"} 2",
+    ] {
+        assert!(scrape.contains(series), "{series}:\n{scrape}");
+    }
+    server.stop().await;
+}
