@@ -27,7 +27,7 @@ async fn each_pipeline_adds_a_fixed_handful_of_lines() {
     let tasks = (0..PIPELINES).map(|i| {
         let ctx = ctx.clone();
         Task::new(format!("pipeline-{i:06}"), "series", async move {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 let once = CancellationToken::new();
                 let mut own = ctx.clone();
                 own.shutdown = once.clone();
@@ -72,7 +72,7 @@ async fn each_pipeline_adds_a_fixed_handful_of_lines() {
             "topology_pipeline_running",
             "topology_pipeline_starts_total",
         ];
-        if index % 2 == 0 {
+        if index.is_multiple_of(2) {
             expected.extend([
                 "topology_pipeline_last_iteration_duration_seconds",
                 "topology_pipeline_last_iteration_timestamp_seconds",

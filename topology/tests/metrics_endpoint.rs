@@ -181,38 +181,3 @@ async fn a_client_that_never_finishes_its_request_cannot_keep_the_endpoint_open(
     let stopped = tokio::time::timeout(Duration::from_secs(3600), server.stop()).await;
     assert!(stopped.is_ok(), "stopping the endpoint is bounded by its grace");
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelines_waiting_for_a_permit_are_counted_until_they_stop_waiting() {
-    let ctx = PipelineContext::from_config(&GlobalConfig {
-        total_concurrency: Some(1),
-        ..Default::default()
-    })
-    .unwrap();
-    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
-        .await
-        .unwrap();
-    let url = format!("http://{}/metrics", server.local_addr());
-    let waiting = || async { value(&get(url.clone()).await.1, "topology_semaphore_waiting") };
-
-    let held = ctx.acquire().await;
-    let (first, second) = (ctx.clone(), ctx.clone());
-    let queued = tokio::spawn(async move { drop(first.acquire().await) });
-    let abandoned = tokio::spawn(async move { drop(second.acquire().await) });
-    let mut seen = None;
-    for _ in 0..500 {
-        seen = waiting().await;
-        if seen == Some(2.0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(seen, Some(2.0), "two pipelines wait for the one permit");
-    // One gives up waiting (its future is dropped), one gets the permit.
-    abandoned.abort();
-    let _ = abandoned.await;
-    drop(held);
-    queued.await.unwrap();
-    assert_eq!(waiting().await, Some(0.0));
-    server.stop().await;
-}

@@ -1,0 +1,56 @@
+//! `topology_semaphore_waiting`: pipelines waiting for a permit, counted
+//! over a real scrape. The semaphore gauges are process-wide, so this file
+//! is its own test process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::time::Duration;
+
+use topology::{CancellationToken, GlobalConfig, MetricsServer, PipelineContext};
+
+async fn get(url: String) -> (u16, String) {
+    let response = reqwest::get(&url).await.expect("the endpoint answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a text body"))
+}
+
+fn value(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_waiting_for_a_permit_are_counted_until_they_stop_waiting() {
+    let ctx = PipelineContext::from_config(&GlobalConfig {
+        total_concurrency: Some(1),
+        ..Default::default()
+    })
+    .unwrap();
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
+        .await
+        .unwrap();
+    let url = format!("http://{}/metrics", server.local_addr());
+    let waiting = || async { value(&get(url.clone()).await.1, "topology_semaphore_waiting") };
+
+    let held = ctx.acquire().await;
+    let (first, second) = (ctx.clone(), ctx.clone());
+    let queued = tokio::spawn(async move { drop(first.acquire().await) });
+    let abandoned = tokio::spawn(async move { drop(second.acquire().await) });
+    let mut seen = None;
+    for _ in 0..500 {
+        seen = waiting().await;
+        if seen == Some(2.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen, Some(2.0), "two pipelines wait for the one permit");
+    // One gives up waiting (its future is dropped), one gets the permit.
+    abandoned.abort();
+    let _ = abandoned.await;
+    drop(held);
+    queued.await.unwrap();
+    assert_eq!(waiting().await, Some(0.0));
+    server.stop().await;
+}
