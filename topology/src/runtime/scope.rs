@@ -4,6 +4,8 @@
 
 use std::{cell::Cell, fmt::Display, sync::Arc, time::Duration};
 
+use futures_util::FutureExt;
+
 use crate::runtime::{metrics::pipeline::PipelineMetrics, status::PipelineStatus};
 
 /// The pipeline whose task is running.
@@ -25,18 +27,22 @@ pub(crate) type Reporters = (Option<Arc<PipelineMetrics>>, Option<Arc<PipelineSt
 
 /// Runs `future` as the pipeline with `metrics` and `status`; returns its
 /// output and how many times it restarted.
-pub(crate) async fn scope_pipeline<F: Future>((metrics, status): Reporters, future: F) -> (F::Output, u32) {
+pub(crate) fn scope_pipeline<F: Future>(
+    (metrics, status): Reporters,
+    future: F,
+) -> impl Future<Output = (F::Output, u32)> {
     let scope = PipelineScope {
         metrics,
         status,
         restarts: Cell::new(0),
     };
-    CURRENT
-        .scope(scope, async {
-            let output = future.await;
-            (output, CURRENT.with(|scope| scope.restarts.get()))
-        })
-        .await
+    // A combinator rather than an `async` block, which would keep a second
+    // copy of `future` in the task. The count is read inside the scope, as
+    // the future completes.
+    CURRENT.scope(
+        scope,
+        future.map(|output| (output, CURRENT.with(|scope| scope.restarts.get()))),
+    )
 }
 
 /// The metrics and status of the pipeline running in this task, if any.

@@ -49,9 +49,18 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
             MetricsAddress::Off => None,
         };
         let pipelines: Vec<P> = build(&context).into_iter().collect();
-        let keys: Vec<String> = pipelines.iter().map(|pipeline| pipeline.key().to_string()).collect();
+        // The first keys, not all: a line of 100 000 keys helps nobody.
+        const SHOWN: usize = 20;
+        let mut keys: Vec<String> = pipelines
+            .iter()
+            .take(SHOWN)
+            .map(|pipeline| pipeline.key().to_string())
+            .collect();
+        if pipelines.len() > SHOWN {
+            keys.push(format!("and {} more", pipelines.len() - SHOWN));
+        }
         let settings = SettingsLine { global, metrics };
-        tracing::info!(typetag, %settings, "starting {} pipelines: {}", keys.len(), keys.join(", "));
+        tracing::info!(typetag, %settings, "starting {} pipelines: {}", pipelines.len(), keys.join(", "));
         let mut runner = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
             .failure_policy(global.failure_policy);

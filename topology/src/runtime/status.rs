@@ -3,6 +3,7 @@
 //! in chunks, so that no lock is held while a response is written.
 
 use std::{
+    collections::HashMap,
     sync::{
         Arc, Mutex, PoisonError, RwLock,
         atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering},
@@ -21,7 +22,14 @@ use crate::runtime::{
 /// Every pipeline of one topology, in the order they were spawned.
 #[derive(Debug, Default)]
 pub(crate) struct StatusBoard {
-    pipelines: RwLock<Vec<Arc<PipelineStatus>>>,
+    pipelines: RwLock<Listed>,
+}
+
+/// The pipelines in order, and where each key is.
+#[derive(Debug, Default)]
+struct Listed {
+    order: Vec<Arc<PipelineStatus>>,
+    places: HashMap<String, usize>,
 }
 
 impl StatusBoard {
@@ -38,13 +46,14 @@ impl StatusBoard {
             outcome: AtomicU8::new(NO_OUTCOME),
             last_error: Mutex::new(None),
         });
-        let mut pipelines = self.pipelines.write().unwrap_or_else(PoisonError::into_inner);
-        match pipelines
-            .iter_mut()
-            .find(|known| known.key == status.key && known.phase() == Phase::Ended)
-        {
-            Some(place) => *place = Arc::clone(&status),
-            None => pipelines.push(Arc::clone(&status)),
+        let mut listed = self.pipelines.write().unwrap_or_else(PoisonError::into_inner);
+        let Listed { order, places } = &mut *listed;
+        match places.get(&status.key).and_then(|&place| order.get_mut(place)) {
+            Some(place) if place.phase() == Phase::Ended => *place = Arc::clone(&status),
+            _ => {
+                places.insert(status.key.clone(), order.len());
+                order.push(Arc::clone(&status));
+            }
         }
         status
     }
@@ -52,14 +61,18 @@ impl StatusBoard {
     /// Up to `len` pipelines from position `from`; the lock is held only to
     /// clone their handles.
     pub(crate) fn chunk(&self, from: usize, len: usize) -> Vec<Arc<PipelineStatus>> {
-        let pipelines = self.pipelines.read().unwrap_or_else(PoisonError::into_inner);
-        pipelines.iter().skip(from).take(len).cloned().collect()
+        let listed = self.pipelines.read().unwrap_or_else(PoisonError::into_inner);
+        listed.order.iter().skip(from).take(len).cloned().collect()
     }
 
     /// How many pipelines are listed.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.pipelines.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.pipelines
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .order
+            .len()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Parsing a YAML source's `pipelines:` section: the families it lists, and
 //! the named entries of the one family asked for.
 
-use std::fmt;
+use std::{collections::HashSet, fmt};
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
@@ -175,6 +175,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries: Vec<Instance<T>> = Vec::new();
+        // A set, not a scan of `entries`: a family may have 100 000 entries.
+        let mut names: HashSet<String> = HashSet::new();
         while let Some(name) = map.next_key::<String>()? {
             if !valid_instance_name(&name) {
                 return Err(de::Error::custom(format!(
@@ -186,7 +188,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
                     "invalid instance name `{name}`: use letters, digits, `.`, `_` and `-`, not only dots"
                 )));
             }
-            if entries.iter().any(|entry| entry.name() == name) {
+            if !names.insert(name.clone()) {
                 return Err(de::Error::custom(format!("instance `{name}` is listed twice")));
             }
             let entry = Entry::<T> {

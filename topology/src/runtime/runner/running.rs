@@ -1,9 +1,12 @@
 //! The spawned pipelines: each becomes one task that waits out its jitter,
 //! runs inside its span, and comes back with its slot and its result.
 
-use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, pin::Pin, sync::Arc, time::Duration};
 
-use futures_util::FutureExt;
+use futures_util::{
+    FutureExt,
+    future::{Either, lazy, ready},
+};
 use tokio::{
     sync::mpsc::{UnboundedReceiver, UnboundedSender},
     task::JoinSet,
@@ -17,7 +20,7 @@ use crate::runtime::{
     jitter::random_jitter,
     metrics::pipeline::{PipelineMetrics, TypetagCache},
     runner::spawner::Command,
-    scope::scope_pipeline,
+    scope::{Reporters, scope_pipeline},
     shutdown::ShutdownHandle,
     status::{PipelineStatus, StatusBoard},
     task::{TaskError, TaskResult},
@@ -131,7 +134,6 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             .board
             .as_ref()
             .map(|board| board.register(key.to_string(), typetag));
-        let task_status = status.clone();
         let span = tracing::info_span!("pipeline", key = %key, typetag);
         let jitter = random_jitter(max_jitter_secs);
         // Without jitter there is nothing to wait for, so the task needs no
@@ -142,38 +144,34 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             Some((Arc::clone(&self.shutdown), jitter))
         };
         let cancelled = jitter.is_zero() && self.shutdown.is_cancelled();
-        let task_metrics = metrics.clone();
-        let run = async move {
-            if let Some((shutdown, jitter)) = jitter_wait {
+        let reporters = (metrics.clone(), status.clone());
+        // Built from combinators, not an `async` block: a block that awaits
+        // the pipeline's future keeps a second copy of it in the task, and
+        // every byte of the task is paid per pipeline.
+        let body = scoped_body(slot, jitter, reporters, work);
+        let run = match jitter_wait {
+            None if cancelled => Either::Left(ready((slot, Err(TaskError::Cancelled), 0))),
+            None => Either::Right(Either::Left(body)),
+            Some((shutdown, jitter)) => {
                 // Boxed, timer and all, so that the many pipelines without
                 // jitter do not carry the wait's state in their task.
-                let waited = Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
-                if !waited.await {
-                    return (slot, Err(TaskError::Cancelled), 0);
-                }
-            } else if cancelled {
-                return (slot, Err(TaskError::Cancelled), 0);
+                let waited: Pin<Box<dyn Future<Output = bool> + Send>> =
+                    Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
+                Either::Right(Either::Right(waited.then(move |waited| {
+                    if waited {
+                        Either::Left(body)
+                    } else {
+                        Either::Right(ready((slot, Err(TaskError::Cancelled), 0)))
+                    }
+                })))
             }
-            // Boxed: held across the whole run, and only there with metrics on.
-            let _running = task_metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
-            if let Some(status) = &task_status {
-                status.running();
-            }
-            tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
-            // Caught here rather than from the JoinError, so the outcome
-            // always comes back with its slot and the panic's message.
-            let (result, restarts) = AssertUnwindSafe(scope_pipeline((task_metrics, task_status.clone()), work))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|payload| (Err(panicked(payload)), 0));
-            // Here rather than when collected: `/pipelines` shows the end
-            // even while nobody awaits the outcomes.
-            if let Some(status) = &task_status {
-                status.ended_with(&result);
-            }
-            (slot, result, restarts)
         };
         let run = run.instrument(span);
+        if slot == 0 {
+            // Every pipeline of a runner has a task of this size: what each
+            // one costs beyond its own future.
+            tracing::debug!(bytes = std::mem::size_of_val(&run), "pipeline task size");
+        }
         self.tasks.spawn(run);
         self.slots.push(Some(Entry {
             key,
@@ -184,6 +182,45 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         }));
         self.remaining += 1;
     }
+}
+
+/// A pipeline's run once its jitter is over: marked started, in its scope,
+/// with a panic caught as its outcome, and marked ended.
+fn scoped_body<F>(
+    slot: usize,
+    jitter: Duration,
+    (metrics, status): Reporters,
+    work: F,
+) -> impl Future<Output = Ended> + Send + 'static
+where
+    F: Future<Output = TaskResult> + Send + 'static,
+{
+    let starting = lazy(move |_| {
+        // Boxed: held across the whole run, and only there with metrics on.
+        let running = metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
+        if let Some(status) = &status {
+            status.running();
+        }
+        tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
+        (running, metrics, status)
+    });
+    starting.then(move |(running, metrics, status)| {
+        let ended = status.clone();
+        // Caught here rather than from the JoinError, so the outcome always
+        // comes back with its slot and the panic's message.
+        AssertUnwindSafe(scope_pipeline((metrics, status), work))
+            .catch_unwind()
+            .map(move |caught| {
+                let (result, restarts) = caught.unwrap_or_else(|payload| (Err(panicked(payload)), 0));
+                drop(running);
+                // Here rather than when collected: `/pipelines` shows the
+                // end even while nobody awaits the outcomes.
+                if let Some(status) = &ended {
+                    status.ended_with(&result);
+                }
+                (slot, result, restarts)
+            })
+    })
 }
 
 /// The outcome of a panic. The payload is dropped here, where a payload

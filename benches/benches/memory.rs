@@ -1,0 +1,134 @@
+//! Live heap per parked pipeline, counted by the allocator: the runner
+//! against tokio's raw `JoinSet` holding the same parked tasks, from 1 000
+//! to 1 000 000 pipelines. Keys are allocated before counting starts and
+//! moved in, in both.
+//!
+//! `cargo bench -p topology-benches --bench memory`
+
+#![allow(missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
+
+use std::{
+    alloc::System,
+    convert::Infallible,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use tokio::task::JoinSet;
+use topology::{CancellationToken, Pipeline, PipelineContext, PipelineRunner, RunningTopology};
+use topology_benches::{keys, runtime};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Parked on the token, counting itself once it has started.
+struct Counted(String, CancellationToken, Arc<AtomicUsize>);
+
+impl Pipeline for Counted {
+    type Key = String;
+    type Error = Infallible;
+
+    fn key(&self) -> &String {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        self.2.fetch_add(1, Ordering::Relaxed);
+        self.1.cancelled().await;
+        Ok(())
+    }
+}
+
+async fn until(count: &AtomicUsize, size: usize) {
+    while count.load(Ordering::Relaxed) < size {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Bytes allocated and not freed since `region` began.
+fn live(region: &Region<'_, System>) -> i128 {
+    let change = region.change();
+    change.bytes_allocated as i128 - change.bytes_deallocated as i128 + change.bytes_reallocated as i128
+}
+
+async fn joinset(size: usize) -> f64 {
+    let keys = keys(size);
+    let (token, started) = (CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
+    let region = Region::new(GLOBAL);
+    let mut set = JoinSet::new();
+    for key in keys {
+        let (token, started) = (token.clone(), Arc::clone(&started));
+        set.spawn(async move {
+            started.fetch_add(1, Ordering::Relaxed);
+            token.cancelled().await;
+            key
+        });
+    }
+    until(&started, size).await;
+    let bytes = live(&region);
+    token.cancel();
+    while set.join_next().await.is_some() {}
+    bytes as f64 / size as f64
+}
+
+async fn runner(size: usize) -> f64 {
+    let ctx = PipelineContext::default();
+    let started = Arc::new(AtomicUsize::new(0));
+    let pipelines: Vec<Counted> = keys(size)
+        .into_iter()
+        .map(|key| Counted(key, ctx.shutdown.clone(), Arc::clone(&started)))
+        .collect();
+    let region = Region::new(GLOBAL);
+    let running = PipelineRunner::new(ctx, "bench").start(pipelines);
+    until(&started, size).await;
+    let bytes = live(&region);
+    running.shutdown();
+    running.run_to_completion().await;
+    bytes as f64 / size as f64
+}
+
+/// Allocations per pipeline over a whole spawn and join of trivial ones.
+async fn allocations(size: usize) -> (f64, f64) {
+    let keys = topology_benches::keys(size);
+    let region = Region::new(GLOBAL);
+    let mut set = JoinSet::new();
+    for key in keys {
+        set.spawn(async move { key });
+    }
+    while set.join_next().await.is_some() {}
+    let raw = region.change().allocations as f64 / size as f64;
+    let pipelines: Vec<topology_benches::Trivial> = topology_benches::keys(size)
+        .into_iter()
+        .map(topology_benches::Trivial)
+        .collect();
+    let region = Region::new(GLOBAL);
+    let stats = PipelineRunner::new(PipelineContext::default(), "bench")
+        .start(pipelines)
+        .run_to_completion()
+        .await;
+    drop(stats);
+    let ours = region.change().allocations as f64 / size as f64;
+    (raw, ours)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter would be the only other argument.
+    let runtime = runtime();
+    println!("memory: live heap per parked pipeline, and the ratio to tokio's JoinSet in the same run");
+    for size in [1_000, 10_000, 100_000, 1_000_000] {
+        let (raw, ours) = runtime.block_on(async { (joinset(size).await, runner(size).await) });
+        println!(
+            "  {size:>9} pipelines: tokio_joinset {raw:6.0} B  topology_runner {ours:6.0} B  {:.2}×",
+            ours / raw
+        );
+    }
+    println!("allocations per pipeline over a spawn and join of trivial pipelines");
+    for size in [1_000, 100_000] {
+        let (raw, ours) = runtime.block_on(allocations(size));
+        println!("  {size:>9} pipelines: tokio_joinset {raw:.2}  topology_runner {ours:.2}");
+    }
+}

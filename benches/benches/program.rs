@@ -1,0 +1,195 @@
+//! What a generated program adds: a `topology!` family of trivial pipelines
+//! started in-process (planning its entries from YAML, dispatching through
+//! the generated enum) against tokio's raw `JoinSet`; then starting parked
+//! pipelines with the Prometheus recorder on, until every one has started,
+//! against raw tasks doing the same.
+//!
+//! `cargo bench -p topology-benches --bench program`
+
+#![allow(missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
+
+use std::{
+    convert::Infallible,
+    hint::black_box,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use criterion::{BatchSize, BenchmarkId, Criterion};
+use tokio::task::JoinSet;
+use topology::{
+    CancellationToken, Instance, MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner,
+    RunningTopology, Settings, pipeline, topology,
+};
+use topology_benches::{SIZES, keys, print_ratios, runtime};
+
+#[derive(serde::Deserialize)]
+struct Entry {}
+
+#[pipeline(key = "ingest", each = Entry)]
+async fn ingest(entry: Instance<Entry>) {
+    black_box(entry.name());
+}
+
+topology! {
+    typetag: "bench",
+    metrics: off,
+    main: false,
+    pipelines: [ingest],
+}
+
+fn settings(size: usize) -> Settings {
+    let mut yaml = String::from("pipelines:\n  ingest:\n");
+    for key in keys(size) {
+        yaml.push_str(&format!("    {key}: {{}}\n"));
+    }
+    Topology::settings()
+        .with_poll_jitter_secs(0)
+        .with_metrics(MetricsAddress::Off)
+        .with_instances("the benchmark", yaml)
+}
+
+fn generated(c: &mut Criterion) {
+    let runtime = runtime();
+    let mut group = c.benchmark_group("generated");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for size in SIZES {
+        group.bench_function(BenchmarkId::new("tokio_joinset", size), |b| {
+            b.to_async(&runtime).iter_batched(
+                || keys(size),
+                |keys| async move {
+                    let mut set = JoinSet::new();
+                    for key in keys {
+                        set.spawn(async move { black_box(key) });
+                    }
+                    let mut done = 0;
+                    while let Some(joined) = set.join_next().await {
+                        done += usize::from(joined.is_ok());
+                    }
+                    assert_eq!(done, size);
+                },
+                BatchSize::PerIteration,
+            );
+        });
+        let planned = settings(size);
+        // Planning alone: reading every entry from YAML, as a start does.
+        group.bench_function(BenchmarkId::new("topology_planning", size), |b| {
+            b.iter(|| {
+                let keys = Topology::keys(&planned).unwrap_or_else(|error| panic!("{error}"));
+                assert_eq!(keys.len(), size);
+            });
+        });
+        group.bench_function(BenchmarkId::new("topology_generated", size), |b| {
+            b.to_async(&runtime).iter(|| async {
+                let running = Topology::start(&planned)
+                    .await
+                    .unwrap_or_else(|error| panic!("{error}"));
+                let stats = running.run_to_completion().await;
+                assert_eq!(stats.counts().completed, size);
+            });
+        });
+    }
+    group.finish();
+}
+
+/// Parked on the token, counting itself once it has started.
+struct Counted(String, CancellationToken, Arc<AtomicUsize>);
+
+impl Pipeline for Counted {
+    type Key = String;
+    type Error = Infallible;
+
+    fn key(&self) -> &String {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        self.2.fetch_add(1, Ordering::Relaxed);
+        self.1.cancelled().await;
+        Ok(())
+    }
+}
+
+async fn until(count: &AtomicUsize, size: usize) {
+    while count.load(Ordering::Relaxed) < size {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn with_metrics(c: &mut Criterion) {
+    let runtime = runtime();
+    // The process-wide recorder, as `run_pipelines` installs it.
+    let server = runtime.block_on(async {
+        MetricsServer::start(([127, 0, 0, 1], 0).into(), CancellationToken::new())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))
+    });
+    let mut group = c.benchmark_group("start_with_metrics");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for size in SIZES {
+        group.bench_function(BenchmarkId::new("tokio_raw", size), |b| {
+            b.to_async(&runtime).iter_custom(|iters| async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let keys = keys(size);
+                    let (token, started) = (CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
+                    let clock = Instant::now();
+                    let mut set = JoinSet::new();
+                    for key in keys {
+                        let (token, started) = (token.clone(), Arc::clone(&started));
+                        set.spawn(async move {
+                            started.fetch_add(1, Ordering::Relaxed);
+                            token.cancelled().await;
+                            key
+                        });
+                    }
+                    until(&started, size).await;
+                    total += clock.elapsed();
+                    token.cancel();
+                    while set.join_next().await.is_some() {}
+                }
+                total
+            });
+        });
+        group.bench_function(BenchmarkId::new("topology_with_metrics", size), |b| {
+            b.to_async(&runtime).iter_custom(|iters| async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let keys = keys(size);
+                    let ctx = PipelineContext::default();
+                    let started = Arc::new(AtomicUsize::new(0));
+                    let clock = Instant::now();
+                    let shutdown = ctx.shutdown.clone();
+                    let pipelines = keys
+                        .into_iter()
+                        .map(|key| Counted(key, shutdown.clone(), Arc::clone(&started)));
+                    let running = PipelineRunner::new(ctx, "bench").start(pipelines);
+                    until(&started, size).await;
+                    total += clock.elapsed();
+                    running.shutdown();
+                    running.run_to_completion().await;
+                }
+                total
+            });
+        });
+    }
+    group.finish();
+    runtime.block_on(server.stop());
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    generated(&mut criterion);
+    with_metrics(&mut criterion);
+    criterion.final_summary();
+    print_ratios(
+        "generated",
+        "tokio_joinset",
+        &["topology_planning", "topology_generated"],
+    );
+    print_ratios("start_with_metrics", "tokio_raw", &["topology_with_metrics"]);
+}

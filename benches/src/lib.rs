@@ -1,0 +1,94 @@
+//! What the benchmarks share: the sizes, the keys, the pipelines, a runtime
+//! like the machines', and the table of ratios each benchmark prints.
+//!
+//! Every figure is a ratio against a baseline measured in the same run (the
+//! machines are shared and noisy); `cargo bench -p topology-benches` runs
+//! them all and prints each table at its end.
+
+use std::{convert::Infallible, hint::black_box};
+
+use tokio::runtime::Runtime;
+use topology::{CancellationToken, Pipeline};
+
+/// How many pipelines each figure is measured at.
+pub const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+/// Keys as programs have them: owned strings, built before the clock starts.
+pub fn keys(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("pipeline-{i:06}")).collect()
+}
+
+/// A multi-threaded runtime with two workers, as on the CI machines.
+pub fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| panic!("cannot build the benchmark runtime: {error}"))
+}
+
+/// A pipeline that returns at once.
+pub struct Trivial(pub String);
+
+impl Pipeline for Trivial {
+    type Key = String;
+    type Error = Infallible;
+
+    fn key(&self) -> &String {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        black_box(&self.0);
+        Ok(())
+    }
+}
+
+/// A pipeline that waits for shutdown.
+pub struct Parked(pub String, pub CancellationToken);
+
+impl Pipeline for Parked {
+    type Key = String;
+    type Error = Infallible;
+
+    fn key(&self) -> &String {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        self.1.cancelled().await;
+        Ok(())
+    }
+}
+
+/// The median of one benchmark, in nanoseconds, from criterion's estimates.
+pub fn median_ns(group: &str, function: &str, size: usize) -> Option<f64> {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let path = format!("{target}/criterion/{group}/{function}/{size}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+/// Prints, for each size, every function's median and its ratio to
+/// `baseline`'s.
+pub fn print_ratios(group: &str, baseline: &str, functions: &[&str]) {
+    println!("\n{group}: median per run, and the ratio to {baseline} in the same run");
+    for size in SIZES {
+        let Some(base) = median_ns(group, baseline, size) else {
+            continue;
+        };
+        println!("  {size:>7} pipelines: {baseline} {:.2} ms", base / 1e6);
+        for function in functions {
+            if let Some(median) = median_ns(group, function, size) {
+                println!(
+                    "  {size:>7} pipelines: {function:<28} {:9.2} ms  {:.2}×  ({:.2} µs per pipeline)",
+                    median / 1e6,
+                    median / base,
+                    median / 1e3 / size as f64
+                );
+            }
+        }
+    }
+}
