@@ -17,9 +17,9 @@ use support::{Running, example};
 
 /// Each example and the most bytes its pipeline task may take.
 const BOUNDS: [(&str, &[&str], usize); 4] = [
-    ("quickstart", &["--poll-jitter-secs", "0"], 3072),
-    ("tables", &["--poll-jitter-secs", "0"], 3072),
-    ("lake", &["--poll-jitter-secs", "0"], 3072),
+    ("quickstart", &["--poll-jitter-secs", "0"], 2560),
+    ("tables", &["--poll-jitter-secs", "0"], 2560),
+    ("lake", &["--poll-jitter-secs", "0"], 2560),
     ("hand_written", &[], 2048),
 ];
 

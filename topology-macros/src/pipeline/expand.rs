@@ -54,6 +54,18 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         }
     });
     let result_check = result_check(&item.sig.output, private);
+    // Only the way this pipeline runs is compiled for it.
+    let period = args
+        .interval_millis
+        .map(|millis| quote!(#private::Duration::from_millis(#millis)));
+    let run = match (period, args.restart.on_failure_policy(private)) {
+        (None, None) => quote!(#private::run_once::<#state, Self>(#deps, #instance)),
+        (Some(period), None) => quote!(#private::run_interval::<#state, Self>(#deps, #instance, #period)),
+        (None, Some(policy)) => quote!(#private::run_supervised::<#state, Self>(#deps, #instance, #policy)),
+        (Some(period), Some(policy)) => {
+            quote!(#private::run_supervised_interval::<#state, Self>(#deps, #instance, #period, #policy))
+        }
+    };
     // Spanned at the function's name: a future that is not `Send` is
     // reported there.
     let call = quote_spanned! {name.span()=>
@@ -93,9 +105,13 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         where
             #(#bounds,)*
         {
-            const INTERVAL: #private::Option<#private::Duration> = <Self as #private::PipelineInfo>::INTERVAL;
-            const RESTART: #private::Option<#private::RestartPolicy> = <Self as #private::PipelineInfo>::RESTART;
             type Instance = #entries;
+
+            fn run(#deps: #private::Deps<#state>, #instance: Self::Instance)
+                -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
+            {
+                #run
+            }
 
             #call {
                 #(#injections)*
@@ -174,11 +190,14 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
     quote! {
         #[automatically_derived]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #private::PipelineFn<S> for #hidden {
-            const INTERVAL: #private::Option<#private::Duration> = #private::None;
-            const RESTART: #private::Option<#private::RestartPolicy> = #private::None;
             type Instance = ();
             fn call(_: &#private::Deps<S>, _: &())
                 -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send + 'static
+            {
+                async { #private::Ok(()) }
+            }
+            fn run(_: #private::Deps<S>, _: ())
+                -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
             {
                 async { #private::Ok(()) }
             }

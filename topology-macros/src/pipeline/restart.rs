@@ -90,8 +90,16 @@ impl RestartArgs {
 
     /// The policy as a const expression, or `None`.
     pub(crate) fn policy(&self, private: &TokenStream) -> TokenStream {
+        match self.on_failure_policy(private) {
+            Some(policy) => quote!(#private::Some(#policy)),
+            None => quote!(#private::None),
+        }
+    }
+
+    /// The policy itself, when there is one.
+    pub(crate) fn on_failure_policy(&self, private: &TokenStream) -> Option<TokenStream> {
         if !self.on_failure {
-            return quote!(#private::None);
+            return None;
         }
         let mut policy = quote!(#private::RestartPolicy::on_failure());
         if let Some(max) = self.max_restarts {
@@ -112,7 +120,7 @@ impl RestartArgs {
             );
             policy = quote!(#policy.backoff(#min, #max));
         }
-        quote!(#private::Some(#policy))
+        Some(policy)
     }
 }
 

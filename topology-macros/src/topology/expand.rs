@@ -64,7 +64,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     });
     let runs = topology.pipelines.iter().map(|listed| {
         let path = listed.info_path();
-        let run = at_name(listed, quote!(<#path as #p::RunPipelineFn<S>>::run_pipeline_fn));
+        let run = at_name(listed, quote!(<#path as #p::PipelineFn<S>>::run));
         quote!(#run(deps, instance).await)
     });
     let variants = variant_names(&topology.pipelines);
@@ -243,7 +243,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             }
         }
 
-        #(#duplicate_checks)*
+        #duplicate_checks
 
         #declared_families
 

@@ -119,35 +119,53 @@ impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
     note = "annotate the `async fn` with `#[topology::pipeline(key = \"...\")]`"
 )]
 pub trait PipelineFn<S>: 'static {
-    /// The period of an interval pipeline.
-    const INTERVAL: Option<Duration>;
-    /// The restart policy, if any.
-    const RESTART: Option<RestartPolicy>;
     /// What each pipeline receives besides its deps (see [`PipelineInfo::Instance`]).
     type Instance: Send + Sync + 'static;
     /// Runs the function once with injected arguments.
     fn call(deps: &Deps<S>, instance: &Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
+    /// Runs the pipeline: once, every interval, under a supervisor, or both.
+    /// `#[pipeline]` implements it with the one of [`run_once`],
+    /// [`run_interval`], [`run_supervised`] and [`run_supervised_interval`]
+    /// its arguments ask for, so that only that one is compiled for it.
+    fn run(deps: Deps<S>, instance: Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send;
 }
 
-/// Runs a pipeline function: once, or every interval until shutdown.
-pub trait RunPipelineFn<S>: PipelineFn<S> {
-    /// Runs it with `deps`.
-    fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send;
+/// Runs a pipeline function once.
+pub async fn run_once<S, F: PipelineFn<S>>(deps: Deps<S>, instance: F::Instance) -> Result<(), BoxError> {
+    F::call(&deps, &instance).await
 }
 
-impl<S: Send + Sync + 'static, F: PipelineFn<S>> RunPipelineFn<S> for F {
-    async fn run_pipeline_fn(deps: Deps<S>, instance: Self::Instance) -> Result<(), BoxError> {
-        let call = || F::call(&deps, &instance);
-        match (F::INTERVAL, F::RESTART) {
-            (None, None) => call().await,
-            (Some(period), None) => run_every(&deps.ctx, period, call).await,
-            (None, Some(policy)) => Supervisor::new(policy).run(&deps.ctx, call).await,
-            // Each iteration is one run: a failed one is retried after the
-            // backoff, and the budget spans the iterations.
-            (Some(period), Some(policy)) => {
-                let supervisor = Supervisor::new(policy);
-                run_every(&deps.ctx, period, || supervisor.run(&deps.ctx, call)).await
-            }
-        }
-    }
+/// Runs a pipeline function every `period` until shutdown.
+pub async fn run_interval<S, F: PipelineFn<S>>(
+    deps: Deps<S>,
+    instance: F::Instance,
+    period: Duration,
+) -> Result<(), BoxError> {
+    run_every(&deps.ctx, period, || F::call(&deps, &instance)).await
+}
+
+/// Runs a pipeline function, restarted after failures as `policy` says.
+pub async fn run_supervised<S, F: PipelineFn<S>>(
+    deps: Deps<S>,
+    instance: F::Instance,
+    policy: RestartPolicy,
+) -> Result<(), BoxError> {
+    Supervisor::new(policy)
+        .run(&deps.ctx, || F::call(&deps, &instance))
+        .await
+}
+
+/// Runs a pipeline function every `period`; a failed iteration is retried
+/// after the backoff, and the budget spans the iterations.
+pub async fn run_supervised_interval<S, F: PipelineFn<S>>(
+    deps: Deps<S>,
+    instance: F::Instance,
+    period: Duration,
+    policy: RestartPolicy,
+) -> Result<(), BoxError> {
+    let supervisor = Supervisor::new(policy);
+    run_every(&deps.ctx, period, || {
+        supervisor.run(&deps.ctx, || F::call(&deps, &instance))
+    })
+    .await
 }
