@@ -10,44 +10,16 @@
 
 use std::{
     alloc::System,
-    convert::Infallible,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, atomic::AtomicUsize},
 };
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tokio::task::JoinSet;
-use topology::{CancellationToken, Pipeline, PipelineContext, PipelineRunner, RunningTopology};
-use topology_benches::{keys, runtime};
+use topology::{CancellationToken, PipelineContext, PipelineRunner, RunningTopology};
+use topology_benches::{Counted, join_all, keys, runtime, spawn_parked, until_started};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// Parked on the token, counting itself once it has started.
-struct Counted(String, CancellationToken, Arc<AtomicUsize>);
-
-impl Pipeline for Counted {
-    type Key = String;
-    type Error = Infallible;
-
-    fn key(&self) -> &String {
-        &self.0
-    }
-
-    async fn run(self) -> Result<(), Infallible> {
-        self.2.fetch_add(1, Ordering::Relaxed);
-        self.1.cancelled().await;
-        Ok(())
-    }
-}
-
-async fn until(count: &AtomicUsize, size: usize) {
-    while count.load(Ordering::Relaxed) < size {
-        tokio::task::yield_now().await;
-    }
-}
 
 /// Bytes allocated and not freed since `region` began.
 fn live(region: &Region<'_, System>) -> i128 {
@@ -59,19 +31,11 @@ async fn joinset(size: usize) -> f64 {
     let keys = keys(size);
     let (token, started) = (CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
     let region = Region::new(GLOBAL);
-    let mut set = JoinSet::new();
-    for key in keys {
-        let (token, started) = (token.clone(), Arc::clone(&started));
-        set.spawn(async move {
-            started.fetch_add(1, Ordering::Relaxed);
-            token.cancelled().await;
-            key
-        });
-    }
-    until(&started, size).await;
+    let set = spawn_parked(keys, &token, &started);
+    until_started(&started, size).await;
     let bytes = live(&region);
     token.cancel();
-    while set.join_next().await.is_some() {}
+    join_all(set).await;
     bytes as f64 / size as f64
 }
 
@@ -84,7 +48,7 @@ async fn runner(size: usize) -> f64 {
         .collect();
     let region = Region::new(GLOBAL);
     let running = PipelineRunner::new(ctx, "bench").start(pipelines);
-    until(&started, size).await;
+    until_started(&started, size).await;
     let bytes = live(&region);
     running.shutdown();
     running.run_to_completion().await;
@@ -99,7 +63,7 @@ async fn allocations(size: usize) -> (f64, f64) {
     for key in keys {
         set.spawn(async move { key });
     }
-    while set.join_next().await.is_some() {}
+    join_all(set).await;
     let raw = region.change().allocations as f64 / size as f64;
     let pipelines: Vec<topology_benches::Trivial> = topology_benches::keys(size)
         .into_iter()

@@ -10,22 +10,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
 
 use std::{
-    convert::Infallible,
     hint::black_box,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, atomic::AtomicUsize},
     time::{Duration, Instant},
 };
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use tokio::task::JoinSet;
 use topology::{
-    CancellationToken, Instance, MetricsAddress, MetricsServer, Pipeline, PipelineContext, PipelineRunner,
-    RunningTopology, Settings, pipeline, topology,
+    CancellationToken, Instance, MetricsAddress, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
+    Settings, pipeline, topology,
 };
-use topology_benches::{SIZES, keys, print_ratios, runtime};
+use topology_benches::{Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_parked, until_started};
 
 #[derive(serde::Deserialize)]
 struct Entry {}
@@ -66,10 +62,7 @@ fn generated(c: &mut Criterion) {
                     for key in keys {
                         set.spawn(async move { black_box(key) });
                     }
-                    let mut done = 0;
-                    while let Some(joined) = set.join_next().await {
-                        done += usize::from(joined.is_ok());
-                    }
+                    let done = join_all(set).await;
                     assert_eq!(done, size);
                 },
                 BatchSize::PerIteration,
@@ -96,30 +89,6 @@ fn generated(c: &mut Criterion) {
     group.finish();
 }
 
-/// Parked on the token, counting itself once it has started.
-struct Counted(String, CancellationToken, Arc<AtomicUsize>);
-
-impl Pipeline for Counted {
-    type Key = String;
-    type Error = Infallible;
-
-    fn key(&self) -> &String {
-        &self.0
-    }
-
-    async fn run(self) -> Result<(), Infallible> {
-        self.2.fetch_add(1, Ordering::Relaxed);
-        self.1.cancelled().await;
-        Ok(())
-    }
-}
-
-async fn until(count: &AtomicUsize, size: usize) {
-    while count.load(Ordering::Relaxed) < size {
-        tokio::task::yield_now().await;
-    }
-}
-
 fn with_metrics(c: &mut Criterion) {
     let runtime = runtime();
     // The process-wide recorder, as `run_pipelines` installs it.
@@ -138,19 +107,11 @@ fn with_metrics(c: &mut Criterion) {
                     let keys = keys(size);
                     let (token, started) = (CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
                     let clock = Instant::now();
-                    let mut set = JoinSet::new();
-                    for key in keys {
-                        let (token, started) = (token.clone(), Arc::clone(&started));
-                        set.spawn(async move {
-                            started.fetch_add(1, Ordering::Relaxed);
-                            token.cancelled().await;
-                            key
-                        });
-                    }
-                    until(&started, size).await;
+                    let set = spawn_parked(keys, &token, &started);
+                    until_started(&started, size).await;
                     total += clock.elapsed();
                     token.cancel();
-                    while set.join_next().await.is_some() {}
+                    join_all(set).await;
                 }
                 total
             });
@@ -168,7 +129,7 @@ fn with_metrics(c: &mut Criterion) {
                         .into_iter()
                         .map(|key| Counted(key, shutdown.clone(), Arc::clone(&started)));
                     let running = PipelineRunner::new(ctx, "bench").start(pipelines);
-                    until(&started, size).await;
+                    until_started(&started, size).await;
                     total += clock.elapsed();
                     running.shutdown();
                     running.run_to_completion().await;

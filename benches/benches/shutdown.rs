@@ -9,44 +9,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
 
 use std::{
-    convert::Infallible,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, atomic::AtomicUsize},
     time::{Duration, Instant},
 };
 
 use criterion::{BenchmarkId, Criterion};
 use tokio::task::JoinSet;
-use topology::{CancellationToken, Pipeline, PipelineContext, PipelineRunner, RunningTopology, random_jitter};
-use topology_benches::{SIZES, keys, print_ratios, runtime};
+use topology::{CancellationToken, PipelineContext, PipelineRunner, RunningTopology, random_jitter};
+use topology_benches::{Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_parked, until_started};
 
 const GROUP: &str = "shutdown";
-
-/// Parked on the token, counting itself once it has started.
-struct Counted(String, CancellationToken, Arc<AtomicUsize>);
-
-impl Pipeline for Counted {
-    type Key = String;
-    type Error = Infallible;
-
-    fn key(&self) -> &String {
-        &self.0
-    }
-
-    async fn run(self) -> Result<(), Infallible> {
-        self.2.fetch_add(1, Ordering::Relaxed);
-        self.1.cancelled().await;
-        Ok(())
-    }
-}
-
-async fn until(count: &AtomicUsize, size: usize) {
-    while count.load(Ordering::Relaxed) < size {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
 
 /// Long enough for every task to have been polled once (into its wait).
 fn settle(size: usize) -> Duration {
@@ -63,22 +35,11 @@ fn shutdown(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let (token, started) = (CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
-                    let mut set = JoinSet::new();
-                    for key in keys(size) {
-                        let (token, started) = (token.clone(), Arc::clone(&started));
-                        set.spawn(async move {
-                            started.fetch_add(1, Ordering::Relaxed);
-                            token.cancelled().await;
-                            key
-                        });
-                    }
-                    until(&started, size).await;
+                    let set = spawn_parked(keys(size), &token, &started);
+                    until_started(&started, size).await;
                     let clock = Instant::now();
                     token.cancel();
-                    let mut done = 0;
-                    while let Some(joined) = set.join_next().await {
-                        done += usize::from(joined.is_ok());
-                    }
+                    let done = join_all(set).await;
                     total += clock.elapsed();
                     assert_eq!(done, size);
                 }
@@ -96,7 +57,7 @@ fn shutdown(c: &mut Criterion) {
                         .map(|key| Counted(key, ctx.shutdown.clone(), Arc::clone(&started)))
                         .collect();
                     let running = PipelineRunner::new(ctx, "bench").start(pipelines);
-                    until(&started, size).await;
+                    until_started(&started, size).await;
                     let clock = Instant::now();
                     running.shutdown();
                     let stats = running.run_to_completion().await;
@@ -123,10 +84,7 @@ fn shutdown(c: &mut Criterion) {
                     tokio::time::sleep(settle(size)).await;
                     let clock = Instant::now();
                     token.cancel();
-                    let mut done = 0;
-                    while let Some(joined) = set.join_next().await {
-                        done += usize::from(joined.is_ok());
-                    }
+                    let done = join_all(set).await;
                     total += clock.elapsed();
                     assert_eq!(done, size);
                 }

@@ -5,9 +5,16 @@
 //! machines are shared and noisy); `cargo bench -p topology-benches` runs
 //! them all and prints each table at its end.
 
-use std::{convert::Infallible, hint::black_box};
+use std::{
+    convert::Infallible,
+    hint::black_box,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
-use tokio::runtime::Runtime;
+use tokio::{runtime::Runtime, task::JoinSet};
 use topology::{CancellationToken, Pipeline};
 
 /// How many pipelines each figure is measured at.
@@ -59,6 +66,55 @@ impl Pipeline for Parked {
         self.1.cancelled().await;
         Ok(())
     }
+}
+
+/// A pipeline parked on the token, counting itself once it has started.
+pub struct Counted(pub String, pub CancellationToken, pub Arc<AtomicUsize>);
+
+impl Pipeline for Counted {
+    type Key = String;
+    type Error = Infallible;
+
+    fn key(&self) -> &String {
+        &self.0
+    }
+
+    async fn run(self) -> Result<(), Infallible> {
+        self.2.fetch_add(1, Ordering::Relaxed);
+        self.1.cancelled().await;
+        Ok(())
+    }
+}
+
+/// Waits until `count` pipelines have started.
+pub async fn until_started(count: &AtomicUsize, size: usize) {
+    while count.load(Ordering::Relaxed) < size {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// tokio's raw tasks doing what a [`Counted`] pipeline does: one per key,
+/// each counting itself once it has started, then parked on `token`.
+pub fn spawn_parked(keys: Vec<String>, token: &CancellationToken, started: &Arc<AtomicUsize>) -> JoinSet<String> {
+    let mut set = JoinSet::new();
+    for key in keys {
+        let (token, started) = (token.clone(), Arc::clone(started));
+        set.spawn(async move {
+            started.fetch_add(1, Ordering::Relaxed);
+            token.cancelled().await;
+            key
+        });
+    }
+    set
+}
+
+/// Waits for every task of `set`; how many ended without panicking.
+pub async fn join_all(mut set: JoinSet<String>) -> usize {
+    let mut done = 0;
+    while let Some(joined) = set.join_next().await {
+        done += usize::from(joined.is_ok());
+    }
+    done
 }
 
 /// The median of one benchmark, in nanoseconds, from criterion's estimates.

@@ -6,24 +6,11 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Behaviour, TestPipeline};
+use support::{Behaviour, TestPipeline, get, value};
 use topology::{
     CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, TopologyError,
     run_pipelines,
 };
-
-async fn get(url: String) -> (u16, String) {
-    let response = reqwest::get(&url).await.expect("the endpoint answers");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("a text body"))
-}
-
-/// The value of the series whose line starts with `series`, if present.
-fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {

@@ -4,21 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use std::time::Duration;
 
+use support::{get, value};
+
 use topology::{CancellationToken, GlobalConfig, MetricsServer, PipelineContext};
-
-async fn get(url: String) -> (u16, String) {
-    let response = reqwest::get(&url).await.expect("the endpoint answers");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("a text body"))
-}
-
-fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelines_waiting_for_a_permit_are_counted_until_they_stop_waiting() {

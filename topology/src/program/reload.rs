@@ -20,11 +20,8 @@ use crate::{
         settings::Settings,
     },
     runtime::{
-        context::PipelineContext,
-        error::TopologyError,
-        pipeline::Pipeline,
+        context::PipelineContext, error::TopologyError, pipeline::Pipeline, runner::pipeline_task,
         runner::spawner::PipelineSpawner,
-        task::{TaskError, TaskOutput},
     },
 };
 
@@ -141,15 +138,10 @@ impl<K: Clone + fmt::Display + Send + 'static> Target<K> {
     ) {
         let key = ready.key.clone();
         let pipeline = launcher.build(ready, &self.ctx, families, after);
-        let work = async move {
-            pipeline
-                .run()
-                .await
-                .map(|()| TaskOutput::default())
-                .map_err(TaskError::failed)
-        };
         // The topology has ended already: nothing is left to add to.
-        let _ = self.spawner.spawn(key, self.typetag, Box::pin(work), jitter);
+        let _ = self
+            .spawner
+            .spawn(key, self.typetag, Box::pin(pipeline_task(pipeline)), jitter);
     }
 }
 

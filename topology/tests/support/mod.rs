@@ -197,3 +197,17 @@ pub fn kind_of(stats: &RunStats<String>, key: &str) -> OutcomeKind {
         .map(|outcome| outcome.kind())
         .expect("the key has an outcome")
 }
+
+/// The status and body of a GET to `url`.
+pub async fn get(url: String) -> (u16, String) {
+    let response = reqwest::get(&url).await.expect("the endpoint answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a text body"))
+}
+
+/// The value of the series whose line starts with `series`, if present.
+pub fn value(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}

@@ -7,6 +7,8 @@ pub(crate) mod spawner;
 
 use std::{fmt::Display, sync::Arc, time::Duration};
 
+use futures_util::FutureExt;
+
 use crate::runtime::{
     config::FailurePolicy,
     context::PipelineContext,
@@ -17,8 +19,17 @@ use crate::runtime::{
     shutdown::ShutdownSignals,
     stats::RunStats,
     status::StatusBoard,
-    task::{Task, TaskError, TaskOutput},
+    task::{Task, TaskError, TaskOutput, TaskResult},
 };
+
+/// A pipeline's run as a task's work: its error kept as the failure. A
+/// combinator rather than an `async` block, which would hold the pipeline and
+/// its future side by side.
+pub(crate) fn pipeline_task<P: Pipeline>(pipeline: P) -> impl Future<Output = TaskResult> + Send + 'static {
+    pipeline
+        .run()
+        .map(|result| result.map(|()| TaskOutput::default()).map_err(TaskError::failed))
+}
 
 /// The lifecycle of a running topology.
 #[allow(async_fn_in_trait)] // callers await it in place; no boxing is wanted
@@ -128,14 +139,12 @@ impl PipelineRunner {
         for pipeline in pipelines {
             let key = pipeline.key().clone();
             // Not boxed: a pipeline's future is spawned as it is.
-            let work = async move {
-                pipeline
-                    .run()
-                    .await
-                    .map(|()| TaskOutput::default())
-                    .map_err(TaskError::failed)
-            };
-            running.spawn(key, self.typetag, work, self.context.poll_jitter_secs);
+            running.spawn(
+                key,
+                self.typetag,
+                pipeline_task(pipeline),
+                self.context.poll_jitter_secs,
+            );
         }
         running
     }
