@@ -62,6 +62,15 @@ fn the_manifest_agrees_with_the_program() {
         number(&Value::from(env["TOPOLOGY_SHARDS"].clone())),
         "replicas and TOPOLOGY_SHARDS"
     );
+    // Pods numbered from `spec.ordinals.start` tell the program where.
+    let first_ordinal = stateful_set["spec"]["ordinals"]["start"].as_u64().unwrap_or(0);
+    let told = env
+        .get("TOPOLOGY_SHARD_ORDINAL_START")
+        .map_or(0, |value| number(&Value::from(value.clone())));
+    assert_eq!(
+        first_ordinal, told,
+        "spec.ordinals.start and TOPOLOGY_SHARD_ORDINAL_START"
+    );
     // The index comes from the pod's name, as a StatefulSet gives it.
     let hostname = container["env"]
         .as_sequence()

@@ -111,6 +111,20 @@ impl Shard {
     /// Shard `ordinal` of `count`, the ordinal read from the end of a
     /// StatefulSet pod's hostname (`ingest-2` is ordinal 2).
     pub fn from_hostname(hostname: &str, count: u32) -> Result<Self, ShardError> {
+        Self::from_hostname_from(hostname, count, 0)
+    }
+
+    /// [`from_hostname`](Self::from_hostname) for a StatefulSet whose
+    /// ordinals start at `first` (its `spec.ordinals.start`): `ingest-3` is
+    /// shard 1 when they start at 2.
+    ///
+    /// ```
+    /// use topology::Shard;
+    ///
+    /// assert_eq!(Shard::from_hostname_from("ingest-3", 3, 2).unwrap().to_string(), "1/3");
+    /// assert!(Shard::from_hostname_from("ingest-1", 3, 2).is_err());
+    /// ```
+    pub fn from_hostname_from(hostname: &str, count: u32, first: u32) -> Result<Self, ShardError> {
         if count == 0 {
             return Err(ShardError("the shard count must be at least 1".to_owned()));
         }
@@ -123,9 +137,19 @@ impl Shard {
                     "hostname `{hostname}` has no ordinal suffix (such as `name-2`); set TOPOLOGY_SHARD=i/n instead"
                 ))
             })?;
-        Self::new(ordinal, count).ok_or_else(|| {
+        let index = ordinal.checked_sub(first).ok_or_else(|| {
             ShardError(format!(
-                "hostname `{hostname}` is ordinal {ordinal}, not below the shard count {count}"
+                "hostname `{hostname}` is ordinal {ordinal}, below the first ordinal {first} (TOPOLOGY_SHARD_ORDINAL_START)"
+            ))
+        })?;
+        Self::new(index, count).ok_or_else(|| {
+            let counted = if first == 0 {
+                String::new()
+            } else {
+                format!(" counted from the first ordinal {first}")
+            };
+            ShardError(format!(
+                "hostname `{hostname}` is ordinal {ordinal}{counted}, not below the shard count {count}"
             ))
         })
     }

@@ -80,7 +80,17 @@ fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Re
     let hostname = env("HOSTNAME")
         .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
         .unwrap_or_default();
-    Shard::from_hostname(&hostname, count_value).map_err(|error| invalid(count, error.to_string()))
+    // A StatefulSet with `spec.ordinals.start` numbers its pods from there.
+    let first = match env("TOPOLOGY_SHARD_ORDINAL_START") {
+        None => 0,
+        Some(text) => text.trim().parse::<u32>().map_err(|_| TopologyError::InvalidSetting {
+            setting: "shard",
+            value: text.clone(),
+            origin: " (from environment variable TOPOLOGY_SHARD_ORDINAL_START)".to_owned(),
+            reason: "expected the StatefulSet's first ordinal, a whole number".to_owned(),
+        })?,
+    };
+    Shard::from_hostname_from(&hostname, count_value, first).map_err(|error| invalid(count, error.to_string()))
 }
 
 /// What `--help` opens with: the program's description, then what it runs.

@@ -195,6 +195,17 @@ fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
     assert_eq!(settings.shard.to_string(), "1/3");
     let settings = resolved(&[], &[("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-2")], None).unwrap();
     assert_eq!(settings.shard.to_string(), "2/3");
+    let ordinals_from_two = [
+        ("TOPOLOGY_SHARDS", "3"),
+        ("HOSTNAME", "ingest-4"),
+        ("TOPOLOGY_SHARD_ORDINAL_START", "2"),
+    ];
+    let settings = resolved(&[], &ordinals_from_two, None).unwrap();
+    assert_eq!(
+        settings.shard.to_string(),
+        "2/3",
+        "ordinals counted from spec.ordinals.start"
+    );
     let settings = resolved(
         &[],
         &[
@@ -219,6 +230,30 @@ fn the_shard_comes_from_the_setting_or_the_hostname_ordinal() {
             "not below the shard count 3",
         ),
         (vec![("TOPOLOGY_SHARDS", "0"), ("HOSTNAME", "ingest-0")], "at least 1"),
+        (
+            vec![
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", "ingest-1"),
+                ("TOPOLOGY_SHARD_ORDINAL_START", "2"),
+            ],
+            "below the first ordinal 2",
+        ),
+        (
+            vec![
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", "ingest-5"),
+                ("TOPOLOGY_SHARD_ORDINAL_START", "2"),
+            ],
+            "counted from the first ordinal 2, not below the shard count 3",
+        ),
+        (
+            vec![
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", "ingest-2"),
+                ("TOPOLOGY_SHARD_ORDINAL_START", "two"),
+            ],
+            "TOPOLOGY_SHARD_ORDINAL_START",
+        ),
     ] {
         let error = resolved(&[], &env, None).unwrap_err().to_string();
         assert!(error.contains(needle) && error.contains("shard"), "{env:?}: {error}");

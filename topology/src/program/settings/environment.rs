@@ -20,7 +20,12 @@ impl Settings {
         let known: Vec<&str> = SETTINGS
             .iter()
             .map(|info| info.env_var)
-            .chain(["TOPOLOGY_CONFIG", "TOPOLOGY_SHARDS", "TOPOLOGY_LOG_FORMAT"])
+            .chain([
+                "TOPOLOGY_CONFIG",
+                "TOPOLOGY_SHARDS",
+                "TOPOLOGY_SHARD_ORDINAL_START",
+                "TOPOLOGY_LOG_FORMAT",
+            ])
             .chain(app_vars.iter().map(String::as_str))
             .collect();
         for (name, value) in vars {
