@@ -21,7 +21,11 @@ fn logging(c: &mut Criterion) {
     let (filter, level) = reload::Layer::new(LevelFilter::OFF);
     tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(std::io::sink))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::io::sink),
+        )
         .init();
     let runtime = runtime();
     let mut group = c.benchmark_group(GROUP);
