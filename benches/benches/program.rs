@@ -16,12 +16,13 @@ use std::{
 };
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use tokio::task::JoinSet;
 use topology::{
     CancellationToken, Instance, MetricsAddress, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
     Settings, pipeline, topology,
 };
-use topology_benches::{Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_parked, until_started};
+use topology_benches::{
+    Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_and_join_raw, spawn_parked, until_started,
+};
 
 #[derive(serde::Deserialize)]
 struct Entry {}
@@ -58,11 +59,7 @@ fn generated(c: &mut Criterion) {
             b.to_async(&runtime).iter_batched(
                 || keys(size),
                 |keys| async move {
-                    let mut set = JoinSet::new();
-                    for key in keys {
-                        set.spawn(async move { black_box(key) });
-                    }
-                    let done = join_all(set).await;
+                    let done = spawn_and_join_raw(keys).await;
                     assert_eq!(done, size);
                 },
                 BatchSize::PerIteration,

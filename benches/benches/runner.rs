@@ -7,13 +7,12 @@
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
 
-use std::{convert::Infallible, hint::black_box, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use tokio::task::JoinSet;
 use tokio_graceful_shutdown::{SubsystemBuilder, SubsystemHandle, Toplevel};
 use topology::{PipelineContext, PipelineRunner, RunningTopology};
-use topology_benches::{SIZES, Trivial, keys, print_ratios, runtime};
+use topology_benches::{SIZES, Trivial, keys, print_ratios, runtime, spawn_and_join_raw};
 
 const GROUP: &str = "spawn_and_join";
 
@@ -26,17 +25,7 @@ fn spawn_and_join(c: &mut Criterion) {
             b.to_async(&runtime).iter_batched(
                 || keys(size),
                 |keys| async move {
-                    let mut set = JoinSet::new();
-                    for key in keys {
-                        set.spawn(async move {
-                            black_box(&key);
-                            Ok::<String, Infallible>(key)
-                        });
-                    }
-                    let mut done = 0;
-                    while let Some(joined) = set.join_next().await {
-                        done += usize::from(matches!(joined, Ok(Ok(_))));
-                    }
+                    let done = spawn_and_join_raw(keys).await;
                     assert_eq!(done, size);
                 },
                 BatchSize::PerIteration,

@@ -108,6 +108,16 @@ pub fn spawn_parked(keys: Vec<String>, token: &CancellationToken, started: &Arc<
     set
 }
 
+/// The baseline of spawn and join: one raw task per key, each returning its
+/// key at once, all joined; how many ended.
+pub async fn spawn_and_join_raw(keys: Vec<String>) -> usize {
+    let mut set = JoinSet::new();
+    for key in keys {
+        set.spawn(async move { black_box(key) });
+    }
+    join_all(set).await
+}
+
 /// Waits for every task of `set`; how many ended without panicking.
 pub async fn join_all(mut set: JoinSet<String>) -> usize {
     let mut done = 0;

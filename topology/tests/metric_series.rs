@@ -4,8 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use std::{collections::BTreeMap, time::Duration};
 
+use support::get;
 use topology::{
     CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput,
     run_every,
@@ -48,12 +51,7 @@ async fn each_pipeline_adds_a_fixed_handful_of_lines() {
         .await;
     assert_eq!(stats.counts().completed, PIPELINES);
 
-    let scrape = reqwest::get(format!("http://{}/metrics", server.local_addr()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, scrape) = get(format!("http://{}/metrics", server.local_addr())).await;
     let mut lines_per_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in scrape.lines().filter(|line| !line.starts_with('#')) {
         if let Some((_, rest)) = line.split_once("key=\"") {

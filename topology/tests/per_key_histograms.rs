@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
+use support::get;
 use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,12 +22,7 @@ async fn each_key_has_its_own_histograms_when_asked() {
         .run_to_completion()
         .await;
     assert_eq!(stats.counts().completed, 2);
-    let scrape = reqwest::get(format!("http://{}/metrics", server.local_addr()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, scrape) = get(format!("http://{}/metrics", server.local_addr())).await;
     for series in [
         "topology_pipeline_run_duration_seconds_count{key=\"a\",typetag=\"few\"} 1",
         "topology_pipeline_start_jitter_seconds_count{key=\"b\",typetag=\"few\"} 1",

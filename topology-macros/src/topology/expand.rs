@@ -147,7 +147,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         _ => state,
     };
     let start = respan(
-        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__plan, Self::__key_of, Self::__make, Self::__takes_entries).await),
+        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__blueprint()).await),
         state_span,
     );
     let main_fn = topology.main.then(|| {
@@ -318,7 +318,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             where
                 AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
             {
-                #p::start(&Self::SPEC, settings, state, Self::__plan, Self::__key_of, Self::__make, Self::__takes_entries).await
+                #p::start(&Self::SPEC, settings, state, Self::__blueprint()).await
             }
 
             #[doc(hidden)]
@@ -349,6 +349,16 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 #( __TopologyPlan::#variants(_, instance) => AnyPipeline::#variants(key, deps, instance), )*
             }
         }
+
+            #[doc(hidden)]
+            fn __blueprint<S>() -> #p::Blueprint<S, PipelineKey, __TopologyPlan, AnyPipeline<S>> {
+                #p::Blueprint {
+                    plan: Self::__plan,
+                    key_of: Self::__key_of,
+                    make: Self::__make,
+                    takes_entries: Self::__takes_entries,
+                }
+            }
 
             #[doc(hidden)]
             fn __takes_entries(plan: &__TopologyPlan) -> bool {

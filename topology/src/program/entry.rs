@@ -7,10 +7,8 @@ use tracing_subscriber::EnvFilter;
 
 use crate::{
     program::{
-        dsl::Deps,
         flags::{command, resolve},
         hangup::Hangups,
-        instance::entries::FamilyTable,
         launch::{Blueprint, Launcher},
         listing::{PipelineListing, render},
         reload::Reloader,
@@ -46,15 +44,11 @@ pub struct ProgramSpec {
 /// Plans every pipeline from `settings` (families expand to one pipeline per
 /// entry, the shard keeps its share), then starts them in-process with
 /// `state` shared by all. The started topology can be reloaded.
-#[allow(clippy::too_many_arguments)] // one per part of the generated topology
 pub async fn start<S, K, P, Plan>(
     spec: &ProgramSpec,
     settings: &Settings,
     state: S,
-    plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
-    key_of: fn(&Plan) -> K,
-    make: fn(Plan, K, Deps<S>) -> P,
-    takes_entries: fn(&Plan) -> bool,
+    blueprint: Blueprint<S, K, Plan, P>,
 ) -> Result<StartedTopology<K>, TopologyError>
 where
     S: Send + Sync + 'static,
@@ -62,12 +56,6 @@ where
     P: Pipeline<Key = K>,
     Plan: 'static,
 {
-    let blueprint = Blueprint {
-        plan,
-        key_of,
-        make,
-        takes_entries,
-    };
     let shard = settings.shard;
     let mut launcher = Launcher::new(blueprint, state, shard);
     let (ready, total, families) = launcher.prepare(settings)?;

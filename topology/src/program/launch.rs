@@ -5,6 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use tokio_util::sync::{CancellationToken, DropGuard};
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{
     program::{dsl::Deps, inject::Key, instance::entries::FamilyTable, settings::Settings},
@@ -12,11 +13,15 @@ use crate::{
 };
 
 /// How the generated code plans, names and builds its pipelines.
-pub(crate) struct Blueprint<S, K, Plan, P> {
-    pub(crate) plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
-    pub(crate) key_of: fn(&Plan) -> K,
-    pub(crate) make: fn(Plan, K, Deps<S>) -> P,
-    pub(crate) takes_entries: fn(&Plan) -> bool,
+pub struct Blueprint<S, K, Plan, P> {
+    /// Every pipeline the settings give, families expanded.
+    pub plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
+    /// A planned pipeline's key.
+    pub key_of: fn(&Plan) -> K,
+    /// Builds a planned pipeline.
+    pub make: fn(Plan, K, Deps<S>) -> P,
+    /// Whether a planned pipeline takes `Entries<T>`.
+    pub takes_entries: fn(&Plan) -> bool,
 }
 
 /// A pipeline planned for this replica, not built yet.
@@ -67,7 +72,8 @@ impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P
         let mut families = FamilyTable::default();
         let planned = (self.blueprint.plan)(settings, &mut families)?;
         let total = planned.len();
-        let digest = families.digest();
+        let fingerprints = families.fingerprints(&settings.instances);
+        let digest = digest(&fingerprints);
         let ready = planned
             .into_iter()
             .filter_map(|plan| {
@@ -76,8 +82,8 @@ impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P
                 if !self.shard.owns(&name) {
                     return None;
                 }
-                let fingerprint = match families.fingerprint_of(&name) {
-                    Some(fingerprint) => fingerprint,
+                let fingerprint = match fingerprints.get(&name) {
+                    Some(&fingerprint) => fingerprint,
                     None if (self.blueprint.takes_entries)(&plan) => digest,
                     None => 0,
                 };
@@ -127,6 +133,15 @@ impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P
             stop,
         }
     }
+}
+
+/// One hash of every entry of every family: what a pipeline taking
+/// `Entries<T>` depends on.
+fn digest(fingerprints: &HashMap<String, u64>) -> u64 {
+    let mut keys: Vec<(&String, &u64)> = fingerprints.iter().collect();
+    keys.sort_unstable();
+    let text: String = keys.iter().map(|(key, hash)| format!("{key}={hash};")).collect();
+    xxh3_64(text.as_bytes())
 }
 
 /// A pipeline whose end is known to the launcher.

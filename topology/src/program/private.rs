@@ -22,6 +22,7 @@ pub use crate::program::dsl::{
 pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
+pub use crate::program::launch::Blueprint;
 pub use crate::program::listing::PipelineListing;
 pub use crate::program::settings::Settings;
 pub use crate::program::started::StartedTopology;

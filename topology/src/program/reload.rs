@@ -104,13 +104,7 @@ impl Reloader {
             for stop in stops {
                 stop.cancel();
             }
-            apply_live_settings(&target, &in_force, settings, &mut report);
-            let (live, next) = (&mut in_force.global, &settings.global);
-            if let (Some(_), Some(limit)) = (live.total_concurrency, next.total_concurrency) {
-                live.total_concurrency = Some(limit);
-            }
-            live.shutdown_timeout_secs = next.shutdown_timeout_secs;
-            live.poll_jitter_secs = next.poll_jitter_secs;
+            apply_live_settings(&target, &mut in_force, settings, &mut report);
             Ok(report)
         };
         Self {
@@ -147,9 +141,11 @@ impl<K: Clone + fmt::Display + Send + 'static> Target<K> {
 
 /// The global settings that change on a running topology: the concurrency
 /// limit, the shutdown deadline, and the jitter of new starts (applied by the
-/// caller). The others need a restart, and the report says so.
-fn apply_live_settings<K>(target: &Target<K>, in_force: &Settings, new: &Settings, report: &mut ReloadReport) {
+/// caller); `in_force` takes those. The others need a restart, and the report
+/// says so.
+fn apply_live_settings<K>(target: &Target<K>, in_force: &mut Settings, new: &Settings, report: &mut ReloadReport) {
     let (old, next) = (&in_force.global, &new.global);
+    let mut applied = old.clone();
     match (
         &target.ctx.global_semaphore,
         old.total_concurrency,
@@ -157,6 +153,7 @@ fn apply_live_settings<K>(target: &Target<K>, in_force: &Settings, new: &Setting
     ) {
         (Some(semaphore), Some(old), Some(next)) if next != old => {
             resize(semaphore, old, next);
+            applied.total_concurrency = Some(next);
             report.changed.push(format!("total_concurrency {old} → {next}"));
         }
         (_, old, next) if old.is_some() != next.is_some() => report.needs_restart.push("total_concurrency"),
@@ -187,6 +184,9 @@ fn apply_live_settings<K>(target: &Target<K>, in_force: &Settings, new: &Setting
             .filter(|(_, changed)| *changed)
             .map(|(name, _)| *name),
     );
+    applied.shutdown_timeout_secs = next.shutdown_timeout_secs;
+    applied.poll_jitter_secs = next.poll_jitter_secs;
+    in_force.global = applied;
 }
 
 /// Grows or shrinks the global semaphore to `next` permits. Permits held

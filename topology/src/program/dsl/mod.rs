@@ -94,8 +94,7 @@ pub fn plan_family<T: InstanceValue>(
         .map(|(key, _)| *key)
         .collect();
     let (entries, source) = family_entries::<T>(sources, &declared_families, family)?;
-    families.insert(&entries);
-    families.fingerprint(family, source);
+    families.insert(family, source, &entries);
     Ok(entries
         .into_iter()
         .map(|instance| (Some(Arc::from(instance.name())), instance))

@@ -90,47 +90,49 @@ impl<T: fmt::Debug> fmt::Debug for Entries<T> {
 #[derive(Default)]
 pub struct FamilyTable {
     families: Vec<(TypeId, Arc<dyn Any + Send + Sync>)>,
-    /// A hash of each entry's configuration, by its key (`family/name`): a
-    /// reload restarts the entries whose hash changed.
-    fingerprints: HashMap<String, u64>,
+    /// Each family's key, and the index of the source its entries came from.
+    origins: Vec<(&'static str, usize)>,
 }
 
 impl FamilyTable {
-    /// Records a family's entries.
-    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, entries: &[Instance<T>]) {
+    /// Records the entries of `family`, read from source number `source`.
+    pub(crate) fn insert<T: Send + Sync + 'static>(
+        &mut self,
+        family: &'static str,
+        source: usize,
+        entries: &[Instance<T>],
+    ) {
         let entries: Box<dyn Any + Send + Sync> = Box::new(Entries::new(entries.to_vec()));
         self.families.push((TypeId::of::<T>(), Arc::from(entries)));
+        self.origins.push((family, source));
     }
 
-    /// Records the fingerprint of every entry of `family` in `source`.
-    pub(crate) fn fingerprint(&mut self, family: &str, source: &InstanceSource) {
-        let Ok(document) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&source.text) else {
-            return;
-        };
-        let Some(serde_yaml_ng::Value::Mapping(entries)) = document.get("pipelines").and_then(|p| p.get(family)) else {
-            return;
-        };
-        for (name, value) in entries {
-            let (Some(name), Ok(text)) = (name.as_str(), serde_yaml_ng::to_string(value)) else {
-                continue;
-            };
-            self.fingerprints
-                .insert(format!("{family}/{name}"), xxh3_64(text.as_bytes()));
+    /// A hash of each entry's configuration, by its key (`family/name`): a
+    /// reload restarts the entries whose hash changed. Each source is read
+    /// once, however many families it holds; only a start that can reload
+    /// asks for them.
+    pub(crate) fn fingerprints(&self, sources: &[InstanceSource]) -> HashMap<String, u64> {
+        let mut fingerprints = HashMap::new();
+        let mut read: Vec<(usize, Option<serde_yaml_ng::Value>)> = Vec::new();
+        for &(family, source) in &self.origins {
+            if !read.iter().any(|(index, _)| *index == source) {
+                let document = sources
+                    .get(source)
+                    .and_then(|source| serde_yaml_ng::from_str(&source.text).ok());
+                read.push((source, document));
+            }
+            let document = read
+                .iter()
+                .find(|(index, _)| *index == source)
+                .and_then(|(_, document)| document.as_ref());
+            let entries = document.and_then(|document| document.get("pipelines")?.get(family)?.as_mapping());
+            for (name, value) in entries.into_iter().flatten() {
+                if let (Some(name), Ok(text)) = (name.as_str(), serde_yaml_ng::to_string(value)) {
+                    fingerprints.insert(format!("{family}/{name}"), xxh3_64(text.as_bytes()));
+                }
+            }
         }
-    }
-
-    /// The fingerprint of the entry with `key`, if it is one.
-    pub(crate) fn fingerprint_of(&self, key: &str) -> Option<u64> {
-        self.fingerprints.get(key).copied()
-    }
-
-    /// One hash of every entry of every family: what a pipeline taking
-    /// `Entries<T>` depends on.
-    pub(crate) fn digest(&self) -> u64 {
-        let mut keys: Vec<(&String, &u64)> = self.fingerprints.iter().collect();
-        keys.sort_unstable();
-        let text: String = keys.iter().map(|(key, hash)| format!("{key}={hash};")).collect();
-        xxh3_64(text.as_bytes())
+        fingerprints
     }
 
     /// The entries of the family with `each = T`. The topology's compile-time
@@ -159,8 +161,12 @@ mod tests {
     #[test]
     fn a_family_is_found_by_its_entry_type() {
         let mut table = FamilyTable::default();
-        table.insert(&[Instance::new("orders", 1_u32), Instance::new("users", 2_u32)]);
-        table.insert(&[Instance::new("daily", "report".to_owned())]);
+        table.insert(
+            "ingest",
+            0,
+            &[Instance::new("orders", 1_u32), Instance::new("users", 2_u32)],
+        );
+        table.insert("report", 0, &[Instance::new("daily", "report".to_owned())]);
         let numbers = table.entries::<u32>();
         assert_eq!(
             numbers.iter().map(|e| (e.name(), *e.value())).collect::<Vec<_>>(),

@@ -111,12 +111,13 @@ pub(crate) fn valid_instance_name(name: &str) -> bool {
 /// The entries of `family`, from the first source that lists the family.
 ///
 /// Every source is also checked for families that are not `declared`.
-pub(crate) fn family_entries<'s, T: DeserializeOwned>(
-    sources: &'s [InstanceSource],
+/// Also says which of the sources it came from (its index).
+pub(crate) fn family_entries<T: DeserializeOwned>(
+    sources: &[InstanceSource],
     declared: &[&'static str],
     family: &str,
-) -> Result<(Vec<Instance<T>>, &'s InstanceSource), TopologyError> {
-    for source in sources {
+) -> Result<(Vec<Instance<T>>, usize), TopologyError> {
+    for (index, source) in sources.iter().enumerate() {
         if let Some(entries) = read_family::<T>(source, declared, family)? {
             if entries.is_empty() {
                 return Err(TopologyError::Instances {
@@ -124,7 +125,7 @@ pub(crate) fn family_entries<'s, T: DeserializeOwned>(
                     message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
                 });
             }
-            return Ok((entries, source));
+            return Ok((entries, index));
         }
     }
     Err(TopologyError::NoInstances {

@@ -22,20 +22,18 @@ use crate::runtime::{
     stats::OutcomeKind,
 };
 
-/// The distributions of every pipeline of one `typetag`.
+/// The three distributions, registered under some labels: a `typetag`'s,
+/// shared by its pipelines, or one key's own.
 #[derive(Debug)]
-pub(crate) struct TypetagSeries {
-    typetag: &'static str,
+pub(crate) struct Distributions {
     run_duration: Histogram,
     iteration_duration: Histogram,
     start_jitter: Histogram,
 }
 
-impl TypetagSeries {
-    fn new(typetag: &'static str) -> Self {
-        let labels = [Label::from_static_parts("typetag", typetag)];
+impl Distributions {
+    fn register(labels: &[Label]) -> Self {
         Self {
-            typetag,
             run_duration: metrics::histogram!(PIPELINE_RUN_DURATION, labels.iter()),
             iteration_duration: metrics::histogram!(PIPELINE_ITERATION_DURATION, labels.iter()),
             start_jitter: metrics::histogram!(PIPELINE_START_JITTER, labels.iter()),
@@ -43,18 +41,18 @@ impl TypetagSeries {
     }
 }
 
-/// The series of each `typetag` a runner has spawned, registered once each
-/// (a runner sees one or a few).
+/// The distributions of each `typetag` a runner has spawned, registered once
+/// each (a runner sees one or a few).
 #[derive(Debug, Default)]
-pub(crate) struct TypetagCache(Vec<Arc<TypetagSeries>>);
+pub(crate) struct TypetagCache(Vec<(&'static str, Arc<Distributions>)>);
 
 impl TypetagCache {
-    fn get(&mut self, typetag: &'static str) -> Arc<TypetagSeries> {
-        if let Some(series) = self.0.iter().find(|series| series.typetag == typetag) {
+    fn get(&mut self, typetag: &'static str) -> Arc<Distributions> {
+        if let Some((_, series)) = self.0.iter().find(|(known, _)| *known == typetag) {
             return Arc::clone(series);
         }
-        let series = Arc::new(TypetagSeries::new(typetag));
-        self.0.push(Arc::clone(&series));
+        let series = Arc::new(Distributions::register(&[Label::from_static_parts("typetag", typetag)]));
+        self.0.push((typetag, Arc::clone(&series)));
         series
     }
 }
@@ -66,11 +64,11 @@ pub(crate) struct PipelineMetrics {
     labels: [Label; 2],
     running: Gauge,
     starts: Counter,
-    shared: Arc<TypetagSeries>,
+    shared: Arc<Distributions>,
     /// The last iteration's duration and time, registered at the first.
     last_iteration: OnceLock<(Gauge, Gauge)>,
     /// The same distributions for this key alone, when asked for.
-    own: Option<Box<[Histogram; 3]>>,
+    own: Option<Box<Distributions>>,
 }
 
 impl PipelineMetrics {
@@ -85,13 +83,7 @@ impl PipelineMetrics {
         }
         let key: Arc<str> = Arc::from(key.to_string());
         let labels = [Label::new("key", key), Label::from_static_parts("typetag", typetag)];
-        let own = per_key_histograms().then(|| {
-            Box::new([
-                metrics::histogram!(PIPELINE_RUN_DURATION, labels.iter()),
-                metrics::histogram!(PIPELINE_ITERATION_DURATION, labels.iter()),
-                metrics::histogram!(PIPELINE_START_JITTER, labels.iter()),
-            ])
-        });
+        let own = per_key_histograms().then(|| Box::new(Distributions::register(&labels)));
         Some(Arc::new(Self {
             running: metrics::gauge!(PIPELINE_RUNNING, labels.iter()),
             starts: metrics::counter!(PIPELINE_STARTS, labels.iter()),
@@ -105,7 +97,7 @@ impl PipelineMetrics {
     /// Records the start and marks the pipeline running until the returned
     /// guard drops, which also happens when its task is aborted.
     pub(crate) fn started(self: &Arc<Self>, jitter: Duration) -> RunningGuard {
-        self.record(|series| &series.start_jitter, 2, jitter);
+        self.record(|series| &series.start_jitter, jitter);
         self.starts.increment(1);
         self.running.set(1.0);
         RunningGuard {
@@ -121,7 +113,7 @@ impl PipelineMetrics {
     }
 
     pub(crate) fn iteration(&self, took: Duration) {
-        self.record(|series| &series.iteration_duration, 1, took);
+        self.record(|series| &series.iteration_duration, took);
         let (duration, time) = self.last_iteration.get_or_init(|| {
             (
                 metrics::gauge!(PIPELINE_LAST_ITERATION_DURATION, self.labels.iter()),
@@ -140,11 +132,11 @@ impl PipelineMetrics {
     }
 
     /// Records into the `typetag`'s histogram, and the key's own if any.
-    fn record(&self, shared: impl Fn(&TypetagSeries) -> &Histogram, own: usize, value: Duration) {
+    fn record(&self, which: fn(&Distributions) -> &Histogram, value: Duration) {
         let seconds = value.as_secs_f64();
-        shared(&self.shared).record(seconds);
-        if let Some(histograms) = &self.own {
-            histograms[own].record(seconds);
+        which(&self.shared).record(seconds);
+        if let Some(own) = &self.own {
+            which(own).record(seconds);
         }
     }
 }
@@ -159,6 +151,6 @@ impl Drop for RunningGuard {
     fn drop(&mut self) {
         self.metrics.running.set(0.0);
         self.metrics
-            .record(|series| &series.run_duration, 0, self.started.elapsed());
+            .record(|series| &series.run_duration, self.started.elapsed());
     }
 }

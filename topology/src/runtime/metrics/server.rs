@@ -209,22 +209,21 @@ async fn pipelines(board: Arc<StatusBoard>) -> impl IntoResponse {
             let from = from?;
             let chunk = board.chunk(from, STATUS_CHUNK);
             let mut text = Vec::with_capacity(chunk.len() * 160 + 2);
-            text.push(if from == 0 { b'[' } else { b',' });
+            if from == 0 {
+                text.push(b'[');
+            }
             for (i, status) in chunk.iter().enumerate() {
-                if i > 0 {
+                if from + i > 0 {
                     text.push(b',');
                 }
                 if serde_json::to_writer(&mut text, &status.view()).is_err() {
                     text.extend_from_slice(b"null");
                 }
             }
+            // A full chunk may have more after it; a short one is the last.
             let next = (chunk.len() == STATUS_CHUNK).then_some(from + STATUS_CHUNK);
             if next.is_none() {
                 text.push(b']');
-            }
-            // A first chunk with nothing in it still opens the array.
-            if from > 0 && chunk.is_empty() {
-                text = vec![b']'];
             }
             Some((Ok::<_, std::convert::Infallible>(Bytes::from(text)), next))
         }

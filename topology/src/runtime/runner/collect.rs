@@ -139,10 +139,6 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         if let Some(metrics) = &entry.metrics {
             metrics.outcome(kind);
         }
-        // Aborted tasks never told their status how they ended.
-        if let Some(status) = &entry.status {
-            status.ended_with(&result);
-        }
         log_outcome(&entry, &result, restarts);
         if matches!(kind, OutcomeKind::Failed | OutcomeKind::Panicked)
             && self.failure_policy == FailurePolicy::Shutdown
@@ -179,6 +175,10 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             } else {
                 Err(TaskError::Aborted)
             };
+            // Aborted tasks never told their status how they ended.
+            if let Some(status) = &entry.status {
+                status.ended_with(&result);
+            }
             self.collect(slot, result, 0, now, stats);
         }
     }
