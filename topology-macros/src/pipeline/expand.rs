@@ -22,6 +22,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let deps = Ident::new("__deps", Span::mixed_site());
     let instance = Ident::new("__instance", Span::mixed_site());
     let output = Ident::new("__output", Span::mixed_site());
+    let reporter = Ident::new("__reporter", Span::mixed_site());
     let restart = args.restart.policy(private);
     let each = args.each.as_ref();
     let entries = instance_type(each, private);
@@ -59,11 +60,13 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         .interval_millis
         .map(|millis| quote!(#private::Duration::from_millis(#millis)));
     let run = match (period, args.restart.on_failure_policy(private)) {
-        (None, None) => quote!(#private::run_once::<#state, Self>(#deps, #instance)),
-        (Some(period), None) => quote!(#private::run_interval::<#state, Self>(#deps, #instance, #period)),
-        (None, Some(policy)) => quote!(#private::run_supervised::<#state, Self>(#deps, #instance, #policy)),
+        (None, None) => quote!(#private::run_once::<#state, Self>(#deps, #instance, #reporter)),
+        (Some(period), None) => quote!(#private::run_interval::<#state, Self>(#deps, #instance, #reporter, #period)),
+        (None, Some(policy)) => {
+            quote!(#private::run_supervised::<#state, Self>(#deps, #instance, #reporter, #policy))
+        }
         (Some(period), Some(policy)) => {
-            quote!(#private::run_supervised_interval::<#state, Self>(#deps, #instance, #period, #policy))
+            quote!(#private::run_supervised_interval::<#state, Self>(#deps, #instance, #reporter, #period, #policy))
         }
     };
     // Spanned at the function's name: a future that is not `Send` is
@@ -107,7 +110,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         {
             type Instance = #entries;
 
-            fn run(#deps: #private::Deps<#state>, #instance: Self::Instance)
+            fn run(#deps: #private::Deps<#state>, #instance: Self::Instance, #reporter: #private::RunReporter)
                 -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
             {
                 #run

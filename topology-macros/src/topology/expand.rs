@@ -65,7 +65,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let runs = topology.pipelines.iter().map(|listed| {
         let path = listed.info_path();
         let run = at_name(listed, quote!(<#path as #p::PipelineFn<S>>::run));
-        quote!(#run(deps, instance).await)
+        quote!(#run(deps, instance, reporter).await)
     });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
@@ -235,6 +235,12 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             }
 
             fn run(self) -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send {
+                #p::Pipeline::run_reporting(self, #p::RunReporter::default())
+            }
+
+            fn run_reporting(self, reporter: #p::RunReporter)
+                -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send
+            {
                 async move {
                     match self {
                         #( Self::#variants(_, deps, instance) => #runs, )*

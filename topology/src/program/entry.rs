@@ -16,8 +16,8 @@ use crate::{
         started::StartedTopology,
     },
     runtime::{
-        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled, shard::Shard,
-        shutdown::ShutdownSignals, stats::RunStats,
+        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled, served::announce,
+        shard::Shard, shutdown::ShutdownSignals, stats::RunStats,
     },
 };
 
@@ -57,25 +57,33 @@ where
     Plan: 'static,
 {
     let shard = settings.shard;
-    let mut launcher = Launcher::new(blueprint, state, shard);
-    let (ready, total, families) = launcher.prepare(settings)?;
-    let idle_replica = shard != Shard::ALL && ready.is_empty();
+    let mut launcher = Launcher::new(blueprint, state, shard, spec.typetag);
+    let prepared = launcher.prepare(settings)?;
+    let idle_replica = shard != Shard::ALL && prepared.ready.is_empty();
     if shard != Shard::ALL {
-        tracing::info!(%shard, "shard {shard}: this replica runs {} of the {total} pipelines", ready.len());
+        tracing::info!(
+            %shard,
+            "shard {shard}: this replica runs {} of the {} pipelines",
+            prepared.ready.len(),
+            prepared.total
+        );
     }
-    let mut context = None;
-    let mut started = StartedTopology::start(settings, spec.typetag, |ctx| {
-        context = Some(ctx.clone());
-        ready
-            .into_iter()
-            .map(|ready| launcher.build(ready, ctx, &families, None))
-            .collect::<Vec<_>>()
-    })
-    .await?;
-    if let Some(ctx) = context {
-        let spawner = started.spawner();
-        started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone(), spec.typetag));
+    let (mut started, ctx) = StartedTopology::prepare(settings, spec.typetag).await?;
+    announce(
+        &settings.global,
+        &settings.metrics,
+        spec.typetag,
+        prepared.ready.len(),
+        prepared.ready.iter().map(|ready| &ready.name),
+    );
+    let spawner = started.spawner();
+    let jitter = settings.global.poll_jitter_secs;
+    for ready in prepared.ready {
+        // Cannot fail: the topology has not begun collecting, let alone ended.
+        let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter);
     }
+    started.apply_pending();
+    started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone()));
     // A replica whose share is empty stays up, healthy, until it is told to
     // stop: the orchestrator would restart one that exited.
     Ok(if idle_replica {

@@ -4,12 +4,22 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use tokio_util::sync::{CancellationToken, DropGuard};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{
     program::{dsl::Deps, inject::Key, instance::entries::FamilyTable, settings::Settings},
-    runtime::{context::PipelineContext, error::TopologyError, pipeline::Pipeline, shard::Shard},
+    runtime::{
+        context::PipelineContext,
+        error::TopologyError,
+        pipeline::Pipeline,
+        record::{Phase, PipelineRecord},
+        runner::{
+            pipeline_task,
+            running::Lineage,
+            spawner::{MakeWork, PipelineSpawner, TopologyEnded},
+        },
+        shard::Shard,
+    },
 };
 
 /// How the generated code plans, names and builds its pipelines.
@@ -35,35 +45,49 @@ pub(crate) struct Ready<K, Plan> {
     pub(crate) fingerprint: u64,
 }
 
-/// What is kept of a built pipeline.
+/// The run of an entry, as the launcher keeps it.
 pub(crate) struct Live {
     pub(crate) fingerprint: u64,
-    /// Its own shutdown: a child of the topology's.
-    pub(crate) stop: CancellationToken,
-    /// Cancelled once its run has ended (or its task was dropped).
-    pub(crate) done: CancellationToken,
+    /// The record of its run: stopped and waited for through it.
+    pub(crate) record: Arc<PipelineRecord>,
 }
 
-/// Builds the pipelines of one topology and remembers each one.
+/// Builds the pipelines of one topology and remembers each one's run.
 pub(crate) struct Launcher<S, K, Plan, P> {
     pub(crate) blueprint: Blueprint<S, K, Plan, P>,
     pub(crate) state: Arc<S>,
     /// This replica's share, fixed when it started.
     pub(crate) shard: Shard,
+    /// The kind of the pipelines, for logs and metrics.
+    typetag: &'static str,
     pub(crate) live: HashMap<String, Live>,
+    /// Runs whose entry left the configuration, until they have ended: an
+    /// entry put back meanwhile waits for its old run.
+    leaving: HashMap<String, Arc<PipelineRecord>>,
 }
 
 /// Everything `settings` plans for this replica, how many pipelines all the
 /// replicas run between them, and every family's entries.
-pub(crate) type Prepared<K, Plan> = (Vec<Ready<K, Plan>>, usize, Arc<FamilyTable>);
+pub(crate) struct Prepared<K, Plan> {
+    pub(crate) ready: Vec<Ready<K, Plan>>,
+    pub(crate) total: usize,
+    pub(crate) families: Arc<FamilyTable>,
+}
 
-impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P> {
-    pub(crate) fn new(blueprint: Blueprint<S, K, Plan, P>, state: S, shard: Shard) -> Self {
+impl<S, K, Plan, P> Launcher<S, K, Plan, P>
+where
+    S: Send + Sync + 'static,
+    K: Clone + std::fmt::Display + Send + 'static,
+    P: Pipeline<Key = K>,
+{
+    pub(crate) fn new(blueprint: Blueprint<S, K, Plan, P>, state: S, shard: Shard, typetag: &'static str) -> Self {
         Self {
             blueprint,
             state: Arc::new(state),
             shard,
+            typetag,
             live: HashMap::new(),
+            leaving: HashMap::new(),
         }
     }
 
@@ -95,20 +119,30 @@ impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P
                 })
             })
             .collect();
-        Ok((ready, total, Arc::new(families)))
+        Ok(Prepared {
+            ready,
+            total,
+            families: Arc::new(families),
+        })
     }
 
-    /// Builds one pipeline with its own stop token; it runs only once
-    /// `after` (the pipeline it replaces) has ended.
-    pub(crate) fn build(
+    /// Builds one pipeline with its own stop token and hands it to the
+    /// topology: it starts once the previous run of its key (one being
+    /// replaced, or one whose entry left and is still stopping) has ended.
+    /// The previous run, if still live, is asked to stop.
+    pub(crate) fn launch(
         &mut self,
         ready: Ready<K, Plan>,
         ctx: &PipelineContext,
         families: &Arc<FamilyTable>,
-        after: Option<CancellationToken>,
-    ) -> Tracked<P> {
+        spawner: &PipelineSpawner<K>,
+        max_jitter_secs: u64,
+    ) -> Result<(), TopologyEnded> {
+        let previous = match self.live.remove(&ready.name) {
+            Some(live) => Some(live.record),
+            None => self.leaving.remove(&ready.name),
+        };
         let stop = ctx.shutdown.child_token();
-        let done = CancellationToken::new();
         let mut own = ctx.clone();
         own.shutdown = stop.clone();
         let deps = Deps {
@@ -117,21 +151,43 @@ impl<S, K: std::fmt::Display, Plan, P: Pipeline<Key = K>> Launcher<S, K, Plan, P
             key: Key::from(ready.name.clone()),
             families: Arc::clone(families),
         };
-        let pipeline = (self.blueprint.make)(ready.plan, ready.key, deps);
+        let pipeline = (self.blueprint.make)(ready.plan, ready.key.clone(), deps);
+        let lineage = Lineage {
+            stop: Some(stop),
+            after: previous.clone(),
+            max_jitter_secs,
+        };
+        let work: MakeWork = Box::new(move |reporter| Box::pin(pipeline_task(pipeline, reporter)));
+        let record = spawner.spawn_run(ready.key, self.typetag, work, lineage)?;
+        if let Some(previous) = previous {
+            previous.stop();
+            previous.forget();
+        }
         self.live.insert(
             ready.name,
             Live {
                 fingerprint: ready.fingerprint,
-                stop: stop.clone(),
-                done: done.clone(),
+                record,
             },
         );
-        Tracked {
-            pipeline,
-            done: done.drop_guard(),
-            after,
-            stop,
-        }
+        Ok(())
+    }
+
+    /// Stops the run of `name`, whose entry left the configuration; it is
+    /// forgotten once its outcome is collected.
+    pub(crate) fn retire(&mut self, name: &str) -> bool {
+        let Some(live) = self.live.remove(name) else {
+            return false;
+        };
+        live.record.stop();
+        live.record.forget();
+        self.leaving.insert(name.to_owned(), live.record);
+        true
+    }
+
+    /// Forgets the leaving runs that have ended.
+    pub(crate) fn prune(&mut self) {
+        self.leaving.retain(|_, record| record.phase() != Phase::Ended);
     }
 }
 
@@ -142,44 +198,4 @@ fn digest(fingerprints: &HashMap<String, u64>) -> u64 {
     keys.sort_unstable();
     let text: String = keys.iter().map(|(key, hash)| format!("{key}={hash};")).collect();
     xxh3_64(text.as_bytes())
-}
-
-/// A pipeline whose end is known to the launcher.
-pub(crate) struct Tracked<P> {
-    pipeline: P,
-    /// Cancels `done` when the run ends, and when the task is dropped.
-    done: DropGuard,
-    /// The pipeline this one replaces, which must end first.
-    after: Option<CancellationToken>,
-    stop: CancellationToken,
-}
-
-impl<P: Pipeline> Pipeline for Tracked<P> {
-    type Key = P::Key;
-    type Error = P::Error;
-
-    fn key(&self) -> &P::Key {
-        self.pipeline.key()
-    }
-
-    async fn run(self) -> Result<(), P::Error> {
-        let Self {
-            pipeline,
-            done,
-            after,
-            stop,
-        } = self;
-        let _done = done;
-        if let Some(after) = after {
-            // Stopped before the one it replaces has ended: never started.
-            let ended = tokio::select! {
-                () = after.cancelled() => true,
-                () = stop.cancelled() => false,
-            };
-            if !ended {
-                return Ok(());
-            }
-        }
-        pipeline.run().await
-    }
 }

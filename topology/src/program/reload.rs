@@ -11,17 +11,14 @@ use std::{
 };
 
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
 use crate::{
-    program::{
-        instance::entries::FamilyTable,
-        launch::{Launcher, Ready},
-        settings::Settings,
-    },
+    program::{launch::Launcher, settings::Settings},
     runtime::{
-        context::PipelineContext, error::TopologyError, pipeline::Pipeline, runner::pipeline_task,
-        runner::spawner::PipelineSpawner,
+        context::PipelineContext,
+        error::TopologyError,
+        pipeline::Pipeline,
+        runner::spawner::{PipelineSpawner, TopologyEnded},
     },
 };
 
@@ -53,7 +50,6 @@ impl Reloader {
         ctx: PipelineContext,
         spawner: PipelineSpawner<K>,
         in_force: Settings,
-        typetag: &'static str,
     ) -> Self
     where
         S: Send + Sync + 'static,
@@ -62,47 +58,52 @@ impl Reloader {
         P: Pipeline<Key = K>,
     {
         let mut in_force = in_force;
-        let target = Target { ctx, spawner, typetag };
+        let target = Target { ctx, spawner };
         let reload = move |settings: &Settings| {
-            let (ready, _, families) = launcher.prepare(settings)?;
+            let prepared = launcher.prepare(settings)?;
+            launcher.prune();
             let mut report = ReloadReport::default();
-            let wanted: HashSet<String> = ready.iter().map(|ready| ready.name.clone()).collect();
-            // Stopped only once their replacements have been handed over, so
-            // that the topology never looks empty in between.
-            let mut stops = Vec::new();
-            // Gone from the configuration: stopped as at shutdown.
+            let wanted: HashSet<&str> = prepared.ready.iter().map(|ready| ready.name.as_str()).collect();
             let mut gone: Vec<String> = launcher
                 .live
                 .keys()
-                .filter(|name| !wanted.contains(*name))
+                .filter(|name| !wanted.contains(name.as_str()))
                 .cloned()
                 .collect();
             gone.sort_unstable();
-            for name in gone {
-                if let Some(live) = launcher.live.remove(&name) {
-                    stops.push(live.stop);
-                    report.stopped.push(name);
-                }
+            if prepared.ready.is_empty() {
+                // A replica whose share became empty stays up: a later
+                // reload may give it pipelines again. Sent before any stop,
+                // so that the topology never ends in between.
+                target.spawner.hold_until_shutdown();
             }
             let jitter = settings.global.poll_jitter_secs;
-            for ready in ready {
-                let after = match launcher.live.get(&ready.name) {
-                    None => None,
+            for ready in prepared.ready {
+                let restarted = match launcher.live.get(&ready.name) {
+                    None => false,
                     Some(live) if live.fingerprint == ready.fingerprint => continue,
-                    Some(live) => {
-                        stops.push(live.stop.clone());
-                        Some(live.done.clone())
-                    }
+                    Some(_) => true,
                 };
                 let name = ready.name.clone();
-                match after {
-                    Some(_) => report.restarted.push(name),
-                    None => report.started.push(name),
+                if launcher
+                    .launch(ready, &target.ctx, &prepared.families, &target.spawner, jitter)
+                    .is_err()
+                {
+                    // The topology has ended: nothing is left to change.
+                    return Err(TopologyError::Reload(TopologyEnded));
                 }
-                target.spawn(&mut launcher, ready, &families, after, jitter);
+                if restarted {
+                    report.restarted.push(name);
+                } else {
+                    report.started.push(name);
+                }
             }
-            for stop in stops {
-                stop.cancel();
+            // Gone from the configuration: stopped as at shutdown, once
+            // the new ones have been handed over.
+            for name in gone {
+                if launcher.retire(&name) {
+                    report.stopped.push(name);
+                }
             }
             apply_live_settings(&target, &mut in_force, settings, &mut report);
             Ok(report)
@@ -117,26 +118,6 @@ impl Reloader {
 struct Target<K> {
     ctx: PipelineContext,
     spawner: PipelineSpawner<K>,
-    typetag: &'static str,
-}
-
-impl<K: Clone + fmt::Display + Send + 'static> Target<K> {
-    /// Builds a pipeline and hands it to the running topology.
-    fn spawn<S, Plan, P: Pipeline<Key = K>>(
-        &self,
-        launcher: &mut Launcher<S, K, Plan, P>,
-        ready: Ready<K, Plan>,
-        families: &Arc<FamilyTable>,
-        after: Option<CancellationToken>,
-        jitter: u64,
-    ) {
-        let key = ready.key.clone();
-        let pipeline = launcher.build(ready, &self.ctx, families, after);
-        // The topology has ended already: nothing is left to add to.
-        let _ = self
-            .spawner
-            .spawn(key, self.typetag, Box::pin(pipeline_task(pipeline)), jitter);
-    }
 }
 
 /// The global settings that change on a running topology: the concurrency

@@ -22,7 +22,9 @@ use crate::{
 /// [`shutdown`](Self::shutdown) are inherent methods: no trait to import.
 ///
 /// `topology!` generates `Topology::start`, which returns one, so that tests
-/// can run a whole topology in-process:
+/// can run a whole topology in-process. Dropped before it is awaited, it
+/// stops what it started: its pipelines are aborted and its metrics
+/// endpoint closed.
 ///
 /// ```
 /// use topology::{PipelineContext, pipeline, topology};
@@ -63,6 +65,19 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     {
         let served = ServedPipelines::start(&settings.global, &settings.metrics, typetag, build).await?;
         Ok(Self { served, reloader: None })
+    }
+
+    /// Validates `settings`, serves metrics and builds the context, with no
+    /// pipeline yet: the launcher spawns them through [`spawner`](Self::spawner).
+    pub(crate) async fn prepare(settings: &Settings, typetag: &'static str) -> Result<(Self, PipelineContext), TopologyError> {
+        let (served, runner) = ServedPipelines::prepare(&settings.global, &settings.metrics, typetag).await?;
+        let context = runner.context().clone();
+        Ok((Self { served, reloader: None }, context))
+    }
+
+    /// Spawns what was sent through the spawner so far.
+    pub(crate) fn apply_pending(&mut self) {
+        self.served.apply_pending();
     }
 
     /// Where the metrics endpoint listens, if it is on.

@@ -87,6 +87,9 @@ pub enum TopologyError {
     /// The signal handlers could not be installed.
     #[error("cannot install the shutdown signal handlers: {0}")]
     Signals(#[source] io::Error),
+    /// A reload came after every pipeline of the topology had ended.
+    #[error("cannot reload: {0}")]
+    Reload(#[source] crate::runtime::runner::spawner::TopologyEnded),
 }
 
 impl TopologyError {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
-use crate::runtime::{context::PipelineContext, scope::current_reporters};
+use crate::runtime::{context::PipelineContext, record::RunReporter};
 
 /// Calls `iteration` every `period` until shutdown begins or an iteration
 /// fails.
@@ -35,25 +35,50 @@ use crate::runtime::{context::PipelineContext, scope::current_reporters};
 /// assert_eq!(runs, 3);
 /// # }).unwrap();
 /// ```
-pub async fn run_every<F, Fut, E>(ctx: &PipelineContext, period: Duration, mut iteration: F) -> Result<(), E>
+pub async fn run_every<F, Fut, E>(ctx: &PipelineContext, period: Duration, iteration: F) -> Result<(), E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    run_every_reporting(ctx, period, &RunReporter::default(), iteration).await
+}
+
+/// [`run_every`], reporting each iteration (its end and duration) to
+/// `reporter`, the run's record: `/pipelines` shows the last iteration, and
+/// `/metrics` its duration and time.
+///
+/// ```
+/// # topology::block_on(async {
+/// use std::time::Duration;
+/// use topology::{PipelineContext, RunReporter, run_every_reporting};
+///
+/// let ctx = PipelineContext::default();
+/// ctx.shutdown.cancel();
+/// let done: Result<(), std::io::Error> =
+///     run_every_reporting(&ctx, Duration::from_secs(1), &RunReporter::default(), || async { Ok(()) }).await;
+/// assert!(done.is_ok());
+/// # }).unwrap();
+/// ```
+pub async fn run_every_reporting<F, Fut, E>(
+    ctx: &PipelineContext,
+    period: Duration,
+    reporter: &RunReporter,
+    mut iteration: F,
+) -> Result<(), E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
     let mut ticks = interval(period.max(Duration::from_millis(1)));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (metrics, status) = current_reporters();
     loop {
         if ctx.shutdown.run_until_cancelled(ticks.tick()).await.is_none() {
             return Ok(());
         }
         let started = Instant::now();
         let result = iteration().await;
-        if let Some(metrics) = &metrics {
-            metrics.iteration(started.elapsed());
-        }
-        if let Some(status) = &status {
-            status.iterated();
+        if let Some(record) = reporter.record() {
+            record.iterated(started.elapsed(), result.is_ok());
         }
         result?;
     }

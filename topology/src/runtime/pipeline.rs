@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use crate::runtime::record::RunReporter;
+
 /// A self-contained unit of work, identified by a key.
 ///
 /// `run` usually loops until the context's shutdown token is cancelled, then
@@ -48,4 +50,37 @@ pub trait Pipeline: Send + 'static {
 
     /// Runs the pipeline to its end.
     fn run(self) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Runs the pipeline to its end as [`run`](Self::run) does, reporting its
+    /// restarts and iterations to `reporter`: what the runner calls. The
+    /// default ignores the reporter; a pipeline that restarts itself under a
+    /// [`Supervisor`](crate::Supervisor), or iterates with
+    /// [`run_every`](crate::run_every), hands it on, so that its restarts
+    /// show in its outcome, `/pipelines` and its metrics.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use topology::{Pipeline, PipelineContext, RunReporter, run_every_reporting};
+    ///
+    /// struct Poll(String, PipelineContext);
+    ///
+    /// impl Pipeline for Poll {
+    ///     type Key = String;
+    ///     type Error = std::io::Error;
+    ///     fn key(&self) -> &String { &self.0 }
+    ///     async fn run(self) -> std::io::Result<()> {
+    ///         self.run_reporting(RunReporter::default()).await
+    ///     }
+    ///     async fn run_reporting(self, reporter: RunReporter) -> std::io::Result<()> {
+    ///         run_every_reporting(&self.1, Duration::from_secs(30), &reporter, || async { Ok(()) }).await
+    ///     }
+    /// }
+    /// ```
+    fn run_reporting(self, reporter: RunReporter) -> impl Future<Output = Result<(), Self::Error>> + Send
+    where
+        Self: Sized,
+    {
+        drop(reporter);
+        self.run()
+    }
 }

@@ -17,15 +17,17 @@ use tokio::time::Instant;
 use crate::runtime::{
     context::PipelineContext,
     pipeline::Pipeline,
-    scope::{count_restart, restarting},
+    record::RunReporter,
     task::TaskError,
 };
 
 /// When and how often a failed pipeline is started again.
 ///
 /// After an error or a panic the pipeline waits a backoff (from
-/// `backoff_min`, doubling each consecutive failure up to `backoff_max`, with
-/// jitter) and starts again; a success resets the backoff. More than
+/// `backoff_min`, doubling each consecutive failure up to `backoff_max`, the
+/// upper half jittered, never below `backoff_min`) and starts again; a
+/// success, or a run that lasted longer than `backoff_max`, resets the
+/// backoff. More than
 /// `max_restarts` restarts within `window` is a crash loop: the pipeline ends
 /// with its last failure.
 ///
@@ -87,13 +89,26 @@ impl RestartPolicy {
     }
 
     /// The wait before restart number `consecutive` (from 1) of a run of
-    /// failures: doubling from the minimum, capped, the upper half jittered.
+    /// failures: doubling from the minimum, capped, the upper half jittered,
+    /// and never below the minimum. Any count is fine: the doubling
+    /// saturates.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use topology::RestartPolicy;
+    ///
+    /// let policy = RestartPolicy::on_failure().backoff(Duration::from_secs(1), Duration::from_secs(60));
+    /// assert_eq!(policy.delay(1), Duration::from_secs(1));
+    /// assert!(policy.delay(u32::MAX) >= Duration::from_secs(30));
+    /// assert!(policy.delay(u32::MAX) <= Duration::from_secs(60));
+    /// ```
     pub fn delay(&self, consecutive: u32) -> Duration {
-        let doublings = consecutive.saturating_sub(1).min(32);
+        let doublings = consecutive.saturating_sub(1);
+        let factor = 1_u32.checked_shl(doublings).unwrap_or(u32::MAX);
         let max = self.backoff_max.max(self.backoff_min);
-        let full = self.backoff_min.saturating_mul(1 << doublings).min(max);
-        let half = full / 2;
-        half + half.mul_f64(fastrand::f64())
+        let full = self.backoff_min.saturating_mul(factor).min(max);
+        let floor = (full / 2).max(self.backoff_min).min(full);
+        floor + (full - floor).mul_f64(fastrand::f64())
     }
 }
 
@@ -103,6 +118,7 @@ impl RestartPolicy {
 pub struct Supervisor {
     policy: RestartPolicy,
     state: Mutex<History>,
+    reporter: RunReporter,
 }
 
 #[derive(Debug, Default)]
@@ -114,18 +130,29 @@ struct History {
 }
 
 impl Supervisor {
-    /// A supervisor with no history.
+    /// A supervisor with no history, reporting nowhere.
     pub fn new(policy: RestartPolicy) -> Self {
         Self {
             policy,
             state: Mutex::new(History::default()),
+            reporter: RunReporter::default(),
         }
+    }
+
+    /// Reports each restart and backoff to `reporter`: the run's record, so
+    /// that its outcome, `/pipelines` and its metrics count them.
+    #[must_use]
+    pub fn reporting_to(mut self, reporter: RunReporter) -> Self {
+        self.reporter = reporter;
+        self
     }
 
     /// Runs `attempt` until it succeeds, restarting it after an error or a
     /// panic as the policy says. Ends with the last failure (a panic is
-    /// resumed) when the budget is spent or shutdown begins during a
-    /// backoff. Each restart is logged and counted.
+    /// resumed) when the budget is spent. A stop (`ctx.shutdown`) during a
+    /// backoff ends it with `Ok`: the failure was logged already, and a stop
+    /// is not a failure (the runner reports such a run `cancelled`). Each
+    /// restart is logged and counted.
     pub async fn run<F, Fut, E>(&self, ctx: &PipelineContext, mut attempt: F) -> Result<(), E>
     where
         F: FnMut() -> Fut,
@@ -133,6 +160,7 @@ impl Supervisor {
         E: Display,
     {
         loop {
+            let began = Instant::now();
             let failure = match AssertUnwindSafe(attempt()).catch_unwind().await {
                 Ok(Ok(())) => {
                     self.history().consecutive = 0;
@@ -141,6 +169,10 @@ impl Supervisor {
                 Ok(Err(error)) => Failure::Error(error),
                 Err(payload) => Failure::Panic(payload),
             };
+            if began.elapsed() > self.policy.backoff_max {
+                // It ran well before failing: start the backoff over.
+                self.history().consecutive = 0;
+            }
             let Some((number, delay)) = self.next_restart() else {
                 tracing::error!(
                     max_restarts = self.policy.max_restarts,
@@ -156,11 +188,16 @@ impl Supervisor {
                 "pipeline failed; restarting in {:.1}s (restart {number}): {failure}",
                 delay.as_secs_f64()
             );
-            restarting(delay, &failure);
-            if !ctx.sleep(delay).await {
-                return failure.end();
+            let record = self.reporter.record();
+            if let Some(record) = record {
+                record.restarting(delay, failure.to_string());
             }
-            count_restart();
+            if !ctx.sleep(delay).await {
+                return Ok(());
+            }
+            if let Some(record) = record {
+                record.restarted();
+            }
         }
     }
 
@@ -278,9 +315,16 @@ where
     }
 
     async fn run(self) -> Result<(), P::Error> {
+        self.run_reporting(RunReporter::default()).await
+    }
+
+    async fn run_reporting(self, reporter: RunReporter) -> Result<(), P::Error> {
         let Self {
             ctx, policy, mut build, ..
         } = self;
-        Supervisor::new(policy).run(&ctx, || build().run()).await
+        Supervisor::new(policy)
+            .reporting_to(reporter)
+            .run(&ctx, || build().run())
+            .await
     }
 }

@@ -39,8 +39,22 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         I: IntoIterator<Item = P>,
         F: FnOnce(&PipelineContext) -> I,
     {
+        let (mut served, runner) = Self::prepare(global, metrics, typetag).await?;
+        let pipelines: Vec<P> = build(runner.context()).into_iter().collect();
+        announce(global, metrics, typetag, pipelines.len(), pipelines.iter().map(|p| p.key()));
+        runner.spawn_all(&mut served.running, pipelines);
+        Ok(served)
+    }
+
+    /// Validates the settings, serves metrics and builds the context, with
+    /// no pipeline yet; the runner spawns them.
+    pub(crate) async fn prepare(
+        global: &GlobalConfig,
+        metrics: &MetricsAddress,
+        typetag: &'static str,
+    ) -> Result<(Self, PipelineRunner), TopologyError> {
         let context = PipelineContext::from_config(global)?;
-        // Each pipeline's status is kept only where `/pipelines` serves it.
+        // Each run's record is listed only where `/pipelines` serves it.
         let board = matches!(metrics, MetricsAddress::Listen(_)).then(|| Arc::new(StatusBoard::default()));
         let server = match metrics {
             MetricsAddress::Listen(address) => {
@@ -48,27 +62,20 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
             }
             MetricsAddress::Off => None,
         };
-        let pipelines: Vec<P> = build(&context).into_iter().collect();
-        // The first keys, not all: a line of 100 000 keys helps nobody.
-        const SHOWN: usize = 20;
-        let mut keys: Vec<String> = pipelines
-            .iter()
-            .take(SHOWN)
-            .map(|pipeline| pipeline.key().to_string())
-            .collect();
-        if pipelines.len() > SHOWN {
-            keys.push(format!("and {} more", pipelines.len() - SHOWN));
-        }
-        let settings = SettingsLine { global, metrics };
-        tracing::info!(typetag, %settings, "starting {} pipelines: {}", pipelines.len(), keys.join(", "));
         let mut runner = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
             .failure_policy(global.failure_policy);
         if let Some(board) = board {
             runner = runner.status_board(board);
         }
-        let running = runner.start(pipelines);
-        Ok(Self { running, server })
+        let running = runner.running(0);
+        Ok((Self { running, server }, runner))
+    }
+
+    /// Spawns what spawners have sent so far, before anything is awaited: a
+    /// topology started and then shut down still runs what it started.
+    pub(crate) fn apply_pending(&mut self) {
+        self.running.apply_pending();
     }
 
     /// Where the metrics endpoint listens, if it is on.
@@ -108,6 +115,24 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for ServedPipelines<K>
     fn shutdown(&self) {
         self.running.shutdown();
     }
+}
+
+/// Logs the start-up line: the settings, how many pipelines, the first keys.
+pub(crate) fn announce<D: Display>(
+    global: &GlobalConfig,
+    metrics: &MetricsAddress,
+    typetag: &'static str,
+    count: usize,
+    keys: impl Iterator<Item = D>,
+) {
+    // The first keys, not all: a line of 100 000 keys helps nobody.
+    const SHOWN: usize = 20;
+    let mut shown: Vec<String> = keys.take(SHOWN).map(|key| key.to_string()).collect();
+    if count > SHOWN {
+        shown.push(format!("and {} more", count - SHOWN));
+    }
+    let settings = SettingsLine { global, metrics };
+    tracing::info!(typetag, %settings, "starting {count} pipelines: {}", shown.join(", "));
 }
 
 /// The settings in force as `name=value` pairs, for the start-up line.

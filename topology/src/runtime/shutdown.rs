@@ -199,6 +199,14 @@ pub(crate) struct Watcher {
 impl Watcher {
     /// Stops watching; later signals are no longer acted on here.
     pub(crate) fn stop(self) {
+        drop(self);
+    }
+}
+
+/// A watcher dropped with the run it watched (a dropped future) stops too:
+/// its thread does not outlive the topology.
+impl Drop for Watcher {
+    fn drop(&mut self) {
         #[cfg(unix)]
         self.closer.close();
         #[cfg(not(unix))]

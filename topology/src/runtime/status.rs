@@ -1,233 +1,182 @@
-//! What each pipeline is doing now, for `GET /pipelines`: one small record
-//! per pipeline, updated with atomics by its task and the runner, and read
-//! in chunks, so that no lock is held while a response is written.
+//! Every pipeline run a topology keeps in view, for `GET /pipelines` and the
+//! per-key series of `/metrics`: the runs' own records, listed in the order
+//! they were spawned, read in chunks so that no lock is held while a
+//! response is written. A run whose entry left the configuration leaves the
+//! board once its outcome is collected.
 
 use std::{
-    collections::HashMap,
+    collections::BTreeMap,
     sync::{
-        Arc, Mutex, PoisonError, RwLock,
-        atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering},
+        Arc, PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use serde::Serialize;
 
-use crate::runtime::{
-    error::chain,
-    stats::OutcomeKind,
-    task::{TaskError, TaskResult},
-};
+use crate::runtime::record::{PipelineRecord, Snapshot};
 
-/// Every pipeline of one topology, in the order they were spawned.
+/// The records of one topology's runs, by their place in spawning order.
 #[derive(Debug, Default)]
 pub(crate) struct StatusBoard {
-    pipelines: RwLock<Listed>,
-}
-
-/// The pipelines in order, and where each key is.
-#[derive(Debug, Default)]
-struct Listed {
-    order: Vec<Arc<PipelineStatus>>,
-    places: HashMap<String, usize>,
+    listed: RwLock<BTreeMap<u64, Arc<PipelineRecord>>>,
+    next_place: AtomicU64,
 }
 
 impl StatusBoard {
-    /// Adds a pipeline, waiting for its start jitter. A pipeline of the same
-    /// key that has ended (one replaced on reload) gives up its place.
-    pub(crate) fn register(&self, key: String, typetag: &'static str) -> Arc<PipelineStatus> {
-        let status = Arc::new(PipelineStatus {
-            key,
-            typetag,
-            phase: AtomicU8::new(Phase::Waiting as u8),
-            restarts: AtomicU32::new(0),
-            restarting_until_ms: AtomicU64::new(0),
-            last_iteration_ms: AtomicU64::new(0),
-            outcome: AtomicU8::new(NO_OUTCOME),
-            last_error: Mutex::new(None),
-        });
-        let mut listed = self.pipelines.write().unwrap_or_else(PoisonError::into_inner);
-        let Listed { order, places } = &mut *listed;
-        match places.get(&status.key).and_then(|&place| order.get_mut(place)) {
-            Some(place) if place.phase() == Phase::Ended => *place = Arc::clone(&status),
-            _ => {
-                places.insert(status.key.clone(), order.len());
-                order.push(Arc::clone(&status));
-            }
-        }
-        status
+    /// Lists the record `make` builds for its place.
+    pub(crate) fn list(&self, make: impl FnOnce(u64) -> PipelineRecord) -> Arc<PipelineRecord> {
+        let place = self.next_place.fetch_add(1, Ordering::Relaxed);
+        let record = Arc::new(make(place));
+        self.write().insert(place, Arc::clone(&record));
+        record
     }
 
-    /// Up to `len` pipelines from position `from`; the lock is held only to
-    /// clone their handles.
-    pub(crate) fn chunk(&self, from: usize, len: usize) -> Vec<Arc<PipelineStatus>> {
-        let listed = self.pipelines.read().unwrap_or_else(PoisonError::into_inner);
-        listed.order.iter().skip(from).take(len).cloned().collect()
+    /// Takes the record at `place` off the board.
+    pub(crate) fn unlist(&self, place: u64) {
+        self.write().remove(&place);
     }
 
-    /// How many pipelines are listed.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u64, Arc<PipelineRecord>>> {
+        self.listed.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Up to `len` records placed after `after` (from the first without),
+    /// with the place of the last; the lock is held only to clone handles.
+    pub(crate) fn chunk(&self, after: Option<u64>, len: usize) -> (Vec<Arc<PipelineRecord>>, Option<u64>) {
+        let listed = self.listed.read().unwrap_or_else(PoisonError::into_inner);
+        let from = after.map_or(0, |place| place.saturating_add(1));
+        let mut last = None;
+        let chunk = listed
+            .range(from..)
+            .take(len)
+            .map(|(place, record)| {
+                last = Some(*place);
+                Arc::clone(record)
+            })
+            .collect();
+        (chunk, last)
+    }
+
+    /// How many runs are listed.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.pipelines
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .order
-            .len()
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-enum Phase {
-    Waiting = 0,
-    Running = 1,
-    Restarting = 2,
-    Ended = 3,
-}
-
-const NO_OUTCOME: u8 = u8::MAX;
-
-/// One pipeline's state, written by its task and read by `/pipelines`.
-#[derive(Debug)]
-pub(crate) struct PipelineStatus {
-    key: String,
-    typetag: &'static str,
-    phase: AtomicU8,
-    restarts: AtomicU32,
-    restarting_until_ms: AtomicU64,
-    last_iteration_ms: AtomicU64,
-    outcome: AtomicU8,
-    last_error: Mutex<Option<String>>,
-}
-
-impl PipelineStatus {
-    fn phase(&self) -> Phase {
-        match self.phase.load(Ordering::Relaxed) {
-            0 => Phase::Waiting,
-            1 => Phase::Running,
-            2 => Phase::Restarting,
-            _ => Phase::Ended,
-        }
+        self.listed.read().unwrap_or_else(PoisonError::into_inner).len()
     }
 
-    /// Its start jitter is over.
-    pub(crate) fn running(&self) {
-        self.phase.store(Phase::Running as u8, Ordering::Relaxed);
-    }
-
-    /// It failed with `error` and starts again after `delay`.
-    pub(crate) fn restarting(&self, delay: Duration, error: String) {
-        let until = unix_ms(SystemTime::now() + delay);
-        self.restarting_until_ms.store(until, Ordering::Relaxed);
-        self.set_error(error);
-        self.phase.store(Phase::Restarting as u8, Ordering::Relaxed);
-    }
-
-    /// It started again after a failure.
-    pub(crate) fn restarted(&self) {
-        self.restarts.fetch_add(1, Ordering::Relaxed);
-        self.phase.store(Phase::Running as u8, Ordering::Relaxed);
-    }
-
-    /// An iteration of an interval pipeline ended.
-    pub(crate) fn iterated(&self) {
-        self.last_iteration_ms
-            .store(unix_ms(SystemTime::now()), Ordering::Relaxed);
-    }
-
-    /// It ended with `result`, unless its end is known already.
-    pub(crate) fn ended_with(&self, result: &TaskResult) {
-        if self.phase() == Phase::Ended {
-            return;
-        }
-        let kind = OutcomeKind::of(result);
-        // The outcome says what happened; the error, why.
-        match result {
-            Err(TaskError::Failed { error }) => self.set_error(chain(error.as_ref())),
-            Err(TaskError::Panicked { message }) => self.set_error(message.clone()),
-            _ => {}
-        }
-        self.outcome.store(kind as u8, Ordering::Relaxed);
-        self.phase.store(Phase::Ended as u8, Ordering::Relaxed);
-    }
-
-    fn set_error(&self, error: String) {
-        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
-    }
-
-    /// What `/pipelines` shows of it.
-    pub(crate) fn view(&self) -> StatusView<'_> {
-        let phase = self.phase();
-        let at = |value: u64| (value != 0).then_some(value);
-        StatusView {
-            key: &self.key,
-            typetag: self.typetag,
-            state: match phase {
-                Phase::Waiting => "waiting",
-                Phase::Running => "running",
-                Phase::Restarting => "restarting",
-                Phase::Ended => "ended",
-            },
-            outcome: (phase == Phase::Ended)
-                .then(|| OutcomeKind::ALL.get(usize::from(self.outcome.load(Ordering::Relaxed))))
-                .flatten()
-                .map(|kind| kind.as_str()),
-            restarts: self.restarts.load(Ordering::Relaxed),
-            restarting_until_unix_ms: (phase == Phase::Restarting)
-                .then(|| at(self.restarting_until_ms.load(Ordering::Relaxed)))
-                .flatten(),
-            last_iteration_unix_ms: at(self.last_iteration_ms.load(Ordering::Relaxed)),
-            last_error: self.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+    /// Calls `each` with every listed record, in order, a chunk at a time.
+    pub(crate) fn for_each(&self, chunk_len: usize, mut each: impl FnMut(&PipelineRecord)) {
+        let mut after = None;
+        loop {
+            let (chunk, last) = self.chunk(after, chunk_len);
+            chunk.iter().for_each(|record| each(record));
+            if chunk.len() < chunk_len {
+                return;
+            }
+            after = last;
         }
     }
 }
 
-/// One pipeline, as `/pipelines` writes it.
+/// One run, as `/pipelines` writes it.
 #[derive(Debug, Serialize)]
 pub(crate) struct StatusView<'a> {
     key: &'a str,
     typetag: &'static str,
-    /// `waiting` (its start jitter), `running`, `restarting` or `ended`.
+    /// `waiting` (its start jitter, or the previous run of its key),
+    /// `running`, `restarting`, `stopping` or `ended`.
     state: &'static str,
+    /// What a waiting run waits for: `start_jitter` or `previous_run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting_for: Option<&'static str>,
     /// How it ended, once it has.
     outcome: Option<&'static str>,
     restarts: u32,
     restarting_until_unix_ms: Option<u64>,
     last_iteration_unix_ms: Option<u64>,
     last_error: Option<String>,
+    /// When the last error happened.
+    last_error_unix_ms: Option<u64>,
+    /// Since when it has run again after its last error (a restart, or an
+    /// iteration that succeeded); absent while it has not.
+    healthy_since_unix_ms: Option<u64>,
 }
 
-fn unix_ms(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+impl<'a> StatusView<'a> {
+    pub(crate) fn of(snapshot: &'a Snapshot<'a>) -> Self {
+        let error = snapshot.last_error.as_ref();
+        let healthy_since = snapshot
+            .healthy_since_unix_ms
+            .filter(|since| error.is_some_and(|error| *since >= error.at_unix_ms));
+        Self {
+            key: snapshot.key,
+            typetag: snapshot.typetag,
+            state: snapshot.state(),
+            waiting_for: (snapshot.state() == "waiting").then_some(if snapshot.behind_previous {
+                "previous_run"
+            } else {
+                "start_jitter"
+            }),
+            outcome: snapshot.outcome.map(|kind| kind.as_str()),
+            restarts: snapshot.restarts,
+            restarting_until_unix_ms: snapshot.restarting_until_unix_ms,
+            last_iteration_unix_ms: snapshot.last_iteration_unix_ms,
+            last_error: error.map(|error| error.message.clone()),
+            last_error_unix_ms: error.map(|error| error.at_unix_ms),
+            healthy_since_unix_ms: healthy_since,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::runtime::task::TaskError;
+
+    fn state(record: &PipelineRecord) -> &'static str {
+        record.snapshot().state()
+    }
 
     #[test]
-    fn a_pipeline_goes_from_waiting_to_ended() {
-        let board = StatusBoard::default();
-        let status = board.register("ingest/orders".to_owned(), "table");
-        assert_eq!(status.view().state, "waiting");
-        status.running();
-        status.iterated();
-        status.restarting(Duration::from_secs(5), "disk full".to_owned());
-        let view = status.view();
-        assert_eq!(
-            (view.state, view.last_error.as_deref()),
-            ("restarting", Some("disk full"))
-        );
-        assert!(view.restarting_until_unix_ms.is_some() && view.last_iteration_unix_ms.is_some());
-        status.restarted();
-        status.ended_with(&Err(TaskError::failed(std::io::Error::other("disk still full"))));
-        let view = status.view();
+    fn a_run_goes_from_waiting_to_ended_and_a_forgotten_one_leaves_once_collected() {
+        let board = Arc::new(StatusBoard::default());
+        let record = PipelineRecord::new(&"ingest/orders", "table", None, Some(&board));
+        assert_eq!(state(&record), "waiting");
+        record.running();
+        record.iterated(Duration::from_millis(5), true);
+        record.restarting(Duration::from_secs(5), "disk full".to_owned());
+        let snapshot = record.snapshot();
+        let view = StatusView::of(&snapshot);
+        assert_eq!((view.state, view.last_error.as_deref()), ("restarting", Some("disk full")));
+        assert!(view.restarting_until_unix_ms.is_some() && view.healthy_since_unix_ms.is_none());
+        record.restarted();
+        let snapshot = record.snapshot();
+        assert!(StatusView::of(&snapshot).healthy_since_unix_ms.is_some());
+        let _ = record.finish(Err(TaskError::failed(std::io::Error::other("disk still full"))));
+        let snapshot = record.snapshot();
+        let view = StatusView::of(&snapshot);
         assert_eq!((view.state, view.outcome, view.restarts), ("ended", Some("failed"), 1));
         assert_eq!(view.last_error.as_deref(), Some("disk still full"));
-        // A pipeline of the same key started again (on reload) takes its place.
-        board.register("ingest/orders".to_owned(), "table");
         assert_eq!(board.len(), 1);
-        assert_eq!(board.chunk(0, 10)[0].view().state, "waiting");
+        record.forget();
+        assert_eq!(board.len(), 1, "listed until its outcome is collected");
+        record.collected();
+        assert_eq!(board.len(), 0);
+    }
+
+    #[test]
+    fn chunks_follow_the_places_left_after_removals() {
+        let board = Arc::new(StatusBoard::default());
+        let records: Vec<_> = (0..5)
+            .map(|i| PipelineRecord::new(&i, "job", None, Some(&board)))
+            .collect();
+        records[1].forget();
+        records[1].collected();
+        let (first, last) = board.chunk(None, 2);
+        assert_eq!(first.iter().map(|r| r.key()).collect::<Vec<_>>(), ["0", "2"]);
+        let (rest, _) = board.chunk(last, 10);
+        assert_eq!(rest.iter().map(|r| r.key()).collect::<Vec<_>>(), ["3", "4"]);
     }
 }

@@ -20,7 +20,8 @@ use crate::{
     runtime::{
         context::PipelineContext,
         error::TopologyError,
-        interval::run_every,
+        interval::run_every_reporting,
+        record::RunReporter,
         restart::{RestartPolicy, Supervisor},
     },
 };
@@ -126,11 +127,20 @@ pub trait PipelineFn<S>: 'static {
     /// `#[pipeline]` implements it with the one of [`run_once`],
     /// [`run_interval`], [`run_supervised`] and [`run_supervised_interval`]
     /// its arguments ask for, so that only that one is compiled for it.
-    fn run(deps: Deps<S>, instance: Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send;
+    /// Its restarts and iterations go to `reporter`, the run's record.
+    fn run(
+        deps: Deps<S>,
+        instance: Self::Instance,
+        reporter: RunReporter,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
 }
 
 /// Runs a pipeline function once.
-pub async fn run_once<S, F: PipelineFn<S>>(deps: Deps<S>, instance: F::Instance) -> Result<(), BoxError> {
+pub async fn run_once<S, F: PipelineFn<S>>(
+    deps: Deps<S>,
+    instance: F::Instance,
+    _reporter: RunReporter,
+) -> Result<(), BoxError> {
     F::call(&deps, &instance).await
 }
 
@@ -138,18 +148,21 @@ pub async fn run_once<S, F: PipelineFn<S>>(deps: Deps<S>, instance: F::Instance)
 pub async fn run_interval<S, F: PipelineFn<S>>(
     deps: Deps<S>,
     instance: F::Instance,
+    reporter: RunReporter,
     period: Duration,
 ) -> Result<(), BoxError> {
-    run_every(&deps.ctx, period, || F::call(&deps, &instance)).await
+    run_every_reporting(&deps.ctx, period, &reporter, || F::call(&deps, &instance)).await
 }
 
 /// Runs a pipeline function, restarted after failures as `policy` says.
 pub async fn run_supervised<S, F: PipelineFn<S>>(
     deps: Deps<S>,
     instance: F::Instance,
+    reporter: RunReporter,
     policy: RestartPolicy,
 ) -> Result<(), BoxError> {
     Supervisor::new(policy)
+        .reporting_to(reporter)
         .run(&deps.ctx, || F::call(&deps, &instance))
         .await
 }
@@ -159,11 +172,12 @@ pub async fn run_supervised<S, F: PipelineFn<S>>(
 pub async fn run_supervised_interval<S, F: PipelineFn<S>>(
     deps: Deps<S>,
     instance: F::Instance,
+    reporter: RunReporter,
     period: Duration,
     policy: RestartPolicy,
 ) -> Result<(), BoxError> {
-    let supervisor = Supervisor::new(policy);
-    run_every(&deps.ctx, period, || {
+    let supervisor = Supervisor::new(policy).reporting_to(reporter.clone());
+    run_every_reporting(&deps.ctx, period, &reporter, || {
         supervisor.run(&deps.ctx, || F::call(&deps, &instance))
     })
     .await

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{
     error::TopologyError,
-    status::StatusBoard,
+    metrics::per_key,
+    status::{StatusBoard, StatusView},
     watchdog::{self, either},
 };
 
@@ -100,6 +101,8 @@ pub struct MetricsServer {
 struct Endpoint {
     prometheus: PrometheusHandle,
     shutdown: CancellationToken,
+    /// The runs whose per-key series `/metrics` adds.
+    board: Option<Arc<StatusBoard>>,
 }
 
 impl MetricsServer {
@@ -132,10 +135,15 @@ impl MetricsServer {
         } else {
             "/metrics and /health"
         };
-        if let Some(board) = board {
+        if let Some(board) = &board {
+            let board = Arc::clone(board);
             router = router.route("/pipelines", get(move || pipelines(Arc::clone(&board))));
         }
-        let router = router.with_state(Endpoint { prometheus, shutdown });
+        let router = router.with_state(Endpoint {
+            prometheus,
+            shutdown,
+            board,
+        });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
         let task = tokio::spawn(async move {
@@ -179,12 +187,43 @@ impl MetricsServer {
     }
 }
 
+/// `GET /metrics`: the recorder's series, then the per-key series read from
+/// the runs' records. Rendered on a blocking thread: at 100 000 pipelines it
+/// takes long enough to hold up an async worker.
+/// Dropped without [`stop`](MetricsServer::stop) (a topology dropped before
+/// it was awaited), the endpoint stops at once and frees its port.
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
 async fn render_metrics(State(endpoint): State<Endpoint>) -> impl IntoResponse {
-    endpoint.prometheus.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        endpoint.prometheus.render(),
-    )
+    let rendered = tokio::task::spawn_blocking(move || {
+        endpoint.prometheus.run_upkeep();
+        let mut text = endpoint.prometheus.render().into_bytes();
+        if let Some(board) = &endpoint.board {
+            text.extend_from_slice(&per_key::render(board));
+        }
+        text
+    })
+    .await;
+    match rendered {
+        Ok(text) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            Bytes::from(text),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "cannot render /metrics");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                Bytes::from_static(b"cannot render the metrics\n"),
+            )
+        }
+    }
 }
 
 async fn health(State(endpoint): State<Endpoint>) -> impl IntoResponse {
@@ -203,25 +242,28 @@ const STATUS_CHUNK: usize = 1024;
 /// chunks so that a hundred thousand pipelines cost no more memory than one
 /// chunk.
 async fn pipelines(board: Arc<StatusBoard>) -> impl IntoResponse {
-    let chunks = futures_util::stream::unfold(Some(0_usize), move |from| {
+    // The state: whether this is the first chunk, the place of the last run
+    // written, and whether any is left.
+    let chunks = futures_util::stream::unfold(Some((true, None)), move |cursor| {
         let board = Arc::clone(&board);
         async move {
-            let from = from?;
-            let chunk = board.chunk(from, STATUS_CHUNK);
-            let mut text = Vec::with_capacity(chunk.len() * 160 + 2);
-            if from == 0 {
+            let (first, after) = cursor?;
+            let (chunk, last) = board.chunk(after, STATUS_CHUNK);
+            let mut text = Vec::with_capacity(chunk.len() * 200 + 2);
+            if first {
                 text.push(b'[');
             }
-            for (i, status) in chunk.iter().enumerate() {
-                if from + i > 0 {
+            for (i, record) in chunk.iter().enumerate() {
+                if !first || i > 0 {
                     text.push(b',');
                 }
-                if serde_json::to_writer(&mut text, &status.view()).is_err() {
+                let snapshot = record.snapshot();
+                if serde_json::to_writer(&mut text, &StatusView::of(&snapshot)).is_err() {
                     text.extend_from_slice(b"null");
                 }
             }
             // A full chunk may have more after it; a short one is the last.
-            let next = (chunk.len() == STATUS_CHUNK).then_some(from + STATUS_CHUNK);
+            let next = (chunk.len() == STATUS_CHUNK).then_some((false, last));
             if next.is_none() {
                 text.push(b']');
             }

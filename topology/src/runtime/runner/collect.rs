@@ -5,16 +5,17 @@ use std::{fmt::Display, sync::Arc};
 
 use tokio::{
     sync::mpsc::UnboundedReceiver,
-    task::JoinError,
+    task::{Id, JoinError},
     time::{Instant, Interval},
 };
 
 use crate::runtime::{
     config::FailurePolicy,
+    record::PipelineRecord,
     runner::{
         RunningTopology,
         deadline::{Collecting, tick, wait_until},
-        running::{Ended, Entry, RunningPipelines},
+        running::{Ended, RunningPipelines, Slot, panicked},
         spawner::Command,
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
@@ -66,13 +67,13 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                 () = &mut shutdown_begins, if !state.shutdown_seen => {
                     progress = self.begin_shutdown(&mut state);
                 }
-                Some(joined) = self.tasks.join_next() => {
+                Some(joined) = self.tasks.join_next_with_id() => {
                     // Collect whatever else has ended without another round
                     // of the select, with one reading of the clock.
                     let now = Instant::now();
-                    self.record(joined, now, &mut stats);
-                    while let Some(joined) = self.tasks.try_join_next() {
-                        self.record(joined, now, &mut stats);
+                    self.take_joined(joined, now, &state, &mut stats);
+                    while let Some(joined) = self.tasks.try_join_next_with_id() {
+                        self.take_joined(joined, now, &state, &mut stats);
                     }
                 }
                 () = either(wait_until(deadline), deadline_clock.as_ref()) => {
@@ -120,39 +121,71 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
 }
 
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
-    fn record(&mut self, joined: Result<Ended, JoinError>, now: Instant, stats: &mut RunStats<K>) {
+    fn take_joined(
+        &mut self,
+        joined: Result<(Id, Ended), JoinError>,
+        now: Instant,
+        state: &Collecting,
+        stats: &mut RunStats<K>,
+    ) {
         match joined {
-            Ok((slot, result, restarts)) => self.collect(slot, result, restarts, now, stats),
-            // Panics are caught inside the task; only an abort ends one
-            // without its slot. Aborted entries are swept up at the end.
-            Err(error) if error.is_cancelled() => {}
-            Err(error) => tracing::error!(%error, "pipeline task ended abnormally"),
+            Ok((_, (slot, result))) => self.collect(slot, result, now, stats),
+            // Aborted together at the deadline or by force: swept up at the
+            // end, each reported by what its record says it was doing.
+            Err(error) if error.is_cancelled() && state.abandon_at.is_some() => {}
+            Err(error) => {
+                // Aborted on its own (it outlived its successor's wait), or a
+                // panic that escaped: its record is found by its task's id.
+                let id = error.id();
+                let Some(slot) = self.slot_of(id) else {
+                    tracing::error!(%error, "pipeline task ended abnormally");
+                    return;
+                };
+                let result = match error.try_into_panic() {
+                    Ok(payload) => Err(panicked(payload)),
+                    Err(_) => Ok(TaskOutput::default()),
+                };
+                let result = match (result, &self.slots[slot]) {
+                    (Err(panic), Some(entry)) => entry.record.finish(Err(panic)),
+                    (_, Some(entry)) => entry.record.finish_aborted(false),
+                    (result, None) => result,
+                };
+                self.collect(slot, result, now, stats);
+            }
         }
     }
 
-    fn collect(&mut self, slot: usize, result: TaskResult, restarts: u32, now: Instant, stats: &mut RunStats<K>) {
-        let Some(entry) = self.slots.get_mut(slot).and_then(Option::take) else {
+    /// The slot of the task `id`: a search, for the rare task that ends
+    /// without its slot.
+    fn slot_of(&self, id: Id) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|entry| entry.as_ref().is_some_and(|entry| entry.record.task_id() == Some(id)))
+    }
+
+    fn collect(&mut self, slot: usize, result: TaskResult, now: Instant, stats: &mut RunStats<K>) {
+        let Some(Slot { key, record }) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
+        self.free.push(slot);
         self.remaining -= 1;
         let kind = OutcomeKind::of(&result);
-        if let Some(metrics) = &entry.metrics {
-            metrics.outcome(kind);
-        }
-        log_outcome(&entry, &result, restarts);
+        let restarts = record.restarts();
+        log_outcome(&key, &record, &result, restarts);
         if matches!(kind, OutcomeKind::Failed | OutcomeKind::Panicked)
             && self.failure_policy == FailurePolicy::Shutdown
             && !self.shutdown.is_cancelled()
         {
             tracing::warn!(
-                key = %entry.key,
-                typetag = entry.typetag,
+                key = %key,
+                typetag = record.typetag(),
                 "pipeline {kind}; failure_policy is `shutdown`: stopping the topology"
             );
             self.shutdown.cancel();
         }
+        record.collected();
         stats.outcomes.push(PipelineOutcome {
-            key: entry.key,
+            key,
             result,
             elapsed: now - self.started,
             restarts,
@@ -160,26 +193,16 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     }
 
     /// Reports every pipeline whose task ended without an outcome: the ones
-    /// aborted at the deadline or by a forced shutdown.
+    /// aborted at the deadline or by a forced shutdown. What each one's
+    /// record says it was doing decides how it is reported.
     fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
         let now = Instant::now();
         for slot in 0..self.slots.len() {
             let Some(entry) = &self.slots[slot] else {
                 continue;
             };
-            let result = if now.saturating_duration_since(self.started) < entry.jitter {
-                // Still in its start jitter: it never ran.
-                Err(TaskError::Cancelled)
-            } else if state.timed_out && !state.forced {
-                Err(TaskError::TimedOut)
-            } else {
-                Err(TaskError::Aborted)
-            };
-            // Aborted tasks never told their status how they ended.
-            if let Some(status) = &entry.status {
-                status.ended_with(&result);
-            }
-            self.collect(slot, result, 0, now, stats);
+            let result = entry.record.finish_aborted(state.timed_out && !state.forced);
+            self.collect(slot, result, now, stats);
         }
     }
 }
@@ -192,8 +215,8 @@ async fn next_command<K>(commands: Option<&mut UnboundedReceiver<Command<K>>>) -
     }
 }
 
-fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult, restarts: u32) {
-    let (key, typetag) = (&entry.key, entry.typetag);
+fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult, restarts: u32) {
+    let typetag = record.typetag();
     let after = match restarts {
         0 => String::new(),
         1 => " after 1 restart".to_owned(),
@@ -204,6 +227,9 @@ fn log_outcome<K: Display>(entry: &Entry<K>, result: &TaskResult, restarts: u32)
             tracing::info!(%key, typetag, "pipeline completed{after}: {message}");
         }
         Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed{after}"),
+        Err(TaskError::Cancelled) if record.started() => {
+            tracing::info!(%key, typetag, "pipeline cancelled{after}: stopped during its restart backoff");
+        }
         Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
         Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
         Err(error) => tracing::error!(%key, typetag, "pipeline{after} {error}"),

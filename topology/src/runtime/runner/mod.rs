@@ -15,7 +15,8 @@ use crate::runtime::{
     error::TopologyError,
     pipeline::Pipeline,
     run::run_until_signalled,
-    runner::running::RunningPipelines,
+    record::RunReporter,
+    runner::running::{Lineage, RunningPipelines},
     shutdown::ShutdownSignals,
     stats::RunStats,
     status::StatusBoard,
@@ -25,9 +26,9 @@ use crate::runtime::{
 /// A pipeline's run as a task's work: its error kept as the failure. A
 /// combinator rather than an `async` block, which would hold the pipeline and
 /// its future side by side.
-pub(crate) fn pipeline_task<P: Pipeline>(pipeline: P) -> impl Future<Output = TaskResult> + Send + 'static {
+pub(crate) fn pipeline_task<P: Pipeline>(pipeline: P, reporter: RunReporter) -> impl Future<Output = TaskResult> + Send + 'static {
     pipeline
-        .run()
+        .run_reporting(reporter)
         .map(|result| result.map(|()| TaskOutput::default()).map_err(TaskError::failed))
 }
 
@@ -136,17 +137,22 @@ impl PipelineRunner {
     pub fn start<P: Pipeline>(&self, pipelines: impl IntoIterator<Item = P>) -> RunningPipelines<P::Key> {
         let pipelines = pipelines.into_iter();
         let mut running = self.running(pipelines.size_hint().0);
+        self.spawn_all(&mut running, pipelines);
+        running
+    }
+
+    /// Spawns every pipeline into `running`.
+    pub(crate) fn spawn_all<P: Pipeline>(&self, running: &mut RunningPipelines<P::Key>, pipelines: impl IntoIterator<Item = P>) {
         for pipeline in pipelines {
             let key = pipeline.key().clone();
             // Not boxed: a pipeline's future is spawned as it is.
             running.spawn(
                 key,
                 self.typetag,
-                pipeline_task(pipeline),
-                self.context.poll_jitter_secs,
+                |reporter| pipeline_task(pipeline, reporter),
+                self.lineage(),
             );
         }
-        running
     }
 
     /// Spawns tasks as [`start`](Self::start) spawns pipelines.
@@ -157,12 +163,23 @@ impl PipelineRunner {
         let tasks = tasks.into_iter();
         let mut running = self.running(tasks.size_hint().0);
         for Task { key, future, typetag } in tasks {
-            running.spawn(key, typetag, future, self.context.poll_jitter_secs);
+            running.spawn(key, typetag, |_| future, self.lineage());
         }
         running
     }
 
-    fn running<K>(&self, expected: usize) -> RunningPipelines<K> {
+    /// How a pipeline started by this runner is spawned: it stops with the
+    /// topology, after its start jitter.
+    fn lineage(&self) -> Lineage {
+        Lineage {
+            stop: None,
+            after: None,
+            max_jitter_secs: self.context.poll_jitter_secs,
+        }
+    }
+
+    /// Nothing spawned yet, with this runner's settings.
+    pub(crate) fn running<K>(&self, expected: usize) -> RunningPipelines<K> {
         let mut running = RunningPipelines::new(
             self.context.shutdown.clone(),
             self.shutdown_timeout,

@@ -1,5 +1,6 @@
-//! The spawned pipelines: each becomes one task that waits out its jitter,
-//! runs inside its span, and comes back with its slot and its result.
+//! The spawned pipelines: each becomes one task that waits for the previous
+//! run of its key and out its jitter, runs, and comes back with its slot and
+//! its result; every step is written to the run's record.
 
 use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, pin::Pin, sync::Arc, time::Duration};
 
@@ -18,32 +19,26 @@ use tracing::Instrument;
 use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
-    metrics::pipeline::{PipelineMetrics, TypetagCache},
-    runner::spawner::Command,
-    scope::{Reporters, scope_pipeline},
+    metrics::pipeline::{Distributions, TypetagCache},
+    record::{PipelineRecord, RunReporter},
+    runner::{deadline::ABORT_GRACE, spawner::Command},
     shutdown::ShutdownHandle,
-    status::{PipelineStatus, StatusBoard},
+    status::StatusBoard,
     task::{TaskError, TaskResult},
 };
 
-/// What the runner keeps about each spawned pipeline until it ends.
-pub(super) struct Entry<K> {
+/// What the runner keeps about each spawned pipeline until it ends: its key
+/// and the record its task writes.
+pub(super) struct Slot<K> {
     pub(super) key: K,
-    /// The pipeline's start jitter, from when the pipelines were spawned:
-    /// aborted before it ends, the pipeline never started, and is reported
-    /// cancelled.
-    pub(super) jitter: Duration,
-    pub(super) metrics: Option<Arc<PipelineMetrics>>,
-    pub(super) status: Option<Arc<PipelineStatus>>,
-    pub(super) typetag: &'static str,
+    pub(super) record: Arc<PipelineRecord>,
 }
 
 /// The two ends of the channel from spawners to the collecting loop.
 pub(super) type Commands<K> = (UnboundedSender<Command<K>>, UnboundedReceiver<Command<K>>);
 
-/// What a pipeline's task ends with: its slot, its result, and how many
-/// times it restarted.
-pub(super) type Ended = (usize, TaskResult, u32);
+/// What a pipeline's task ends with: its slot and its result.
+pub(super) type Ended = (usize, TaskResult);
 
 /// Pipelines that have been spawned and not yet collected.
 ///
@@ -51,8 +46,11 @@ pub(super) type Ended = (usize, TaskResult, u32);
 pub struct RunningPipelines<K> {
     /// Each task ends with its slot, so that its entry is found without a map.
     pub(super) tasks: JoinSet<Ended>,
-    /// One entry per spawned pipeline, taken when its outcome is collected.
-    pub(super) slots: Vec<Option<Entry<K>>>,
+    /// One entry per pipeline not yet collected; a collected one's slot is
+    /// reused.
+    pub(super) slots: Vec<Option<Slot<K>>>,
+    /// Slots free for reuse.
+    pub(super) free: Vec<usize>,
     pub(super) remaining: usize,
     /// When the pipelines were spawned; outcomes report the time since.
     pub(super) started: Instant,
@@ -63,7 +61,7 @@ pub struct RunningPipelines<K> {
     pub(super) shutdown_timeout: Option<Duration>,
     pub(super) progress_interval: Duration,
     pub(super) failure_policy: FailurePolicy,
-    /// Where each pipeline's status is kept, when `/pipelines` is served.
+    /// Where each run's record is listed, when `/pipelines` is served.
     pub(super) board: Option<Arc<StatusBoard>>,
     /// The histograms of each `typetag` spawned, registered once.
     pub(super) typetags: TypetagCache,
@@ -93,6 +91,7 @@ impl<K> RunningPipelines<K> {
         Self {
             tasks: JoinSet::new(),
             slots: Vec::with_capacity(expected),
+            free: Vec::new(),
             remaining: 0,
             started: Instant::now(),
             shutdown: Arc::new(shutdown),
@@ -123,110 +122,192 @@ impl<K> RunningPipelines<K> {
     }
 }
 
+/// How one run is spawned: its own stop, the run of its key it must wait
+/// for, and its start jitter.
+pub(crate) struct Lineage {
+    /// Its own stop token, if it has one; else it stops with the topology.
+    pub(crate) stop: Option<CancellationToken>,
+    /// The previous run of its key, which must end before this one starts.
+    pub(crate) after: Option<Arc<PipelineRecord>>,
+    pub(crate) max_jitter_secs: u64,
+}
+
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
-    pub(super) fn spawn<F>(&mut self, key: K, typetag: &'static str, work: F, max_jitter_secs: u64)
-    where
+    /// A record for a run of `key`, listed on the board if there is one.
+    pub(super) fn record(&self, key: &K, typetag: &'static str, stop: Option<CancellationToken>) -> Arc<PipelineRecord> {
+        PipelineRecord::new(key, typetag, stop, self.board.as_ref())
+    }
+
+    /// Spawns the run `work` builds from its reporter.
+    pub(super) fn spawn<F>(
+        &mut self,
+        key: K,
+        typetag: &'static str,
+        work: impl FnOnce(RunReporter) -> F,
+        lineage: Lineage,
+    ) where
         F: Future<Output = TaskResult> + Send + 'static,
     {
-        let slot = self.slots.len();
-        let metrics = PipelineMetrics::new(&key, typetag, &mut self.typetags);
-        let status = self
-            .board
-            .as_ref()
-            .map(|board| board.register(key.to_string(), typetag));
-        let span = tracing::info_span!("pipeline", key = %key, typetag);
-        let jitter = random_jitter(max_jitter_secs);
-        // Without jitter there is nothing to wait for, so the task needs no
-        // token: a pipeline spawned after shutdown began is cancelled here.
-        let jitter_wait = if jitter.is_zero() {
-            None
-        } else {
-            Some((Arc::clone(&self.shutdown), jitter))
-        };
-        let cancelled = jitter.is_zero() && self.shutdown.is_cancelled();
-        let reporters = (metrics.clone(), status.clone());
+        let record = self.record(&key, typetag, lineage.stop.clone());
+        self.spawn_recorded(key, record, work, lineage);
+    }
+
+    /// Spawns the run `work` builds, writing to `record`.
+    pub(super) fn spawn_recorded<F>(
+        &mut self,
+        key: K,
+        record: Arc<PipelineRecord>,
+        work: impl FnOnce(RunReporter) -> F,
+        lineage: Lineage,
+    ) where
+        F: Future<Output = TaskResult> + Send + 'static,
+    {
+        let slot = self.free.pop().unwrap_or(self.slots.len());
+        if let Some(distributions) = Distributions::for_run(&key, record.typetag(), &mut self.typetags) {
+            record.measure(distributions);
+        }
+        let span = tracing::info_span!("pipeline", key = %key, typetag = record.typetag());
+        let jitter = random_jitter(lineage.max_jitter_secs);
+        let work = work(RunReporter::to(&record));
         // Built from combinators, not an `async` block: a block that awaits
         // the pipeline's future keeps a second copy of it in the task, and
         // every byte of the task is paid per pipeline.
-        let body = scoped_body(slot, jitter, reporters, work);
-        let run = match jitter_wait {
-            None if cancelled => Either::Left(ready((slot, Err(TaskError::Cancelled), 0))),
-            None => Either::Right(Either::Left(body)),
-            Some((shutdown, jitter)) => {
-                // Boxed, timer and all, so that the many pipelines without
-                // jitter do not carry the wait's state in their task.
-                let waited: Pin<Box<dyn Future<Output = bool> + Send>> =
-                    Box::pin(async move { shutdown.run_until_cancelled(sleep(jitter)).await.is_some() });
-                Either::Right(Either::Right(waited.then(move |waited| {
-                    if waited {
-                        Either::Left(body)
-                    } else {
-                        Either::Right(ready((slot, Err(TaskError::Cancelled), 0)))
-                    }
-                })))
+        let body = body(slot, jitter, Arc::clone(&record), work);
+        let run = if jitter.is_zero() && lineage.after.is_none() {
+            if record.stopping(&self.shutdown) {
+                // Asked to stop before it was spawned: it never starts.
+                Either::Left(ready((slot, record.finish(Err(TaskError::Cancelled)))))
+            } else {
+                Either::Right(Either::Left(body))
             }
+        } else {
+            // Boxed, timers and all, so that the many pipelines without a
+            // wait do not carry its state in their task.
+            let waited = wait_to_start(
+                Arc::clone(&record),
+                Arc::clone(&self.shutdown),
+                lineage.after,
+                jitter,
+                self.shutdown_timeout,
+            );
+            let cancelled = Arc::clone(&record);
+            Either::Right(Either::Right(waited.then(move |start| {
+                if start {
+                    Either::Left(body)
+                } else {
+                    Either::Right(ready((slot, cancelled.finish(Err(TaskError::Cancelled)))))
+                }
+            })))
         };
         let run = run.instrument(span);
-        if slot == 0 {
-            // Every pipeline of a runner has a task of this size: what each
-            // one costs beyond its own future.
-            tracing::debug!(bytes = std::mem::size_of_val(&run), "pipeline task size");
+        let task = self.tasks.spawn(run);
+        record.spawned(task);
+        let entry = Some(Slot { key, record });
+        match self.slots.get_mut(slot) {
+            Some(free) => *free = entry,
+            None => self.slots.push(entry),
         }
-        self.tasks.spawn(run);
-        self.slots.push(Some(Entry {
-            key,
-            jitter,
-            metrics,
-            status,
-            typetag,
-        }));
         self.remaining += 1;
     }
 }
 
-/// A pipeline's run once its jitter is over: marked started, in its scope,
-/// with a panic caught as its outcome, and marked ended.
-fn scoped_body<F>(
+/// Waits for the previous run of the key to end, then out the start jitter;
+/// whether to start (not when the run was stopped meanwhile). The previous
+/// run gets `timeout` to end after this one began waiting; then it is
+/// aborted, and reported `timed_out`.
+fn wait_to_start(
+    record: Arc<PipelineRecord>,
+    shutdown: Arc<CancellationToken>,
+    after: Option<Arc<PipelineRecord>>,
+    jitter: Duration,
+    timeout: Option<Duration>,
+) -> Pin<Box<dyn Future<Output = bool> + Send>> {
+    Box::pin(async move {
+        let stop = record.stop_token().unwrap_or(&shutdown);
+        if let Some(previous) = after {
+            record.behind_previous();
+            let ended = tokio::select! {
+                biased;
+                () = stop.cancelled() => return false,
+                () = previous.ended() => true,
+                () = wait(timeout) => false,
+            };
+            if !ended {
+                tracing::error!(
+                    "the previous run of this key did not stop within {:.1}s; aborting it",
+                    timeout.unwrap_or_default().as_secs_f64()
+                );
+                previous.abort_timed_out();
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return false,
+                    () = previous.ended() => {}
+                    () = sleep(ABORT_GRACE) => {
+                        // Never two runs of one key: this one waits on.
+                        tracing::error!(
+                            "the previous run of this key still has not ended (blocking its thread?); waiting for it"
+                        );
+                        tokio::select! {
+                            () = stop.cancelled() => return false,
+                            () = previous.ended() => {}
+                        }
+                    }
+                }
+            }
+        }
+        stop.run_until_cancelled(sleep(jitter)).await.is_some()
+    })
+}
+
+/// Ends after `timeout`, or never.
+async fn wait(timeout: Option<Duration>) {
+    match timeout {
+        Some(timeout) => sleep(timeout).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A pipeline's run once its wait is over: marked running, a panic caught
+/// as its outcome, and its end recorded.
+fn body<F>(
     slot: usize,
     jitter: Duration,
-    (metrics, status): Reporters,
+    record: Arc<PipelineRecord>,
     work: F,
 ) -> impl Future<Output = Ended> + Send + 'static
 where
     F: Future<Output = TaskResult> + Send + 'static,
 {
     let starting = lazy(move |_| {
-        // Boxed: held across the whole run, and only there with metrics on.
-        let running = metrics.as_ref().map(|metrics| Box::new(metrics.started(jitter)));
-        if let Some(status) = &status {
-            status.running();
+        record.running();
+        if let Some(distributions) = record.distributions() {
+            distributions.started(jitter);
         }
         tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
-        (running, metrics, status)
+        (record, Instant::now())
     });
-    starting.then(move |(running, metrics, status)| {
-        let ended = status.clone();
+    starting.then(move |(record, began)| {
         // Caught here rather than from the JoinError, so the outcome always
         // comes back with its slot and the panic's message.
-        AssertUnwindSafe(scope_pipeline((metrics, status), work))
-            .catch_unwind()
-            .map(move |caught| {
-                let (result, restarts) = caught.unwrap_or_else(|payload| (Err(panicked(payload)), 0));
-                drop(running);
-                // Here rather than when collected: `/pipelines` shows the
-                // end even while nobody awaits the outcomes.
-                if let Some(status) = &ended {
-                    status.ended_with(&result);
-                }
-                (slot, result, restarts)
-            })
+        AssertUnwindSafe(work).catch_unwind().map(move |caught| {
+            let result = match caught {
+                Ok(result) => result,
+                Err(payload) => Err(panicked(payload)),
+            };
+            if let Some(distributions) = record.distributions() {
+                distributions.run_ended(began.elapsed());
+            }
+            // Here rather than when collected: `/pipelines` shows the end
+            // even while nobody awaits the outcomes.
+            (slot, record.finish(result))
+        })
     })
 }
 
 /// The outcome of a panic. The payload is dropped here, where a payload
 /// whose own drop panics cannot take the task (and the outcome's slot) down
 /// with it; a payload that panics again is forgotten.
-fn panicked(payload: Box<dyn Any + Send>) -> TaskError {
+pub(super) fn panicked(payload: Box<dyn Any + Send>) -> TaskError {
     let error = TaskError::panicked(payload.as_ref());
     if let Err(again) = std::panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
         std::mem::forget(again);

@@ -1,21 +1,33 @@
 //! Adding pipelines to a topology that is already running, and changing its
 //! shutdown deadline: what a configuration reload needs of the runner.
 
-use std::{fmt::Display, time::Duration};
+use std::{fmt::Display, sync::Arc, time::Duration};
 
 use tokio::sync::mpsc;
 
-use crate::runtime::{runner::running::RunningPipelines, task::BoxFuture};
+use crate::runtime::{
+    record::{PipelineRecord, RunReporter},
+    runner::running::{Lineage, RunningPipelines},
+    status::StatusBoard,
+    task::BoxFuture,
+};
+
+/// Builds a run's work from its reporter.
+pub(crate) type MakeWork = Box<dyn FnOnce(RunReporter) -> BoxFuture<'static> + Send>;
 
 /// What a [`PipelineSpawner`] asks of the collecting loop.
 pub(super) enum Command<K> {
     Spawn {
         key: K,
         typetag: &'static str,
-        work: BoxFuture<'static>,
-        max_jitter_secs: u64,
+        /// Made by the spawner when the caller needs it at once.
+        record: Option<Arc<PipelineRecord>>,
+        work: MakeWork,
+        lineage: Lineage,
     },
     ShutdownTimeout(Option<Duration>),
+    /// Collect until shutdown even with no pipeline left.
+    Hold,
 }
 
 /// Adds pipelines to running ones while their outcomes are being collected,
@@ -43,12 +55,14 @@ pub(super) enum Command<K> {
 /// ```
 pub struct PipelineSpawner<K> {
     sender: mpsc::UnboundedSender<Command<K>>,
+    board: Option<Arc<StatusBoard>>,
 }
 
 impl<K> Clone for PipelineSpawner<K> {
     fn clone(&self) -> Self {
         Self {
             sender: self.sender.clone(),
+            board: self.board.clone(),
         }
     }
 }
@@ -64,11 +78,12 @@ impl<K> std::fmt::Debug for Command<K> {
         f.write_str(match self {
             Self::Spawn { .. } => "Spawn",
             Self::ShutdownTimeout(_) => "ShutdownTimeout",
+            Self::Hold => "Hold",
         })
     }
 }
 
-impl<K> PipelineSpawner<K> {
+impl<K: Display> PipelineSpawner<K> {
     /// Spawns `work` as the pipeline `key`, after a start jitter drawn from
     /// `[0, max_jitter_secs)`. An error when the topology has already ended
     /// (every pipeline collected).
@@ -79,21 +94,65 @@ impl<K> PipelineSpawner<K> {
         work: BoxFuture<'static>,
         max_jitter_secs: u64,
     ) -> Result<(), TopologyEnded> {
-        self.sender
-            .send(Command::Spawn {
-                key,
-                typetag,
-                work,
+        self.send(Command::Spawn {
+            key,
+            typetag,
+            record: None,
+            work: Box::new(move |_| work),
+            lineage: Lineage {
+                stop: None,
+                after: None,
                 max_jitter_secs,
-            })
-            .map_err(|_| TopologyEnded)
+            },
+        })
+    }
+
+    /// Spawns a run of `key` with its own `stop`, started only once `after`
+    /// (the previous run of the key) has ended; returns its record at once,
+    /// so that a later reload can stop it or wait for it.
+    pub(crate) fn spawn_run(
+        &self,
+        key: K,
+        typetag: &'static str,
+        work: MakeWork,
+        lineage: Lineage,
+    ) -> Result<Arc<PipelineRecord>, TopologyEnded> {
+        let record = PipelineRecord::new(&key, typetag, lineage.stop.clone(), self.board.as_ref());
+        self.send(Command::Spawn {
+            key,
+            typetag,
+            record: Some(Arc::clone(&record)),
+            work,
+            lineage,
+        })
+        .inspect_err(|_| {
+            // Never spawned: off the board at once.
+            let _ = record.finish(Err(crate::runtime::task::TaskError::Cancelled));
+            record.forget();
+            record.collected();
+        })?;
+        Ok(record)
+    }
+}
+
+impl<K> PipelineSpawner<K> {
+    fn send(&self, command: Command<K>) -> Result<(), TopologyEnded> {
+        self.sender.send(command).map_err(|_| TopologyEnded)
     }
 
     /// From now on, a shutdown waits `timeout` (`None`: forever) before
     /// aborting the pipelines still running. A shutdown already begun keeps
     /// its deadline.
     pub fn set_shutdown_timeout(&self, timeout: Option<Duration>) {
-        let _ = self.sender.send(Command::ShutdownTimeout(timeout));
+        // Once the topology has ended, no deadline is left to change.
+        let _ = self.send(Command::ShutdownTimeout(timeout));
+    }
+
+    /// From now on the topology runs until it is shut down, even when no
+    /// pipeline is left (a replica whose share became empty).
+    pub(crate) fn hold_until_shutdown(&self) {
+        // Once the topology has ended, there is nothing left to hold.
+        let _ = self.send(Command::Hold);
     }
 }
 
@@ -115,7 +174,10 @@ impl<K> RunningPipelines<K> {
                 sender
             }
         };
-        PipelineSpawner { sender }
+        PipelineSpawner {
+            sender,
+            board: self.board.clone(),
+        }
     }
 }
 
@@ -126,10 +188,29 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             Command::Spawn {
                 key,
                 typetag,
+                record,
                 work,
-                max_jitter_secs,
-            } => self.spawn(key, typetag, work, max_jitter_secs),
+                lineage,
+            } => {
+                let record = record.unwrap_or_else(|| self.record(&key, typetag, lineage.stop.clone()));
+                self.spawn_recorded(key, record, work, lineage);
+            }
             Command::ShutdownTimeout(timeout) => self.shutdown_timeout = timeout,
+            Command::Hold => self.hold = true,
+        }
+    }
+
+    /// Carries out every command sent so far.
+    pub(crate) fn apply_pending(&mut self) {
+        let Some((_, receiver)) = &mut self.commands else {
+            return;
+        };
+        let mut pending = Vec::new();
+        while let Ok(command) = receiver.try_recv() {
+            pending.push(command);
+        }
+        for command in pending {
+            self.apply(command);
         }
     }
 }

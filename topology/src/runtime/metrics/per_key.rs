@@ -1,0 +1,170 @@
+//! The per-key series, read from the runs' records at each scrape: a series
+//! exists exactly while a run of its key is on the status board, so a key
+//! whose entry left the configuration leaves `/metrics` too. Rendered in
+//! Prometheus text by the `prometheus` crate's encoder.
+
+use std::collections::HashMap;
+
+use prometheus::{
+    Encoder, TextEncoder,
+    proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType},
+};
+
+use crate::runtime::{
+    metrics::metric_names::{
+        PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
+        PIPELINE_RUNNING, PIPELINE_STARTS,
+    },
+    record::{Phase, PipelineRecord},
+    stats::OutcomeKind,
+    status::StatusBoard,
+};
+
+/// One key's values, summed over its runs on the board (a run stopping and
+/// its successor waiting for it share a key).
+#[derive(Default)]
+struct KeySeries {
+    key: String,
+    typetag: &'static str,
+    running: f64,
+    starts: u64,
+    restarts: u64,
+    outcomes: [u64; OutcomeKind::ALL.len()],
+    /// The latest iteration: when it ended, and how long it took.
+    last_iteration: Option<(u64, f64)>,
+}
+
+/// How many records are read under one lock.
+const CHUNK: usize = 4096;
+
+/// The per-key series of every run on `board`, in Prometheus text.
+pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
+    let mut keys: Vec<KeySeries> = Vec::new();
+    let mut places: HashMap<String, usize> = HashMap::new();
+    board.for_each(CHUNK, |record: &PipelineRecord| {
+        let snapshot = record.snapshot();
+        let index = *places.entry(snapshot.key.to_owned()).or_insert_with(|| {
+            keys.push(KeySeries {
+                key: snapshot.key.to_owned(),
+                typetag: snapshot.typetag,
+                ..KeySeries::default()
+            });
+            keys.len() - 1
+        });
+        let series = &mut keys[index];
+        series.running += f64::from(u8::from(snapshot.phase == Phase::Running));
+        series.starts += snapshot.starts();
+        series.restarts += u64::from(snapshot.restarts);
+        if let Some(kind) = snapshot.outcome {
+            series.outcomes[kind as usize] += 1;
+        }
+        if let (Some(at), Some(took)) = (snapshot.last_iteration_unix_ms, snapshot.last_iteration_secs)
+            && series.last_iteration.is_none_or(|(seen, _)| at >= seen)
+        {
+            series.last_iteration = Some((at, took));
+        }
+    });
+    let families = [
+        family(PIPELINE_RUNNING, HELP_RUNNING, MetricType::GAUGE, &keys, |series| {
+            vec![(None, series.running)]
+        }),
+        family(PIPELINE_STARTS, HELP_STARTS, MetricType::COUNTER, &keys, |series| {
+            vec![(None, series.starts as f64)]
+        }),
+        family(PIPELINE_RESTARTS, HELP_RESTARTS, MetricType::COUNTER, &keys, |series| {
+            // A key that never restarted has no line: most never do.
+            (series.restarts > 0)
+                .then(|| (None, series.restarts as f64))
+                .into_iter()
+                .collect()
+        }),
+        family(PIPELINE_OUTCOMES, HELP_OUTCOMES, MetricType::COUNTER, &keys, |series| {
+            OutcomeKind::ALL
+                .iter()
+                .filter(|kind| series.outcomes[**kind as usize] > 0)
+                .map(|kind| (Some(kind.as_str()), series.outcomes[*kind as usize] as f64))
+                .collect()
+        }),
+        family(
+            PIPELINE_LAST_ITERATION_DURATION,
+            HELP_LAST_ITERATION_DURATION,
+            MetricType::GAUGE,
+            &keys,
+            |series| series.last_iteration.map(|(_, took)| (None, took)).into_iter().collect(),
+        ),
+        family(
+            PIPELINE_LAST_ITERATION_TIME,
+            HELP_LAST_ITERATION_TIME,
+            MetricType::GAUGE,
+            &keys,
+            |series| {
+                series
+                    .last_iteration
+                    .map(|(at, _)| (None, at as f64 / 1000.0))
+                    .into_iter()
+                    .collect()
+            },
+        ),
+    ];
+    let families: Vec<MetricFamily> = families
+        .into_iter()
+        .filter(|family| !family.get_metric().is_empty())
+        .collect();
+    let mut text = Vec::new();
+    // Writing to a `Vec` fails only on a malformed family, which is built here.
+    if let Err(error) = TextEncoder::new().encode(&families, &mut text) {
+        tracing::error!(%error, "cannot render the per-key series");
+    }
+    text
+}
+
+const HELP_RUNNING: &str = "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.";
+const HELP_STARTS: &str = "How many times the pipeline started running, restarts included.";
+const HELP_RESTARTS: &str = "How many times the pipeline was restarted after a failure.";
+const HELP_OUTCOMES: &str = "How the pipeline's runs ended, by outcome.";
+const HELP_LAST_ITERATION_DURATION: &str = "How long the pipeline's last iteration took, in seconds.";
+const HELP_LAST_ITERATION_TIME: &str = "When the pipeline's last iteration ended, in seconds since the Unix epoch.";
+
+/// One metric family: for each key, the values `values` gives, each with an
+/// optional `outcome` label.
+fn family(
+    name: &str,
+    help: &str,
+    kind: MetricType,
+    keys: &[KeySeries],
+    values: impl Fn(&KeySeries) -> Vec<(Option<&'static str>, f64)>,
+) -> MetricFamily {
+    let mut family = MetricFamily::default();
+    family.set_name(name.to_owned());
+    family.set_help(help.to_owned());
+    family.set_field_type(kind);
+    let mut metrics = Vec::new();
+    for series in keys {
+        for (outcome, value) in values(series) {
+            let mut labels = vec![label("key", &series.key), label("typetag", series.typetag)];
+            if let Some(outcome) = outcome {
+                labels.push(label("outcome", outcome));
+            }
+            let mut metric = Metric::from_label(labels);
+            if kind == MetricType::COUNTER {
+                let mut counter = Counter::default();
+                counter.set_value(value);
+                metric.set_counter(counter);
+            } else {
+                let mut gauge = Gauge::default();
+                gauge.set_value(value);
+                metric.set_gauge(gauge);
+            }
+            metrics.push(metric);
+        }
+    }
+    family.set_metric(metrics);
+    family
+}
+
+fn label(name: &str, value: &str) -> LabelPair {
+    let mut pair = LabelPair::default();
+    pair.set_name(name.to_owned());
+    pair.set_value(value.to_owned());
+    pair
+}
