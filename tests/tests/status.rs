@@ -87,6 +87,9 @@ async fn each_pipeline_says_its_state_restarts_last_error_and_last_iteration() {
     let flaky = find(&listed, "flaky");
     assert_eq!(flaky["last_error"], "the disk is full", "{flaky}");
     assert_eq!(flaky["restarts"], 0, "the first restart has not happened yet");
+    assert_eq!(flaky["next_restart"], 1, "as the log says: (restart 1)");
+    assert!(flaky["last_error_unix_ms"].is_u64(), "{flaky}");
+    assert!(flaky["healthy_since_unix_ms"].is_null(), "{flaky}");
     let now_ms = u64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -112,7 +115,13 @@ async fn each_pipeline_says_its_state_restarts_last_error_and_last_iteration() {
 
     running.shutdown();
     let stats = running.run_to_completion().await;
-    assert_eq!(stats.counts().failed, 2, "{}", stats.summary());
+    assert_eq!(stats.counts().failed, 1, "{}", stats.summary());
+    assert_eq!(
+        stats.counts().cancelled,
+        1,
+        "stopped in its backoff, not failed: {}",
+        stats.summary()
+    );
 }
 
 mod many {

@@ -11,7 +11,8 @@
 use std::{collections::HashMap, process::ExitCode, time::Duration};
 
 use topology::{
-    OutcomeKind, Pipeline, PipelineContext, PipelineRunner, RestartPolicy, RunStats, RunningTopology, Supervisor,
+    OutcomeKind, Pipeline, PipelineContext, PipelineRunner, RestartPolicy, RunReporter, RunStats, RunningTopology,
+    Supervisor,
 };
 
 /// What one pipeline does.
@@ -54,6 +55,10 @@ impl Pipeline for Chaos {
     }
 
     async fn run(self) -> std::io::Result<()> {
+        self.run_reporting(RunReporter::default()).await
+    }
+
+    async fn run_reporting(self, reporter: RunReporter) -> std::io::Result<()> {
         let failure = || std::io::Error::other("injected");
         match self.behaviour {
             Behaviour::CompleteAfter(work) => {
@@ -70,6 +75,7 @@ impl Pipeline for Chaos {
             Behaviour::Heals(failures) => {
                 let mut attempts = 0;
                 Supervisor::new(policy())
+                    .reporting_to(reporter)
                     .run(&self.ctx, || {
                         attempts += 1;
                         let result = if attempts <= failures { Err(failure()) } else { Ok(()) };
@@ -79,6 +85,7 @@ impl Pipeline for Chaos {
             }
             Behaviour::CrashLoop => {
                 Supervisor::new(policy())
+                    .reporting_to(reporter)
                     .run(&self.ctx, || async { Err(failure()) })
                     .await
             }

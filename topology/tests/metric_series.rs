@@ -10,11 +10,45 @@ use std::{collections::BTreeMap, time::Duration};
 
 use support::get;
 use topology::{
-    CancellationToken, GlobalConfig, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput,
-    run_every,
+    CancellationToken, GlobalConfig, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunReporter,
+    RunningTopology, run_every_reporting,
 };
 
 const PIPELINES: usize = 200;
+
+/// One iteration of an interval, or a plain run.
+struct Series {
+    key: String,
+    iterates: bool,
+    ctx: PipelineContext,
+}
+
+impl Pipeline for Series {
+    type Key = String;
+    type Error = std::io::Error;
+
+    fn key(&self) -> &String {
+        &self.key
+    }
+
+    async fn run(self) -> std::io::Result<()> {
+        self.run_reporting(RunReporter::default()).await
+    }
+
+    async fn run_reporting(self, reporter: RunReporter) -> std::io::Result<()> {
+        if self.iterates {
+            let once = CancellationToken::new();
+            let mut own = self.ctx.clone();
+            own.shutdown = once.clone();
+            run_every_reporting(&own, Duration::from_millis(1), &reporter, || {
+                once.cancel();
+                async { Ok::<(), std::io::Error>(()) }
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_pipeline_adds_a_fixed_handful_of_lines() {
@@ -27,26 +61,14 @@ async fn each_pipeline_adds_a_fixed_handful_of_lines() {
     })
     .unwrap();
     // Half run one interval iteration, half a plain run.
-    let tasks = (0..PIPELINES).map(|i| {
-        let ctx = ctx.clone();
-        Task::new(format!("pipeline-{i:06}"), "series", async move {
-            if i.is_multiple_of(2) {
-                let once = CancellationToken::new();
-                let mut own = ctx.clone();
-                own.shutdown = once.clone();
-                run_every(&own, Duration::from_millis(1), || {
-                    once.cancel();
-                    async { Ok::<(), std::io::Error>(()) }
-                })
-                .await
-                .unwrap();
-            }
-            Ok(TaskOutput::default())
-        })
+    let pipelines = (0..PIPELINES).map(|i| Series {
+        key: format!("pipeline-{i:06}"),
+        iterates: i.is_multiple_of(2),
+        ctx: ctx.clone(),
     });
-    let tasks: Vec<_> = tasks.collect();
-    let stats = PipelineRunner::new(ctx, "series")
-        .start_tasks(tasks)
+    let stats = PipelineRunner::new(ctx.clone(), "series")
+        .served_by(&server)
+        .start(pipelines)
         .run_to_completion()
         .await;
     assert_eq!(stats.counts().completed, PIPELINES);

@@ -27,7 +27,7 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
 
     let held = ctx.acquire().await;
     ctx.store("memory://scraped-bucket/x").expect("store");
-    let running = PipelineRunner::new(ctx.clone(), "scrape").start([
+    let running = PipelineRunner::new(ctx.clone(), "scrape").served_by(&server).start([
         TestPipeline::new("scrape-ok", Behaviour::Complete, &ctx),
         TestPipeline::new("scrape-bad", Behaviour::Fail, &ctx),
         TestPipeline::new("scrape-live", Behaviour::UntilShutdown, &ctx),

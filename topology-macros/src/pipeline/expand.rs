@@ -199,7 +199,7 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
             {
                 async { #private::Ok(()) }
             }
-            fn run(_: #private::Deps<S>, _: ())
+            fn run(_: #private::Deps<S>, _: (), _: #private::RunReporter)
                 -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
             {
                 async { #private::Ok(()) }

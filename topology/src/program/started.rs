@@ -69,7 +69,10 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
 
     /// Validates `settings`, serves metrics and builds the context, with no
     /// pipeline yet: the launcher spawns them through [`spawner`](Self::spawner).
-    pub(crate) async fn prepare(settings: &Settings, typetag: &'static str) -> Result<(Self, PipelineContext), TopologyError> {
+    pub(crate) async fn prepare(
+        settings: &Settings,
+        typetag: &'static str,
+    ) -> Result<(Self, PipelineContext), TopologyError> {
         let (served, runner) = ServedPipelines::prepare(&settings.global, &settings.metrics, typetag).await?;
         let context = runner.context().clone();
         Ok((Self { served, reloader: None }, context))

@@ -14,12 +14,7 @@ use std::{
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use crate::runtime::{
-    context::PipelineContext,
-    pipeline::Pipeline,
-    record::RunReporter,
-    task::TaskError,
-};
+use crate::runtime::{context::PipelineContext, pipeline::Pipeline, record::RunReporter, task::TaskError};
 
 /// When and how often a failed pipeline is started again.
 ///
@@ -182,13 +177,16 @@ impl Supervisor {
                 );
                 return failure.end();
             };
+            let record = self.reporter.record();
+            // The restart's number over the run's life where it is recorded
+            // (what `/pipelines` shows as `next_restart`), else within the window.
+            let number = record.map_or(number, |record| record.restarts().saturating_add(1));
             tracing::warn!(
                 attempt = number,
                 delay_secs = delay.as_secs_f64(),
                 "pipeline failed; restarting in {:.1}s (restart {number}): {failure}",
                 delay.as_secs_f64()
             );
-            let record = self.reporter.record();
             if let Some(record) = record {
                 record.restarting(delay, failure.to_string());
             }

@@ -2,7 +2,7 @@
 //! [`run_pipelines`](crate::run_pipelines) starts, and what the generated
 //! program's started topology wraps.
 
-use std::{fmt, fmt::Display, net::SocketAddr, sync::Arc};
+use std::{fmt, fmt::Display, net::SocketAddr};
 
 use crate::runtime::{
     config::GlobalConfig,
@@ -13,7 +13,6 @@ use crate::runtime::{
     runner::{PipelineRunner, RunningTopology, running::RunningPipelines, spawner::PipelineSpawner},
     shutdown::ShutdownHandle,
     stats::RunStats,
-    status::StatusBoard,
 };
 
 /// Running pipelines and, unless turned off, their metrics endpoint, which
@@ -41,7 +40,13 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
     {
         let (mut served, runner) = Self::prepare(global, metrics, typetag).await?;
         let pipelines: Vec<P> = build(runner.context()).into_iter().collect();
-        announce(global, metrics, typetag, pipelines.len(), pipelines.iter().map(|p| p.key()));
+        announce(
+            global,
+            metrics,
+            typetag,
+            pipelines.len(),
+            pipelines.iter().map(|p| p.key()),
+        );
         runner.spawn_all(&mut served.running, pipelines);
         Ok(served)
     }
@@ -54,19 +59,16 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         typetag: &'static str,
     ) -> Result<(Self, PipelineRunner), TopologyError> {
         let context = PipelineContext::from_config(global)?;
-        // Each run's record is listed only where `/pipelines` serves it.
-        let board = matches!(metrics, MetricsAddress::Listen(_)).then(|| Arc::new(StatusBoard::default()));
         let server = match metrics {
-            MetricsAddress::Listen(address) => {
-                Some(MetricsServer::serve(*address, context.shutdown.clone(), board.clone()).await?)
-            }
+            MetricsAddress::Listen(address) => Some(MetricsServer::start(*address, context.shutdown.clone()).await?),
             MetricsAddress::Off => None,
         };
         let mut runner = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
             .failure_policy(global.failure_policy);
-        if let Some(board) = board {
-            runner = runner.status_board(board);
+        // Each run's record is listed only where `/pipelines` serves it.
+        if let Some(server) = &server {
+            runner = runner.served_by(server);
         }
         let running = runner.running(0);
         Ok((Self { running, server }, runner))

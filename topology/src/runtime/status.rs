@@ -14,7 +14,7 @@ use std::{
 
 use serde::Serialize;
 
-use crate::runtime::record::{PipelineRecord, Snapshot};
+use crate::runtime::record::{Phase, PipelineRecord, Snapshot};
 
 /// The records of one topology's runs, by their place in spawning order.
 #[derive(Debug, Default)]
@@ -91,7 +91,12 @@ pub(crate) struct StatusView<'a> {
     waiting_for: Option<&'static str>,
     /// How it ended, once it has.
     outcome: Option<&'static str>,
+    /// Restarts done so far.
     restarts: u32,
+    /// While restarting: the number of the restart it waits for, as the
+    /// log line says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_restart: Option<u32>,
     restarting_until_unix_ms: Option<u64>,
     last_iteration_unix_ms: Option<u64>,
     last_error: Option<String>,
@@ -119,6 +124,7 @@ impl<'a> StatusView<'a> {
             }),
             outcome: snapshot.outcome.map(|kind| kind.as_str()),
             restarts: snapshot.restarts,
+            next_restart: (snapshot.phase == Phase::Restarting).then(|| snapshot.restarts.saturating_add(1)),
             restarting_until_unix_ms: snapshot.restarting_until_unix_ms,
             last_iteration_unix_ms: snapshot.last_iteration_unix_ms,
             last_error: error.map(|error| error.message.clone()),
@@ -149,7 +155,10 @@ mod tests {
         record.restarting(Duration::from_secs(5), "disk full".to_owned());
         let snapshot = record.snapshot();
         let view = StatusView::of(&snapshot);
-        assert_eq!((view.state, view.last_error.as_deref()), ("restarting", Some("disk full")));
+        assert_eq!(
+            (view.state, view.last_error.as_deref()),
+            ("restarting", Some("disk full"))
+        );
         assert!(view.restarting_until_unix_ms.is_some() && view.healthy_since_unix_ms.is_none());
         record.restarted();
         let snapshot = record.snapshot();

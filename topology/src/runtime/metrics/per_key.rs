@@ -90,7 +90,13 @@ pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
             HELP_LAST_ITERATION_DURATION,
             MetricType::GAUGE,
             &keys,
-            |series| series.last_iteration.map(|(_, took)| (None, took)).into_iter().collect(),
+            |series| {
+                series
+                    .last_iteration
+                    .map(|(_, took)| (None, took))
+                    .into_iter()
+                    .collect()
+            },
         ),
         family(
             PIPELINE_LAST_ITERATION_TIME,
@@ -118,7 +124,8 @@ pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
     text
 }
 
-const HELP_RUNNING: &str = "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.";
+const HELP_RUNNING: &str =
+    "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.";
 const HELP_STARTS: &str = "How many times the pipeline started running, restarts included.";
 const HELP_RESTARTS: &str = "How many times the pipeline was restarted after a failure.";
 const HELP_OUTCOMES: &str = "How the pipeline's runs ended, by outcome.";

@@ -1,5 +1,5 @@
-//! The HTTP endpoint serving `/metrics`, `/health` and, for a topology
-//! that keeps a status board, `/pipelines`.
+//! The HTTP endpoint serving `/metrics`, `/health` and `/pipelines`: the
+//! runners it serves list their runs' records on its status board.
 
 use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
@@ -93,6 +93,8 @@ impl fmt::Display for MetricsAddress {
 #[derive(Debug)]
 pub struct MetricsServer {
     local_addr: SocketAddr,
+    /// Where the runners it serves list their runs.
+    board: Arc<StatusBoard>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -102,7 +104,7 @@ struct Endpoint {
     prometheus: PrometheusHandle,
     shutdown: CancellationToken,
     /// The runs whose per-key series `/metrics` adds.
-    board: Option<Arc<StatusBoard>>,
+    board: Arc<StatusBoard>,
 }
 
 impl MetricsServer {
@@ -110,16 +112,11 @@ impl MetricsServer {
     /// and starts serving. `/health` reports unhealthy once `shutdown` is
     /// cancelled. An address that cannot be bound is an error, never a log
     /// line.
+    ///
+    /// `/pipelines` and the per-key series of `/metrics` show the runs of
+    /// the runners given to [`PipelineRunner::served_by`](crate::PipelineRunner::served_by).
     pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
-        Self::serve(address, shutdown, None).await
-    }
-
-    /// [`start`](Self::start), and `/pipelines` from `board` when given.
-    pub(crate) async fn serve(
-        address: SocketAddr,
-        shutdown: CancellationToken,
-        board: Option<Arc<StatusBoard>>,
-    ) -> Result<Self, TopologyError> {
+        let board = Arc::new(StatusBoard::default());
         let prometheus = super::prometheus_handle()?;
         let listener = TcpListener::bind(address)
             .await
@@ -130,19 +127,12 @@ impl MetricsServer {
         let mut router = Router::new()
             .route("/metrics", get(render_metrics))
             .route("/health", get(health));
-        let served = if board.is_some() {
-            "/metrics, /health and /pipelines"
-        } else {
-            "/metrics and /health"
-        };
-        if let Some(board) = &board {
-            let board = Arc::clone(board);
-            router = router.route("/pipelines", get(move || pipelines(Arc::clone(&board))));
-        }
+        let listed = Arc::clone(&board);
+        router = router.route("/pipelines", get(move || pipelines(Arc::clone(&listed))));
         let router = router.with_state(Endpoint {
             prometheus,
             shutdown,
-            board,
+            board: Arc::clone(&board),
         });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
@@ -151,8 +141,18 @@ impl MetricsServer {
                 tracing::error!(%error, "metrics endpoint stopped");
             }
         });
-        tracing::info!(address = %local_addr, "serving {served}");
-        Ok(Self { local_addr, stop, task })
+        tracing::info!(address = %local_addr, "serving /metrics, /health and /pipelines");
+        Ok(Self {
+            local_addr,
+            board,
+            stop,
+            task,
+        })
+    }
+
+    /// Where runners list their runs for this endpoint.
+    pub(crate) fn board(&self) -> &Arc<StatusBoard> {
+        &self.board
     }
 
     /// The address the endpoint listens on (useful after binding port 0).
@@ -203,9 +203,7 @@ async fn render_metrics(State(endpoint): State<Endpoint>) -> impl IntoResponse {
     let rendered = tokio::task::spawn_blocking(move || {
         endpoint.prometheus.run_upkeep();
         let mut text = endpoint.prometheus.render().into_bytes();
-        if let Some(board) = &endpoint.board {
-            text.extend_from_slice(&per_key::render(board));
-        }
+        text.extend_from_slice(&per_key::render(&endpoint.board));
         text
     })
     .await;

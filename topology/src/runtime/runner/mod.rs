@@ -13,9 +13,10 @@ use crate::runtime::{
     config::FailurePolicy,
     context::PipelineContext,
     error::TopologyError,
+    metrics::server::MetricsServer,
     pipeline::Pipeline,
-    run::run_until_signalled,
     record::RunReporter,
+    run::run_until_signalled,
     runner::running::{Lineage, RunningPipelines},
     shutdown::ShutdownSignals,
     stats::RunStats,
@@ -26,7 +27,10 @@ use crate::runtime::{
 /// A pipeline's run as a task's work: its error kept as the failure. A
 /// combinator rather than an `async` block, which would hold the pipeline and
 /// its future side by side.
-pub(crate) fn pipeline_task<P: Pipeline>(pipeline: P, reporter: RunReporter) -> impl Future<Output = TaskResult> + Send + 'static {
+pub(crate) fn pipeline_task<P: Pipeline>(
+    pipeline: P,
+    reporter: RunReporter,
+) -> impl Future<Output = TaskResult> + Send + 'static {
     pipeline
         .run_reporting(reporter)
         .map(|result| result.map(|()| TaskOutput::default()).map_err(TaskError::failed))
@@ -98,9 +102,23 @@ impl PipelineRunner {
         }
     }
 
-    /// Keeps each pipeline's status on `board`, for `/pipelines`.
-    pub(crate) fn status_board(mut self, board: Arc<StatusBoard>) -> Self {
-        self.board = Some(board);
+    /// Lists each run's record on `server`'s status board: `/pipelines`
+    /// shows the runs, and `/metrics` their per-key series (running,
+    /// starts, restarts, outcomes, last iteration). A run whose entry
+    /// leaves the topology leaves both.
+    ///
+    /// ```
+    /// # topology::block_on(async {
+    /// use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner};
+    ///
+    /// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new()).await.unwrap();
+    /// let runner = PipelineRunner::new(PipelineContext::default(), "job").served_by(&server);
+    /// # server.stop().await;
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn served_by(mut self, server: &MetricsServer) -> Self {
+        self.board = Some(Arc::clone(server.board()));
         self
     }
 
@@ -142,7 +160,11 @@ impl PipelineRunner {
     }
 
     /// Spawns every pipeline into `running`.
-    pub(crate) fn spawn_all<P: Pipeline>(&self, running: &mut RunningPipelines<P::Key>, pipelines: impl IntoIterator<Item = P>) {
+    pub(crate) fn spawn_all<P: Pipeline>(
+        &self,
+        running: &mut RunningPipelines<P::Key>,
+        pipelines: impl IntoIterator<Item = P>,
+    ) {
         for pipeline in pipelines {
             let key = pipeline.key().clone();
             // Not boxed: a pipeline's future is spawned as it is.

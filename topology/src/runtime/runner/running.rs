@@ -134,7 +134,12 @@ pub(crate) struct Lineage {
 
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     /// A record for a run of `key`, listed on the board if there is one.
-    pub(super) fn record(&self, key: &K, typetag: &'static str, stop: Option<CancellationToken>) -> Arc<PipelineRecord> {
+    pub(super) fn record(
+        &self,
+        key: &K,
+        typetag: &'static str,
+        stop: Option<CancellationToken>,
+    ) -> Arc<PipelineRecord> {
         PipelineRecord::new(key, typetag, stop, self.board.as_ref())
     }
 
@@ -200,6 +205,11 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             })))
         };
         let run = run.instrument(span);
+        if self.slots.is_empty() {
+            // Every pipeline of a runner has a task of this size: what each
+            // one costs beyond its own future.
+            tracing::debug!(bytes = std::mem::size_of_val(&run), "pipeline task size");
+        }
         let task = self.tasks.spawn(run);
         record.spawned(task);
         let entry = Some(Slot { key, record });
