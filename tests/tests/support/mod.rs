@@ -33,6 +33,24 @@ pub fn example(name: &str) -> PathBuf {
         .clone()
 }
 
+/// The path of the lifecycle tests' program, built once per test run.
+pub fn lifecycle_program() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            escargot::CargoBuild::new()
+                .package("topology-tests")
+                .bin("lifecycle")
+                .current_release()
+                .current_target()
+                .run()
+                .unwrap_or_else(|error| panic!("cannot build the lifecycle program: {error}"))
+                .path()
+                .to_owned()
+        })
+        .clone()
+}
+
 /// A free loopback port (bound and released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -319,6 +319,11 @@ impl PipelineRecord {
         }
     }
 
+    /// Whether it was aborted on its own, outliving its successor's wait.
+    pub(crate) fn timed_out_alone(&self) -> bool {
+        self.has(TIMED_OUT_ALONE)
+    }
+
     /// Its entry is gone: once its outcome is collected, it leaves the board.
     pub(crate) fn forget(&self) {
         if self.flags.fetch_or(FORGET, Ordering::AcqRel) & COLLECTED != 0 {

@@ -30,7 +30,8 @@ impl TaskOutput {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TaskError {
-    /// Shutdown began before the task started (during its start jitter).
+    /// Stopped (by shutdown, or by a reload that removed or changed its
+    /// entry) before it started, or during its restart backoff.
     Cancelled,
     /// The task panicked; the panic message is kept.
     Panicked {
@@ -42,8 +43,9 @@ pub enum TaskError {
         /// The error it returned.
         error: Box<dyn Error + Send + 'static>,
     },
-    /// The task was still running when the shutdown deadline passed, and was
-    /// aborted.
+    /// The task was still running when the shutdown deadline passed (or,
+    /// replaced by a reload, when its successor's wait for it ran out), and
+    /// was aborted.
     TimedOut,
     /// The task was aborted by a forced shutdown (a second signal).
     Aborted,
@@ -71,7 +73,7 @@ impl TaskError {
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Cancelled => f.write_str("cancelled by shutdown before it started"),
+            Self::Cancelled => f.write_str("cancelled before it started"),
             Self::Panicked { message } => write!(f, "panicked: {message}"),
             // The whole source chain: the outermost error alone rarely says
             // what to fix; a cause the message already quotes is not repeated.

@@ -231,6 +231,11 @@ fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult
             tracing::info!(%key, typetag, "pipeline cancelled{after}: stopped during its restart backoff");
         }
         Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
+        Err(TaskError::TimedOut) if record.timed_out_alone() => tracing::error!(
+            %key,
+            typetag,
+            "pipeline{after} timed out: it did not stop within the shutdown timeout once its entry changed or left; aborted"
+        ),
         Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
         Err(error) => tracing::error!(%key, typetag, "pipeline{after} {error}"),
     }
