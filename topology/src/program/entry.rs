@@ -80,7 +80,7 @@ where
     let jitter = settings.global.poll_jitter_secs;
     for ready in prepared.ready {
         // Cannot fail: the topology has not begun collecting, let alone ended.
-        let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter);
+        let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter, None);
     }
     started.apply_pending();
     started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone()));

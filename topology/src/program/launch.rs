@@ -2,7 +2,7 @@
 //! to one pipeline per entry, the shard keeps its share), building each one
 //! with its own stop token, and keeping track of them for a reload.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -137,6 +137,7 @@ where
         families: &Arc<FamilyTable>,
         spawner: &PipelineSpawner<K>,
         max_jitter_secs: u64,
+        timeout: Option<Duration>,
     ) -> Result<(), TopologyEnded> {
         let previous = match self.live.remove(&ready.name) {
             Some(live) => Some(live.record),
@@ -160,8 +161,7 @@ where
         let work: MakeWork = Box::new(move |reporter| Box::pin(pipeline_task(pipeline, reporter)));
         let record = spawner.spawn_run(ready.key, self.typetag, work, lineage)?;
         if let Some(previous) = previous {
-            previous.stop();
-            previous.forget();
+            stop_within(&ready.name, &previous, timeout);
         }
         self.live.insert(
             ready.name,
@@ -173,22 +173,47 @@ where
         Ok(())
     }
 
-    /// Stops the run of `name`, whose entry left the configuration; it is
-    /// forgotten once its outcome is collected.
-    pub(crate) fn retire(&mut self, name: &str) -> bool {
+    /// Stops the run of `name`, whose entry left the configuration, within
+    /// `timeout`; it is forgotten once its outcome is collected.
+    pub(crate) fn retire(&mut self, name: &str, timeout: Option<Duration>) -> bool {
         let Some(live) = self.live.remove(name) else {
             return false;
         };
-        live.record.stop();
-        live.record.forget();
+        stop_within(name, &live.record, timeout);
         self.leaving.insert(name.to_owned(), live.record);
         true
     }
 
-    /// Forgets the leaving runs that have ended.
+    /// Forgets the leaving runs that have ended, with the runs of their
+    /// key before them.
     pub(crate) fn prune(&mut self) {
-        self.leaving.retain(|_, record| record.phase() != Phase::Ended);
+        self.leaving.retain(|_, record| !record.is_settled());
     }
+}
+
+/// Asks a run to stop, as at shutdown: it leaves the board once collected,
+/// and a run still going after `timeout` is aborted and reported
+/// `timed_out`, as at the shutdown deadline.
+fn stop_within(name: &str, record: &Arc<PipelineRecord>, timeout: Option<Duration>) {
+    record.stop();
+    record.forget();
+    let Some(timeout) = timeout else {
+        return;
+    };
+    if record.phase() == Phase::Ended {
+        return;
+    }
+    let (name, record) = (name.to_owned(), Arc::clone(record));
+    tokio::spawn(async move {
+        if tokio::time::timeout(timeout, record.ended()).await.is_err() {
+            tracing::error!(
+                key = %name,
+                "pipeline did not stop within {:.1}s of its entry changing or leaving; aborting it",
+                timeout.as_secs_f64()
+            );
+            record.abort_timed_out();
+        }
+    });
 }
 
 /// One hash of every entry of every family: what a pipeline taking

@@ -78,6 +78,7 @@ impl Reloader {
                 target.spawner.hold_until_shutdown();
             }
             let jitter = settings.global.poll_jitter_secs;
+            let timeout = settings.global.shutdown_timeout();
             for ready in prepared.ready {
                 let restarted = match launcher.live.get(&ready.name) {
                     None => false,
@@ -86,7 +87,7 @@ impl Reloader {
                 };
                 let name = ready.name.clone();
                 if launcher
-                    .launch(ready, &target.ctx, &prepared.families, &target.spawner, jitter)
+                    .launch(ready, &target.ctx, &prepared.families, &target.spawner, jitter, timeout)
                     .is_err()
                 {
                     // The topology has ended: nothing is left to change.
@@ -101,7 +102,7 @@ impl Reloader {
             // Gone from the configuration: stopped as at shutdown, once
             // the new ones have been handed over.
             for name in gone {
-                if launcher.retire(&name) {
+                if launcher.retire(&name, timeout) {
                     report.stopped.push(name);
                 }
             }

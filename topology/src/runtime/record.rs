@@ -92,6 +92,10 @@ pub(crate) struct PipelineRecord {
     /// Its task, once spawned: aborted on its own when it outlives its
     /// successor's wait, and known by its id when it ends without an outcome.
     task: OnceLock<AbortHandle>,
+    /// The previous run of its key, until this one starts: a run stopped
+    /// while it waited ends at once, and its successor must still wait for
+    /// the runs before it.
+    previous: Mutex<Option<Arc<PipelineRecord>>>,
     /// The board that lists it and its place there.
     listed: Option<(Weak<StatusBoard>, u64)>,
     /// Its `typetag`'s histograms (and its own, when asked for).
@@ -121,6 +125,7 @@ impl PipelineRecord {
             last_error: Mutex::new(None),
             ended: Notify::new(),
             task: OnceLock::new(),
+            previous: Mutex::new(None),
             listed,
             distributions: OnceLock::new(),
         };
@@ -181,16 +186,56 @@ impl PipelineRecord {
         self.restarts.load(Ordering::Relaxed)
     }
 
-    /// Runs: its wait is over.
+    /// Runs: its wait is over, and the runs before it have ended.
     pub(crate) fn running(&self) {
+        self.previous.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.flags.fetch_and(!BEHIND_PREVIOUS, Ordering::AcqRel);
         self.flags.fetch_or(STARTED, Ordering::AcqRel);
         self.set_phase(Phase::Running);
     }
 
-    /// Waits for the previous run of its key to end.
-    pub(crate) fn behind_previous(&self) {
+    /// Waits for `previous`, the previous run of its key, to end.
+    pub(crate) fn behind(&self, previous: Arc<PipelineRecord>) {
+        *self.previous.lock().unwrap_or_else(PoisonError::into_inner) = Some(previous);
         self.flags.fetch_or(BEHIND_PREVIOUS, Ordering::AcqRel);
+    }
+
+    /// The run before this one, while this one has not started.
+    fn previous(&self) -> Option<Arc<PipelineRecord>> {
+        self.previous.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Waits until this run and every run of its key before it have ended.
+    pub(crate) async fn settled(self: &Arc<Self>) {
+        let mut run = Some(Arc::clone(self));
+        while let Some(current) = run {
+            current.ended().await;
+            run = current.previous();
+        }
+    }
+
+    /// Whether this run and every run of its key before it have ended.
+    pub(crate) fn is_settled(self: &Arc<Self>) -> bool {
+        let mut run = Some(Arc::clone(self));
+        while let Some(current) = run {
+            if current.phase() != Phase::Ended {
+                return false;
+            }
+            run = current.previous();
+        }
+        true
+    }
+
+    /// Aborts this run and every run of its key before it still going:
+    /// they did not stop within the wait of their successor.
+    pub(crate) fn abort_chain_timed_out(self: &Arc<Self>) {
+        let mut run = Some(Arc::clone(self));
+        while let Some(current) = run {
+            if current.phase() != Phase::Ended {
+                current.abort_timed_out();
+            }
+            run = current.previous();
+        }
     }
 
     /// Failed with `error`, and starts again after `delay`.

@@ -235,11 +235,11 @@ fn wait_to_start(
     Box::pin(async move {
         let stop = record.stop_token().unwrap_or(&shutdown);
         if let Some(previous) = after {
-            record.behind_previous();
+            record.behind(Arc::clone(&previous));
             let ended = tokio::select! {
                 biased;
                 () = stop.cancelled() => return false,
-                () = previous.ended() => true,
+                () = previous.settled() => true,
                 () = wait(timeout) => false,
             };
             if !ended {
@@ -247,11 +247,11 @@ fn wait_to_start(
                     "the previous run of this key did not stop within {:.1}s; aborting it",
                     timeout.unwrap_or_default().as_secs_f64()
                 );
-                previous.abort_timed_out();
+                previous.abort_chain_timed_out();
                 tokio::select! {
                     biased;
                     () = stop.cancelled() => return false,
-                    () = previous.ended() => {}
+                    () = previous.settled() => {}
                     () = sleep(ABORT_GRACE) => {
                         // Never two runs of one key: this one waits on.
                         tracing::error!(
@@ -259,7 +259,7 @@ fn wait_to_start(
                         );
                         tokio::select! {
                             () = stop.cancelled() => return false,
-                            () = previous.ended() => {}
+                            () = previous.settled() => {}
                         }
                     }
                 }
