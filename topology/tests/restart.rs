@@ -113,11 +113,11 @@ async fn a_crash_loop_waits_longer_each_time_then_ends_failed_while_others_run()
             .contains("attempt 4 failed")
     );
     assert_eq!(stats.exit_code(), std::process::ExitCode::FAILURE);
-    // Backoff doubles from 1 s with the upper half jittered: at least
-    // 0.5 + 1 + 2 + 4 s, at most 1 + 2 + 4 + 8 s.
+    // Backoff doubles from 1 s with the upper half jittered and never below
+    // the minimum: at least 1 + 1 + 2 + 4 s, at most 1 + 2 + 4 + 8 s.
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(7_500) && waited <= Duration::from_secs(15),
+        waited >= Duration::from_secs(8) && waited <= Duration::from_secs(15),
         "{waited:?}"
     );
     // The other pipeline kept running all along.
@@ -135,6 +135,7 @@ async fn a_crash_loop_of_panics_ends_as_a_panic() {
         .run_to_completion()
         .await;
     assert_eq!(stats.outcomes[0].kind(), OutcomeKind::Panicked);
+    assert_eq!(stats.outcomes[0].restarts, 2, "a panic keeps its run's restart count");
     assert!(
         stats.outcomes[0]
             .result
@@ -231,4 +232,62 @@ async fn failure_policy_isolate_keeps_the_others_running() {
     let stats = running.run_to_completion().await;
     assert_eq!(stats.counts().completed, 1);
     assert_eq!(stats.counts().failed, 1);
+}
+
+#[test]
+fn the_backoff_stays_within_its_bounds_at_any_count() {
+    let policy = RestartPolicy::on_failure().backoff(Duration::from_secs(1), Duration::from_secs(60));
+    for consecutive in [0, 1, 2, 7, 32, 33, 64, 1_000, u32::MAX] {
+        for _ in 0..100 {
+            let delay = policy.delay(consecutive);
+            assert!(
+                delay >= Duration::from_secs(1) && delay <= Duration::from_secs(60),
+                "restart {consecutive}: {delay:?}"
+            );
+        }
+    }
+    // The cap's upper half is jittered; the first wait is the minimum.
+    assert!(policy.delay(u32::MAX) >= Duration::from_secs(30));
+    assert_eq!(policy.delay(1), Duration::from_secs(1));
+    // Extremes that would overflow a clock.
+    let huge = RestartPolicy::on_failure().backoff(Duration::MAX, Duration::MAX);
+    assert_eq!(huge.delay(u32::MAX), Duration::MAX);
+    let inverted = RestartPolicy::on_failure().backoff(Duration::from_secs(10), Duration::from_secs(1));
+    assert_eq!(inverted.delay(5), Duration::from_secs(10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_lasted_past_the_longest_backoff_starts_the_backoff_over() {
+    let ctx = context(0);
+    let supervisor = Supervisor::new(
+        RestartPolicy::on_failure()
+            .max_restarts(100)
+            .backoff(Duration::from_secs(1), Duration::from_secs(4)),
+    );
+    let calls = AtomicU32::new(0);
+    let starts = std::sync::Mutex::new(Vec::new());
+    // Four quick failures (the wait grows to the cap), one after ten
+    // seconds of work, then a success.
+    let result: Result<(), std::io::Error> = supervisor
+        .run(&ctx, || {
+            starts.lock().unwrap().push(Instant::now());
+            let call = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                match call {
+                    0..=3 => Err(std::io::Error::other("quick failure")),
+                    4 => {
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                        Err(std::io::Error::other("after a long run"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        })
+        .await;
+    assert!(result.is_ok());
+    let starts = starts.lock().unwrap();
+    let waits: Vec<Duration> = starts.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    assert!(waits[3] >= Duration::from_secs(2), "grown: {waits:?}");
+    // The last wait follows the ten-second run: back to the minimum.
+    assert_eq!(waits[4] - Duration::from_secs(10), Duration::from_secs(1), "{waits:?}");
 }

@@ -74,7 +74,7 @@ pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
         family(PIPELINE_RESTARTS, HELP_RESTARTS, MetricType::COUNTER, &keys, |series| {
             // A key that never restarted has no line: most never do.
             (series.restarts > 0)
-                .then(|| (None, series.restarts as f64))
+                .then_some((None, series.restarts as f64))
                 .into_iter()
                 .collect()
         }),
