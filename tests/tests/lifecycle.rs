@@ -155,7 +155,7 @@ fn a_run_that_ignores_its_stop_is_aborted_after_the_shutdown_timeout() {
     let states: Vec<&str> = rows.iter().map(|row| row["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["stopping", "waiting"], "{rows:?}");
     program.running.wait_for(
-        "the previous run of this key did not stop within 2.0s; aborting it",
+        "pipeline did not stop within 2.0s of its entry changing or leaving; aborting it key=work/s",
         WAIT,
     );
     program.running.wait_for(

@@ -226,18 +226,6 @@ impl PipelineRecord {
         true
     }
 
-    /// Aborts this run and every run of its key before it still going:
-    /// they did not stop within the wait of their successor.
-    pub(crate) fn abort_chain_timed_out(self: &Arc<Self>) {
-        let mut run = Some(Arc::clone(self));
-        while let Some(current) = run {
-            if current.phase() != Phase::Ended {
-                current.abort_timed_out();
-            }
-            run = current.previous();
-        }
-    }
-
     /// Failed with `error`, and starts again after `delay`.
     pub(crate) fn restarting(&self, delay: Duration, error: String) {
         let until = now_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));

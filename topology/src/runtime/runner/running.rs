@@ -21,7 +21,7 @@ use crate::runtime::{
     jitter::random_jitter,
     metrics::pipeline::{Distributions, TypetagCache},
     record::{PipelineRecord, RunReporter},
-    runner::{deadline::ABORT_GRACE, spawner::Command},
+    runner::spawner::Command,
     shutdown::ShutdownHandle,
     status::StatusBoard,
     task::{TaskError, TaskResult},
@@ -188,13 +188,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         } else {
             // Boxed, timers and all, so that the many pipelines without a
             // wait do not carry its state in their task.
-            let waited = wait_to_start(
-                Arc::clone(&record),
-                Arc::clone(&self.shutdown),
-                lineage.after,
-                jitter,
-                self.shutdown_timeout,
-            );
+            let waited = wait_to_start(Arc::clone(&record), Arc::clone(&self.shutdown), lineage.after, jitter);
             let cancelled = Arc::clone(&record);
             Either::Right(Either::Right(waited.then(move |start| {
                 if start {
@@ -221,60 +215,28 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     }
 }
 
-/// Waits for the previous run of the key to end, then out the start jitter;
-/// whether to start (not when the run was stopped meanwhile). The previous
-/// run gets `timeout` to end after this one began waiting; then it is
-/// aborted, and reported `timed_out`.
+/// Waits for the previous runs of the key to end, then out the start
+/// jitter; whether to start (not when the run was stopped meanwhile). A
+/// previous run that does not stop is aborted by whoever stopped it, after
+/// the shutdown timeout.
 fn wait_to_start(
     record: Arc<PipelineRecord>,
     shutdown: Arc<CancellationToken>,
     after: Option<Arc<PipelineRecord>>,
     jitter: Duration,
-    timeout: Option<Duration>,
 ) -> Pin<Box<dyn Future<Output = bool> + Send>> {
     Box::pin(async move {
         let stop = record.stop_token().unwrap_or(&shutdown);
         if let Some(previous) = after {
             record.behind(Arc::clone(&previous));
-            let ended = tokio::select! {
+            tokio::select! {
                 biased;
                 () = stop.cancelled() => return false,
-                () = previous.settled() => true,
-                () = wait(timeout) => false,
-            };
-            if !ended {
-                tracing::error!(
-                    "the previous run of this key did not stop within {:.1}s; aborting it",
-                    timeout.unwrap_or_default().as_secs_f64()
-                );
-                previous.abort_chain_timed_out();
-                tokio::select! {
-                    biased;
-                    () = stop.cancelled() => return false,
-                    () = previous.settled() => {}
-                    () = sleep(ABORT_GRACE) => {
-                        // Never two runs of one key: this one waits on.
-                        tracing::error!(
-                            "the previous run of this key still has not ended (blocking its thread?); waiting for it"
-                        );
-                        tokio::select! {
-                            () = stop.cancelled() => return false,
-                            () = previous.settled() => {}
-                        }
-                    }
-                }
+                () = previous.settled() => {}
             }
         }
         stop.run_until_cancelled(sleep(jitter)).await.is_some()
     })
-}
-
-/// Ends after `timeout`, or never.
-async fn wait(timeout: Option<Duration>) {
-    match timeout {
-        Some(timeout) => sleep(timeout).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// A pipeline's run once its wait is over: marked running, a panic caught
