@@ -15,7 +15,13 @@ use topology::{CancellationToken, Instance, MetricsAddress, Settings, pipeline, 
 use topology_benches::runtime;
 
 const ENTRIES: usize = 1_000;
-const RELOADS: usize = 200;
+/// How many reloads; `TOPOLOGY_BENCH_RELOADS` sets another count.
+fn reloads() -> usize {
+    std::env::var("TOPOLOGY_BENCH_RELOADS")
+        .ok()
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(200)
+}
 
 #[derive(serde::Deserialize)]
 struct Entry {}
@@ -88,9 +94,12 @@ fn main() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let (rows, lines) = listed(&base).await;
         let before = rss_mb();
-        println!("reload: {ENTRIES} entries replaced by new ones {RELOADS} times, one more pipeline live throughout");
+        println!(
+            "reload: {ENTRIES} entries replaced by new ones {} times, one more pipeline live throughout",
+            reloads()
+        );
         println!("  before: RSS {before:.1} MB, {rows} rows in /pipelines, {lines} per-key lines in /metrics");
-        for generation in 1..=RELOADS {
+        for generation in 1..=reloads() {
             reloader.reload(&settings(generation)).unwrap();
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -104,7 +113,7 @@ fn main() {
             "  {} outcomes collected; RSS grew {:.1} MB over {} runs",
             stats.outcomes.len(),
             after - before,
-            (RELOADS + 1) * ENTRIES
+            (reloads() + 1) * ENTRIES
         );
     });
 }

@@ -217,23 +217,35 @@ async fn run_seed(seed: u64) {
     let stats = collecting.await.unwrap();
     let overlaps = tracker.overlaps.lock().unwrap().clone();
     assert!(overlaps.is_empty(), "seed {seed}: two runs of {overlaps:?} at once");
-    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    // Every run's outcome collected once: the last run of each live entry
+    // kept, the others counted.
+    let counts = stats.counts();
+    assert_eq!(
+        counts.total(),
+        spawned.values().sum::<usize>(),
+        "seed {seed}: one outcome per run after {steps:#?}"
+    );
+    let kept: BTreeSet<String> = stats.outcomes.iter().map(|outcome| outcome.key.to_string()).collect();
+    assert_eq!(kept, live, "seed {seed}: the live entries' last runs are kept");
+    assert_eq!(stats.outcomes.len(), live.len(), "seed {seed}");
+    assert_eq!(
+        (counts.failed, counts.panicked, counts.aborted),
+        (0, 0, 0),
+        "seed {seed}: an operator's stop is not a failure: {}",
+        stats.summary()
+    );
+    if stubborn.is_empty() {
+        assert_eq!(counts.timed_out, 0, "seed {seed}: {}", stats.summary());
+    }
     for outcome in &stats.outcomes {
-        let key = outcome.key.to_string();
-        *outcomes.entry(key.clone()).or_default() += 1;
-        let kind = outcome.kind();
-        assert!(
-            !matches!(kind, OutcomeKind::Failed | OutcomeKind::Panicked | OutcomeKind::Aborted),
-            "seed {seed}: {key} ended {kind}: an operator's stop is not a failure"
-        );
-        if kind == OutcomeKind::TimedOut {
+        if outcome.kind() == OutcomeKind::TimedOut {
+            let key = outcome.key.to_string();
             assert!(
                 stubborn.contains(&key),
                 "seed {seed}: {key} timed out but always stopped within the timeout"
             );
         }
     }
-    assert_eq!(outcomes, spawned, "seed {seed}: one outcome per run after {steps:#?}");
 }
 
 #[test]
@@ -279,10 +291,11 @@ async fn a_replacement_stopped_before_its_predecessor_ended_never_ran() {
     let kinds: Vec<OutcomeKind> = stats.outcomes.iter().map(|outcome| outcome.kind()).collect();
     assert_eq!(
         kinds,
-        [OutcomeKind::Cancelled, OutcomeKind::Completed],
+        [OutcomeKind::Cancelled],
         "the replacement never ran: {}",
         stats.summary()
     );
+    assert_eq!(stats.forgotten.completed, 1, "the replaced run stopped in time");
     assert!(stats.is_success());
 }
 
@@ -328,6 +341,11 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
     assert_eq!(per_key, 2 * ENTRIES, "{scrape}");
     handle.shutdown();
     let stats = collecting.await.unwrap();
-    assert_eq!(stats.outcomes.len(), 301 * ENTRIES);
+    assert_eq!(stats.counts().total(), 301 * ENTRIES);
+    assert_eq!(
+        stats.outcomes.len(),
+        ENTRIES,
+        "the runs that left are counted, not kept"
+    );
     assert!(stats.is_success(), "{}", stats.summary());
 }

@@ -195,8 +195,9 @@ where
 /// and a run still going after `timeout` is aborted and reported
 /// `timed_out`, as at the shutdown deadline.
 fn stop_within(name: &str, record: &Arc<PipelineRecord>, timeout: Option<Duration>) {
-    record.stop();
+    // Forgotten first: a run that ends at once is then counted, not kept.
     record.forget();
+    record.stop();
     let Some(timeout) = timeout else {
         return;
     };

@@ -352,6 +352,11 @@ impl PipelineRecord {
         }
     }
 
+    /// Whether its entry left or changed: its outcome is counted, not kept.
+    pub(crate) fn is_forgotten(&self) -> bool {
+        self.has(FORGET)
+    }
+
     /// Whether it was aborted on its own, outliving its successor's wait.
     pub(crate) fn timed_out_alone(&self) -> bool {
         self.has(TIMED_OUT_ALONE)

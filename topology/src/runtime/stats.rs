@@ -119,7 +119,7 @@ impl OutcomeCounts {
         }
     }
 
-    fn add(&mut self, kind: OutcomeKind) {
+    pub(crate) fn add(&mut self, kind: OutcomeKind) {
         let count = match kind {
             OutcomeKind::Completed => &mut self.completed,
             OutcomeKind::Failed => &mut self.failed,
@@ -135,6 +135,15 @@ impl OutcomeCounts {
     pub fn total(&self) -> usize {
         OutcomeKind::ALL.iter().map(|kind| self.get(*kind)).sum()
     }
+
+    /// How many failed, panicked, timed out or were aborted.
+    pub fn failures(&self) -> usize {
+        OutcomeKind::ALL
+            .iter()
+            .filter(|kind| kind.is_failure())
+            .map(|kind| self.get(*kind))
+            .sum()
+    }
 }
 
 /// Every pipeline's outcome from one run of a topology.
@@ -148,6 +157,7 @@ impl OutcomeCounts {
 ///         PipelineOutcome { key: "a", result: Ok(TaskOutput::default()), elapsed: Duration::ZERO, restarts: 0 },
 ///         PipelineOutcome { key: "b", result: Err(TaskError::Cancelled), elapsed: Duration::ZERO, restarts: 0 },
 ///     ],
+///     forgotten: Default::default(),
 ///     forced: false,
 /// };
 /// assert_eq!(stats.counts().completed, 1);
@@ -157,8 +167,15 @@ impl OutcomeCounts {
 /// ```
 #[derive(Debug)]
 pub struct RunStats<K> {
-    /// One outcome per pipeline, in the order they ended.
+    /// One outcome per run, in the order they ended; but for the runs
+    /// whose entries a reload removed or changed, which are counted in
+    /// [`forgotten`](Self::forgotten).
     pub outcomes: Vec<PipelineOutcome<K>>,
+    /// How the runs whose entries a reload removed or changed ended: each
+    /// was logged with its key when it ended, and is counted here rather
+    /// than kept, so that a long-lived topology reloaded again and again
+    /// does not grow.
+    pub forgotten: OutcomeCounts,
     /// Whether a second signal forced the shutdown.
     pub forced: bool,
 }
@@ -167,6 +184,7 @@ impl<K> Default for RunStats<K> {
     fn default() -> Self {
         Self {
             outcomes: Vec::new(),
+            forgotten: OutcomeCounts::default(),
             forced: false,
         }
     }
@@ -176,9 +194,9 @@ impl<K> RunStats<K> {
     /// The exit code for a second signal that forced shutdown.
     pub const FORCED_EXIT_CODE: u8 = 130;
 
-    /// How many pipelines ended each way.
+    /// How many runs ended each way, the forgotten ones included.
     pub fn counts(&self) -> OutcomeCounts {
-        let mut counts = OutcomeCounts::default();
+        let mut counts = self.forgotten;
         for outcome in &self.outcomes {
             counts.add(outcome.kind());
         }
@@ -204,7 +222,9 @@ impl<K> RunStats<K> {
     /// True when no pipeline failed, panicked or was aborted, and shutdown
     /// was not forced.
     pub fn is_success(&self) -> bool {
-        !self.forced && self.outcomes.iter().all(|outcome| !outcome.kind().is_failure())
+        !self.forced
+            && self.forgotten.failures() == 0
+            && self.outcomes.iter().all(|outcome| !outcome.kind().is_failure())
     }
 
     /// The process exit code: 0 when every pipeline completed or was
@@ -229,7 +249,7 @@ impl<K: fmt::Display> RunStats<K> {
     /// complete with how they ended.
     pub fn summary(&self) -> String {
         let counts = self.counts();
-        let mut line = format!("{} pipelines:", self.outcomes.len());
+        let mut line = format!("{} pipelines:", counts.total());
         let mut first = true;
         for kind in OutcomeKind::ALL {
             let count = counts.get(kind);

@@ -129,6 +129,7 @@ impl MetricsServer {
             .route("/health", get(health));
         let listed = Arc::clone(&board);
         router = router.route("/pipelines", get(move || pipelines(Arc::clone(&listed))));
+        let prometheus_for_upkeep = prometheus.clone();
         let router = router.with_state(Endpoint {
             prometheus,
             shutdown,
@@ -136,9 +137,13 @@ impl MetricsServer {
         });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let upkeep = upkeep(prometheus_for_upkeep);
         let task = tokio::spawn(async move {
-            if let Err(error) = serving.await {
-                tracing::error!(%error, "metrics endpoint stopped");
+            tokio::select! {
+                served = serving => if let Err(error) = served {
+                    tracing::error!(%error, "metrics endpoint stopped");
+                },
+                () = upkeep => {}
             }
         });
         tracing::info!(address = %local_addr, "serving /metrics, /health and /pipelines");
@@ -190,6 +195,22 @@ impl MetricsServer {
 /// `GET /metrics`: the recorder's series, then the per-key series read from
 /// the runs' records. Rendered on a blocking thread: at 100 000 pipelines it
 /// takes long enough to hold up an async worker.
+/// How often the recorder's histogram samples are folded into their buckets
+/// between scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the recorded histogram samples into their buckets now and then:
+/// until a scrape does, each sample is kept, and a replica nobody scrapes
+/// would grow with every run.
+async fn upkeep(prometheus: PrometheusHandle) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        prometheus.run_upkeep();
+    }
+}
+
 /// Dropped without [`stop`](MetricsServer::stop) (a topology dropped before
 /// it was awaited), the endpoint stops at once and frees its port.
 impl Drop for MetricsServer {

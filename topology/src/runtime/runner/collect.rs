@@ -29,7 +29,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
     async fn run_to_completion(mut self) -> RunStats<K> {
         let mut stats = RunStats {
             outcomes: Vec::with_capacity(self.remaining),
-            forced: false,
+            ..RunStats::default()
         };
         let mut state = Collecting::default();
         let mut progress: Option<Interval> = None;
@@ -184,6 +184,11 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             self.shutdown.cancel();
         }
         record.collected();
+        if record.is_forgotten() {
+            // Logged above; kept as a count, so that reloads do not grow.
+            stats.forgotten.add(kind);
+            return;
+        }
         stats.outcomes.push(PipelineOutcome {
             key,
             result,
