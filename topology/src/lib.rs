@@ -66,7 +66,7 @@ pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{MetricsAddress, MetricsServer};
 pub use runtime::metrics::{enable_metrics, enable_per_key_histograms, metric_names};
 pub use runtime::pipeline::Pipeline;
-pub use runtime::record::RunReporter;
+pub use runtime::reporter::RunReporter;
 pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
 pub use runtime::run::run_pipelines;
 pub use runtime::runner::running::RunningPipelines;

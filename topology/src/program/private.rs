@@ -30,7 +30,7 @@ pub use crate::runtime::config::{FailurePolicy, GlobalConfig};
 pub use crate::runtime::error::TopologyError;
 pub use crate::runtime::metrics::server::MetricsAddress;
 pub use crate::runtime::pipeline::Pipeline;
-pub use crate::runtime::record::RunReporter;
+pub use crate::runtime::reporter::RunReporter;
 pub use crate::runtime::restart::RestartPolicy;
 pub use std::{sync::Arc, vec::Vec};
 

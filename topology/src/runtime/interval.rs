@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
-use crate::runtime::{context::PipelineContext, record::RunReporter};
+use crate::runtime::{context::PipelineContext, reporter::RunReporter};
 
 /// Calls `iteration` every `period` until shutdown begins or an iteration
 /// fails.

@@ -14,6 +14,7 @@ pub(crate) mod jitter;
 pub(crate) mod metrics;
 pub(crate) mod pipeline;
 pub(crate) mod record;
+pub(crate) mod reporter;
 pub(crate) mod restart;
 pub(crate) mod run;
 pub(crate) mod runner;

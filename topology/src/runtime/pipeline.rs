@@ -2,7 +2,7 @@
 
 use std::fmt::Display;
 
-use crate::runtime::record::RunReporter;
+use crate::runtime::reporter::RunReporter;
 
 /// A self-contained unit of work, identified by a key.
 ///

@@ -14,7 +14,7 @@ use std::{
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use crate::runtime::{context::PipelineContext, pipeline::Pipeline, record::RunReporter, task::TaskError};
+use crate::runtime::{context::PipelineContext, pipeline::Pipeline, reporter::RunReporter, task::TaskError};
 
 /// When and how often a failed pipeline is started again.
 ///

@@ -6,15 +6,18 @@
 
 use std::{
     collections::BTreeMap,
+    fmt::Display,
     sync::{
-        Arc, PoisonError, RwLock,
+        Arc, PoisonError, RwLock, Weak,
         atomic::{AtomicU64, Ordering},
     },
 };
 
+use tokio_util::sync::CancellationToken;
+
 use serde::Serialize;
 
-use crate::runtime::record::{Phase, PipelineRecord, Snapshot};
+use crate::runtime::record::{Listing, Phase, PipelineRecord, snapshot::Snapshot};
 
 /// The records of one topology's runs, by their place in spawning order.
 #[derive(Debug, Default)]
@@ -23,20 +26,30 @@ pub(crate) struct StatusBoard {
     next_place: AtomicU64,
 }
 
-impl StatusBoard {
-    /// Lists the record `make` builds for its place.
-    pub(crate) fn list(&self, make: impl FnOnce(u64) -> PipelineRecord) -> Arc<PipelineRecord> {
-        let place = self.next_place.fetch_add(1, Ordering::Relaxed);
-        let record = Arc::new(make(place));
-        self.write().insert(place, Arc::clone(&record));
-        record
-    }
+/// A new run's record, listed on `board` when there is one.
+pub(crate) fn new_record(
+    board: Option<&Arc<StatusBoard>>,
+    key: &dyn Display,
+    typetag: &'static str,
+    stop: Option<CancellationToken>,
+) -> Arc<PipelineRecord> {
+    let Some(board) = board else {
+        return Arc::new(PipelineRecord::new(key, typetag, stop, None));
+    };
+    let place = board.next_place.fetch_add(1, Ordering::Relaxed);
+    let listing: Weak<dyn Listing> = Arc::downgrade(board) as Weak<dyn Listing>;
+    let record = Arc::new(PipelineRecord::new(key, typetag, stop, Some((listing, place))));
+    board.write().insert(place, Arc::clone(&record));
+    record
+}
 
-    /// Takes the record at `place` off the board.
-    pub(crate) fn unlist(&self, place: u64) {
+impl Listing for StatusBoard {
+    fn unlist(&self, place: u64) {
         self.write().remove(&place);
     }
+}
 
+impl StatusBoard {
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u64, Arc<PipelineRecord>>> {
         self.listed.write().unwrap_or_else(PoisonError::into_inner)
     }
@@ -148,7 +161,7 @@ mod tests {
     #[test]
     fn a_run_goes_from_waiting_to_ended_and_a_forgotten_one_leaves_once_collected() {
         let board = Arc::new(StatusBoard::default());
-        let record = PipelineRecord::new(&"ingest/orders", "table", None, Some(&board));
+        let record = new_record(Some(&board), &"ingest/orders", "table", None);
         assert_eq!(state(&record), "waiting");
         record.running();
         record.iterated(Duration::from_millis(5), true);
@@ -178,9 +191,7 @@ mod tests {
     #[test]
     fn chunks_follow_the_places_left_after_removals() {
         let board = Arc::new(StatusBoard::default());
-        let records: Vec<_> = (0..5)
-            .map(|i| PipelineRecord::new(&i, "job", None, Some(&board)))
-            .collect();
+        let records: Vec<_> = (0..5).map(|i| new_record(Some(&board), &i, "job", None)).collect();
         records[1].forget();
         records[1].collected();
         let (first, last) = board.chunk(None, 2);

@@ -21,7 +21,7 @@ use crate::{
         context::PipelineContext,
         error::TopologyError,
         interval::run_every_reporting,
-        record::RunReporter,
+        reporter::RunReporter,
         restart::{RestartPolicy, Supervisor},
     },
 };

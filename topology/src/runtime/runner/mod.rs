@@ -15,7 +15,7 @@ use crate::runtime::{
     error::TopologyError,
     metrics::server::MetricsServer,
     pipeline::Pipeline,
-    record::RunReporter,
+    reporter::RunReporter,
     run::run_until_signalled,
     runner::running::{Lineage, RunningPipelines},
     shutdown::ShutdownSignals,

@@ -20,10 +20,11 @@ use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
     metrics::pipeline::{Distributions, TypetagCache},
-    record::{PipelineRecord, RunReporter},
+    record::PipelineRecord,
+    reporter::RunReporter,
     runner::spawner::Command,
     shutdown::ShutdownHandle,
-    status::StatusBoard,
+    status::{StatusBoard, new_record},
     task::{TaskError, TaskResult},
 };
 
@@ -140,7 +141,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         typetag: &'static str,
         stop: Option<CancellationToken>,
     ) -> Arc<PipelineRecord> {
-        PipelineRecord::new(key, typetag, stop, self.board.as_ref())
+        new_record(self.board.as_ref(), key, typetag, stop)
     }
 
     /// Spawns the run `work` builds from its reporter.

@@ -6,9 +6,10 @@ use std::{fmt::Display, sync::Arc, time::Duration};
 use tokio::sync::mpsc;
 
 use crate::runtime::{
-    record::{PipelineRecord, RunReporter},
+    record::PipelineRecord,
+    reporter::RunReporter,
     runner::running::{Lineage, RunningPipelines},
-    status::StatusBoard,
+    status::{StatusBoard, new_record},
     task::BoxFuture,
 };
 
@@ -117,7 +118,7 @@ impl<K: Display> PipelineSpawner<K> {
         work: MakeWork,
         lineage: Lineage,
     ) -> Result<Arc<PipelineRecord>, TopologyEnded> {
-        let record = PipelineRecord::new(&key, typetag, lineage.stop.clone(), self.board.as_ref());
+        let record = new_record(self.board.as_ref(), &key, typetag, lineage.stop.clone());
         self.send(Command::Spawn {
             key,
             typetag,

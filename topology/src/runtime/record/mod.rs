@@ -1,0 +1,252 @@
+//! One record per run of a pipeline: what it is doing, how it ended, its
+//! restarts and last error, and its own stop. Its task, the runner, the
+//! status board and the per-key metrics all read and write this one record,
+//! so they cannot disagree.
+
+mod end;
+mod lineage;
+pub(crate) mod snapshot;
+
+use std::{
+    sync::{
+        Arc, Mutex, OnceLock, PoisonError, Weak,
+        atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use tokio::{sync::Notify, task::AbortHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::runtime::metrics::pipeline::Distributions;
+
+/// Where a record is listed, so that it can take itself off when forgotten.
+pub(crate) trait Listing: Send + Sync + std::fmt::Debug {
+    /// Takes the record at `place` off.
+    fn unlist(&self, place: u64);
+}
+
+/// Where a run is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    /// In its start jitter, or behind the previous run of its key.
+    Waiting = 0,
+    /// Running its body.
+    Running = 1,
+    /// Failed, and waiting out its restart backoff.
+    Restarting = 2,
+    /// Ended; its outcome is recorded.
+    Ended = 3,
+}
+
+impl Phase {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            0 => Self::Waiting,
+            1 => Self::Running,
+            2 => Self::Restarting,
+            _ => Self::Ended,
+        }
+    }
+}
+
+/// It has started running at least once.
+const STARTED: u8 = 1;
+/// It waits for the previous run of its key to end.
+const BEHIND_PREVIOUS: u8 = 1 << 1;
+/// Its entry left the configuration (or was replaced): its row and series
+/// go once its outcome is collected.
+const FORGET: u8 = 1 << 2;
+/// Its outcome was collected and logged.
+const COLLECTED: u8 = 1 << 3;
+/// It was aborted on its own, after it outlived the wait of its successor.
+const TIMED_OUT_ALONE: u8 = 1 << 4;
+/// Its stop was asked for on its own (reload), not by the topology's shutdown.
+const STOP_ASKED: u8 = 1 << 5;
+
+const NO_OUTCOME: u8 = u8::MAX;
+
+/// The last error of a run and when it happened.
+#[derive(Clone, Debug)]
+pub(crate) struct LastError {
+    pub(crate) message: String,
+    pub(crate) at_unix_ms: u64,
+}
+
+/// One run of one pipeline.
+#[derive(Debug)]
+pub(crate) struct PipelineRecord {
+    /// The key as text, kept only where the status board lists it.
+    key: Option<Box<str>>,
+    typetag: &'static str,
+    /// Its own stop, when it has one (a pipeline of the generated program);
+    /// else it stops with the topology.
+    stop: Option<CancellationToken>,
+    phase: AtomicU8,
+    flags: AtomicU8,
+    outcome: AtomicU8,
+    restarts: AtomicU32,
+    restarting_until_ms: AtomicU64,
+    last_iteration_ms: AtomicU64,
+    last_iteration_us: AtomicU64,
+    healthy_since_ms: AtomicU64,
+    last_error: Mutex<Option<LastError>>,
+    ended: Notify,
+    /// Its task, once spawned: aborted on its own when it outlives its
+    /// successor's wait, and known by its id when it ends without an outcome.
+    task: OnceLock<AbortHandle>,
+    /// The previous run of its key, until this one starts: a run stopped
+    /// while it waited ends at once, and its successor must still wait for
+    /// the runs before it.
+    previous: Mutex<Option<Arc<PipelineRecord>>>,
+    /// The board that lists it and its place there.
+    listed: Option<(Weak<dyn Listing>, u64)>,
+    /// Its `typetag`'s histograms (and its own, when asked for).
+    distributions: OnceLock<Arc<Distributions>>,
+}
+
+impl PipelineRecord {
+    /// A record waiting to start, listed at `listed` when given (its key's
+    /// text is kept only then).
+    pub(crate) fn new(
+        key: &dyn std::fmt::Display,
+        typetag: &'static str,
+        stop: Option<CancellationToken>,
+        listed: Option<(Weak<dyn Listing>, u64)>,
+    ) -> Self {
+        Self {
+            key: listed.as_ref().map(|_| key.to_string().into_boxed_str()),
+            typetag,
+            stop,
+            phase: AtomicU8::new(Phase::Waiting as u8),
+            flags: AtomicU8::new(0),
+            outcome: AtomicU8::new(NO_OUTCOME),
+            restarts: AtomicU32::new(0),
+            restarting_until_ms: AtomicU64::new(0),
+            last_iteration_ms: AtomicU64::new(0),
+            last_iteration_us: AtomicU64::new(0),
+            healthy_since_ms: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            ended: Notify::new(),
+            task: OnceLock::new(),
+            previous: Mutex::new(None),
+            listed,
+            distributions: OnceLock::new(),
+        }
+    }
+
+    /// The key as the board shows it.
+    pub(crate) fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or_default()
+    }
+
+    pub(crate) fn typetag(&self) -> &'static str {
+        self.typetag
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        Phase::from_u8(self.phase.load(Ordering::Acquire))
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Release);
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags.load(Ordering::Acquire) & flag != 0
+    }
+
+    /// Its own stop token, if it has one.
+    pub(crate) fn stop_token(&self) -> Option<&CancellationToken> {
+        self.stop.as_ref()
+    }
+
+    /// Whether its stop was asked for, on its own or with the topology's
+    /// (`shutdown`).
+    pub(crate) fn stopping(&self, shutdown: &CancellationToken) -> bool {
+        self.stop.as_ref().unwrap_or(shutdown).is_cancelled()
+    }
+
+    /// Asks this run to stop on its own (its entry left or changed): ends
+    /// its start jitter or restart backoff at once, and cancels the token
+    /// its body watches.
+    pub(crate) fn stop(&self) {
+        self.flags.fetch_or(STOP_ASKED, Ordering::AcqRel);
+        if let Some(stop) = &self.stop {
+            stop.cancel();
+        }
+    }
+
+    /// Whether it has started running.
+    pub(crate) fn started(&self) -> bool {
+        self.has(STARTED)
+    }
+
+    pub(crate) fn restarts(&self) -> u32 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// Runs: its wait is over, and the runs before it have ended.
+    pub(crate) fn running(&self) {
+        self.previous.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.flags.fetch_and(!BEHIND_PREVIOUS, Ordering::AcqRel);
+        self.flags.fetch_or(STARTED, Ordering::AcqRel);
+        self.set_phase(Phase::Running);
+    }
+
+    /// Failed with `error`, and starts again after `delay`.
+    pub(crate) fn restarting(&self, delay: Duration, error: String) {
+        let until = now_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+        self.restarting_until_ms.store(until, Ordering::Relaxed);
+        self.set_error(error);
+        self.set_phase(Phase::Restarting);
+    }
+
+    /// Started again after a failure.
+    pub(crate) fn restarted(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+        self.healthy_since_ms.store(now_ms(), Ordering::Relaxed);
+        self.set_phase(Phase::Running);
+    }
+
+    /// An iteration ended after `took`; an iteration that succeeded makes
+    /// the pipeline healthy again.
+    pub(crate) fn iterated(&self, took: Duration, succeeded: bool) {
+        let now = now_ms();
+        self.last_iteration_ms.store(now, Ordering::Relaxed);
+        self.last_iteration_us
+            .store(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        if succeeded && self.healthy_since_ms.load(Ordering::Relaxed) == 0 {
+            self.healthy_since_ms.store(now, Ordering::Relaxed);
+        }
+        if let Some(distributions) = self.distributions() {
+            distributions.iteration(took);
+        }
+    }
+
+    fn set_error(&self, message: String) {
+        self.healthy_since_ms.store(0, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(LastError {
+            message,
+            at_unix_ms: now_ms(),
+        });
+    }
+
+    /// Records its durations in `distributions` from now on.
+    pub(crate) fn measure(&self, distributions: Arc<Distributions>) {
+        let _ = self.distributions.set(distributions);
+    }
+
+    /// Where its durations go, when metrics are on.
+    pub(crate) fn distributions(&self) -> Option<&Distributions> {
+        self.distributions.get().map(Arc::as_ref)
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+}

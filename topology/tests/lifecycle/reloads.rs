@@ -1,0 +1,87 @@
+//! Reloads at the edges: a replacement stopped before it ran, and hundreds
+//! of reloads replacing every entry.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use topology::{MetricsAddress, OutcomeKind};
+
+use crate::{Topology, Tracker, settings, support::get};
+
+#[tokio::test(start_paused = true)]
+async fn a_replacement_stopped_before_its_predecessor_ended_never_ran() {
+    let tracker = Arc::new(Tracker::default());
+    let entries = BTreeMap::from([("a", "{ stop_ms: 2000 }".to_owned())]);
+    let running = Topology::start_with_state(&settings(&entries, 0, MetricsAddress::Off), Arc::clone(&tracker))
+        .await
+        .unwrap();
+    let reloader = running.reloader().unwrap();
+    let handle = running.shutdown_handle();
+    let collecting = tokio::spawn(running.run_to_completion());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let edited = BTreeMap::from([("a", "{ version: 2 }".to_owned())]);
+    reloader.reload(&settings(&edited, 0, MetricsAddress::Off)).unwrap();
+    // The old run takes two seconds to stop; shutdown comes first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    handle.shutdown();
+    let stats = collecting.await.unwrap();
+    let kinds: Vec<OutcomeKind> = stats.outcomes.iter().map(|outcome| outcome.kind()).collect();
+    assert_eq!(
+        kinds,
+        [OutcomeKind::Cancelled],
+        "the replacement never ran: {}",
+        stats.summary()
+    );
+    assert_eq!(stats.forgotten.completed, 1, "the replaced run stopped in time");
+    assert!(stats.is_success());
+}
+
+#[tokio::test(start_paused = true)]
+async fn hundreds_of_reloads_leave_rows_and_series_flat() {
+    const ENTRIES: usize = 50;
+    let tracker = Arc::new(Tracker::default());
+    let metrics = MetricsAddress::Listen("127.0.0.1:0".parse().unwrap());
+    let generation = |n: usize| -> BTreeMap<&'static str, String> {
+        (0..ENTRIES)
+            .map(|i| {
+                let name: &'static str = Box::leak(format!("g{n}x{i}").into_boxed_str());
+                (name, "{ stop_ms: 100 }".to_owned())
+            })
+            .collect()
+    };
+    let running = Topology::start_with_state(&settings(&generation(0), 0, metrics), Arc::clone(&tracker))
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.metrics_addr().unwrap());
+    let reloader = running.reloader().unwrap();
+    let handle = running.shutdown_handle();
+    let collecting = tokio::spawn(running.run_to_completion());
+    for n in 1..=300 {
+        let report = reloader.reload(&settings(&generation(n), 0, metrics)).unwrap();
+        assert_eq!((report.started.len(), report.stopped.len()), (ENTRIES, ENTRIES));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (_, body) = get(format!("{base}/pipelines")).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows.len(), ENTRIES, "only the live entries are listed");
+    assert!(
+        rows.iter()
+            .all(|row| row["key"].as_str().unwrap().starts_with("entry/g300x"))
+    );
+    let (_, scrape) = get(format!("{base}/metrics")).await;
+    let per_key = scrape
+        .lines()
+        .filter(|line| line.starts_with("topology_pipeline_") && line.contains("key=\"entry/"))
+        .count();
+    // running and starts_total for each live key: nothing of the 15 000 runs gone.
+    assert_eq!(per_key, 2 * ENTRIES, "{scrape}");
+    handle.shutdown();
+    let stats = collecting.await.unwrap();
+    assert_eq!(stats.counts().total(), 301 * ENTRIES);
+    assert_eq!(
+        stats.outcomes.len(),
+        ENTRIES,
+        "the runs that left are counted, not kept"
+    );
+    assert!(stats.is_success(), "{}", stats.summary());
+}
