@@ -70,25 +70,26 @@ async fn dropping_what_was_started_stops_it() {
     // A run dropped while it watches signals stops its watcher thread.
     let runner = PipelineRunner::new(PipelineContext::default(), "job");
     let watched = tokio::spawn(async move { runner.run([Parked]).await });
-    let mut watching = false;
-    for _ in 0..200 {
-        if signal_threads() == 1 {
-            watching = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(watching, "the run watches signals on its own thread");
+    assert!(
+        eventually(|| signal_threads() == 1).await,
+        "the run watches signals on its own thread"
+    );
     watched.abort();
-    let mut stopped = false;
+    assert!(
+        eventually(|| signal_threads() == 0).await,
+        "the signal watcher thread ended with its run"
+    );
+}
+
+/// Whether `holds` comes true within two seconds.
+async fn eventually(holds: impl Fn() -> bool) -> bool {
     for _ in 0..200 {
-        if signal_threads() == 0 {
-            stopped = true;
-            break;
+        if holds() {
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(stopped, "the signal watcher thread ended with its run");
+    false
 }
 
 /// Never ends by itself.

@@ -2,7 +2,7 @@
 //! those waiting for it told, and its place on the board given up once it
 //! is collected, if its entry is gone.
 
-use std::sync::atomic::Ordering;
+use std::sync::{Arc, atomic::Ordering};
 
 use tokio::task::AbortHandle;
 
@@ -51,7 +51,9 @@ impl PipelineRecord {
         }
         self.outcome.store(OutcomeKind::of(result) as u8, Ordering::Relaxed);
         self.set_phase(Phase::Ended);
-        self.ended.notify_waiters();
+        if let Some(ended) = self.read_cold(|cold| cold.and_then(|cold| cold.ended.clone())) {
+            ended.notify_waiters();
+        }
     }
 
     /// How it ended, once it has.
@@ -65,7 +67,9 @@ impl PipelineRecord {
     /// Waits until it has ended.
     pub(crate) async fn ended(&self) {
         loop {
-            let notified = self.ended.notified();
+            // Registered under the lock its end notifies under: no end is
+            // missed between the check and the wait.
+            let notified = self.cold(|cold| Arc::clone(cold.ended.get_or_insert_with(Arc::default)).notified_owned());
             if self.phase() == Phase::Ended {
                 return;
             }

@@ -1,20 +1,23 @@
 //! A run's place among the runs of its key: the one before it, which must
 //! end before it starts, and the chain of them a stopped waiter leaves.
 
-use std::sync::{Arc, PoisonError, atomic::Ordering};
+use std::sync::{Arc, atomic::Ordering};
 
 use crate::runtime::record::{BEHIND_PREVIOUS, Phase, PipelineRecord};
 
 impl PipelineRecord {
     /// Waits for `previous`, the previous run of its key, to end.
     pub(crate) fn behind(&self, previous: Arc<PipelineRecord>) {
-        *self.previous.lock().unwrap_or_else(PoisonError::into_inner) = Some(previous);
+        self.cold(|cold| cold.previous = Some(previous));
         self.flags.fetch_or(BEHIND_PREVIOUS, Ordering::AcqRel);
     }
 
     /// The run before this one, while this one has not started.
     fn previous(&self) -> Option<Arc<PipelineRecord>> {
-        self.previous.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        if !self.has(BEHIND_PREVIOUS) {
+            return None;
+        }
+        self.read_cold(|cold| cold.and_then(|cold| cold.previous.clone()))
     }
 
     /// Waits until this run and every run of its key before it have ended.

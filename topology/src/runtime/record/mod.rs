@@ -10,7 +10,7 @@ pub(crate) mod snapshot;
 use std::{
     sync::{
         Arc, Mutex, OnceLock, PoisonError, Weak,
-        atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicU8, AtomicU32, Ordering},
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -74,6 +74,24 @@ pub(crate) struct LastError {
     pub(crate) at_unix_ms: u64,
 }
 
+/// The parts of a record written only on restarts, iterations, errors and
+/// waits for it.
+#[derive(Debug, Default)]
+struct Cold {
+    restarting_until_ms: u64,
+    /// When the last iteration ended, and how long it took.
+    last_iteration: Option<(u64, Duration)>,
+    /// Since when it has run again after its last error.
+    healthy_since_ms: Option<u64>,
+    last_error: Option<LastError>,
+    /// The previous run of its key, until this one starts: a run stopped
+    /// while it waited ends at once, and its successor must still wait for
+    /// the runs before it.
+    previous: Option<Arc<PipelineRecord>>,
+    /// Wakes those waiting for its end.
+    ended: Option<Arc<Notify>>,
+}
+
 /// One run of one pipeline.
 #[derive(Debug)]
 pub(crate) struct PipelineRecord {
@@ -87,19 +105,12 @@ pub(crate) struct PipelineRecord {
     flags: AtomicU8,
     outcome: AtomicU8,
     restarts: AtomicU32,
-    restarting_until_ms: AtomicU64,
-    last_iteration_ms: AtomicU64,
-    last_iteration_us: AtomicU64,
-    healthy_since_ms: AtomicU64,
-    last_error: Mutex<Option<LastError>>,
-    ended: Notify,
+    /// What most runs never need, boxed on first use: a record is paid per
+    /// pipeline.
+    cold: Mutex<Option<Box<Cold>>>,
     /// Its task, once spawned: aborted on its own when it outlives its
-    /// successor's wait, and known by its id when it ends without an outcome.
+    /// stop, and known by its id when it ends without an outcome.
     task: OnceLock<AbortHandle>,
-    /// The previous run of its key, until this one starts: a run stopped
-    /// while it waited ends at once, and its successor must still wait for
-    /// the runs before it.
-    previous: Mutex<Option<Arc<PipelineRecord>>>,
     /// The board that lists it and its place there.
     listed: Option<(Weak<dyn Listing>, u64)>,
     /// Its `typetag`'s histograms (and its own, when asked for).
@@ -123,14 +134,8 @@ impl PipelineRecord {
             flags: AtomicU8::new(0),
             outcome: AtomicU8::new(NO_OUTCOME),
             restarts: AtomicU32::new(0),
-            restarting_until_ms: AtomicU64::new(0),
-            last_iteration_ms: AtomicU64::new(0),
-            last_iteration_us: AtomicU64::new(0),
-            healthy_since_ms: AtomicU64::new(0),
-            last_error: Mutex::new(None),
-            ended: Notify::new(),
+            cold: Mutex::new(None),
             task: OnceLock::new(),
-            previous: Mutex::new(None),
             listed,
             distributions: OnceLock::new(),
         }
@@ -155,6 +160,17 @@ impl PipelineRecord {
 
     fn has(&self, flag: u8) -> bool {
         self.flags.load(Ordering::Acquire) & flag != 0
+    }
+
+    /// Changes the cold parts, boxing them on first use.
+    fn cold<R>(&self, change: impl FnOnce(&mut Cold) -> R) -> R {
+        let mut cold = self.cold.lock().unwrap_or_else(PoisonError::into_inner);
+        change(cold.get_or_insert_with(Box::default))
+    }
+
+    /// Reads the cold parts, if there are any.
+    fn read_cold<R>(&self, read: impl FnOnce(Option<&Cold>) -> R) -> R {
+        read(self.cold.lock().unwrap_or_else(PoisonError::into_inner).as_deref())
     }
 
     /// Its own stop token, if it has one.
@@ -189,7 +205,9 @@ impl PipelineRecord {
 
     /// Runs: its wait is over, and the runs before it have ended.
     pub(crate) fn running(&self) {
-        self.previous.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if self.has(BEHIND_PREVIOUS) {
+            self.cold(|cold| cold.previous = None);
+        }
         self.flags.fetch_and(!BEHIND_PREVIOUS, Ordering::AcqRel);
         self.flags.fetch_or(STARTED, Ordering::AcqRel);
         self.set_phase(Phase::Running);
@@ -198,7 +216,7 @@ impl PipelineRecord {
     /// Failed with `error`, and starts again after `delay`.
     pub(crate) fn restarting(&self, delay: Duration, error: String) {
         let until = now_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
-        self.restarting_until_ms.store(until, Ordering::Relaxed);
+        self.cold(|cold| cold.restarting_until_ms = until);
         self.set_error(error);
         self.set_phase(Phase::Restarting);
     }
@@ -206,7 +224,7 @@ impl PipelineRecord {
     /// Started again after a failure.
     pub(crate) fn restarted(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
-        self.healthy_since_ms.store(now_ms(), Ordering::Relaxed);
+        self.cold(|cold| cold.healthy_since_ms = Some(now_ms()));
         self.set_phase(Phase::Running);
     }
 
@@ -214,22 +232,22 @@ impl PipelineRecord {
     /// the pipeline healthy again.
     pub(crate) fn iterated(&self, took: Duration, succeeded: bool) {
         let now = now_ms();
-        self.last_iteration_ms.store(now, Ordering::Relaxed);
-        self.last_iteration_us
-            .store(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
-        if succeeded && self.healthy_since_ms.load(Ordering::Relaxed) == 0 {
-            self.healthy_since_ms.store(now, Ordering::Relaxed);
-        }
+        self.cold(|cold| {
+            cold.last_iteration = Some((now, took));
+            if succeeded && cold.healthy_since_ms.is_none() {
+                cold.healthy_since_ms = Some(now);
+            }
+        });
         if let Some(distributions) = self.distributions() {
             distributions.iteration(took);
         }
     }
 
     fn set_error(&self, message: String) {
-        self.healthy_since_ms.store(0, Ordering::Relaxed);
-        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(LastError {
-            message,
-            at_unix_ms: now_ms(),
+        let at_unix_ms = now_ms();
+        self.cold(|cold| {
+            cold.healthy_since_ms = None;
+            cold.last_error = Some(LastError { message, at_unix_ms });
         });
     }
 

@@ -1,12 +1,6 @@
 //! A record as `/pipelines` and the per-key series read it at one moment.
 
-use std::{
-    sync::{
-        PoisonError,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::sync::atomic::Ordering;
 
 use tokio_util::sync::CancellationToken;
 
@@ -20,9 +14,8 @@ impl PipelineRecord {
     pub(crate) fn snapshot(&self) -> Snapshot<'_> {
         let phase = self.phase();
         let flags = self.flags.load(Ordering::Acquire);
-        let at = |value: &AtomicU64| Some(value.load(Ordering::Relaxed)).filter(|&ms| ms != 0);
         let stopping = self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) || flags & STOP_ASKED != 0;
-        Snapshot {
+        let mut snapshot = Snapshot {
             key: self.key(),
             typetag: self.typetag,
             phase,
@@ -31,15 +24,23 @@ impl PipelineRecord {
             outcome: self.outcome(),
             started: flags & STARTED != 0,
             restarts: self.restarts(),
-            restarting_until_unix_ms: (phase == Phase::Restarting)
-                .then(|| at(&self.restarting_until_ms))
-                .flatten(),
-            last_iteration_unix_ms: at(&self.last_iteration_ms),
-            last_iteration_secs: at(&self.last_iteration_ms)
-                .map(|_| Duration::from_micros(self.last_iteration_us.load(Ordering::Relaxed)).as_secs_f64()),
-            healthy_since_unix_ms: at(&self.healthy_since_ms),
-            last_error: self.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone(),
-        }
+            restarting_until_unix_ms: None,
+            last_iteration_unix_ms: None,
+            last_iteration_secs: None,
+            healthy_since_unix_ms: None,
+            last_error: None,
+        };
+        self.read_cold(|cold| {
+            let Some(cold) = cold else {
+                return;
+            };
+            snapshot.restarting_until_unix_ms = (phase == Phase::Restarting).then_some(cold.restarting_until_ms);
+            snapshot.last_iteration_unix_ms = cold.last_iteration.map(|(at, _)| at);
+            snapshot.last_iteration_secs = cold.last_iteration.map(|(_, took)| took.as_secs_f64());
+            snapshot.healthy_since_unix_ms = cold.healthy_since_ms;
+            snapshot.last_error.clone_from(&cold.last_error);
+        });
+        snapshot
     }
 }
 
