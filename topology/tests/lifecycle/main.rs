@@ -68,6 +68,8 @@ struct Spec {
     stubborn: bool,
     #[serde(default)]
     fails: bool,
+    #[serde(default)]
+    panics: bool,
 }
 
 #[pipeline(
@@ -88,6 +90,7 @@ async fn entry(
     if spec.fails {
         return Err("injected".to_owned());
     }
+    assert!(!spec.panics, "injected panic");
     if spec.stubborn {
         std::future::pending::<()>().await;
     }
@@ -109,10 +112,11 @@ pub(crate) const SHUTDOWN_TIMEOUT_SECS: u64 = 3;
 
 /// A random entry's fields.
 pub(crate) fn random_spec(rng: &mut fastrand::Rng, version: u32) -> String {
-    match rng.u8(0..6) {
+    match rng.u8(0..7) {
         0 => format!("{{ version: {version}, stubborn: true }}"),
         1 => format!("{{ version: {version}, fails: true }}"),
-        2 | 3 => format!("{{ version: {version}, stop_ms: {} }}", rng.u64(0..6000)),
+        2 => format!("{{ version: {version}, panics: true }}"),
+        3 | 4 => format!("{{ version: {version}, stop_ms: {} }}", rng.u64(0..6000)),
         _ => format!("{{ version: {version} }}"),
     }
 }

@@ -85,3 +85,28 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
     );
     assert!(stats.is_success(), "{}", stats.summary());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_run_added_by_a_reload_and_forced_in_its_jitter_never_ran() {
+    let tracker = Arc::new(Tracker::default());
+    let first = BTreeMap::from([("a", "{}".to_owned())]);
+    let running = Topology::start_with_state(&settings(&first, 0, MetricsAddress::Off), Arc::clone(&tracker))
+        .await
+        .unwrap();
+    let reloader = running.reloader().unwrap();
+    let handle = running.shutdown_handle();
+    let collecting = tokio::spawn(running.run_to_completion());
+    // An hour after the topology started, `b` comes, with an hour's jitter.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let second = BTreeMap::from([("a", "{}".to_owned()), ("b", "{}".to_owned())]);
+    reloader.reload(&settings(&second, 3600, MetricsAddress::Off)).unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    handle.force();
+    let stats = collecting.await.unwrap();
+    let b = stats
+        .outcomes
+        .iter()
+        .find(|outcome| outcome.key.to_string() == "entry/b")
+        .unwrap();
+    assert_eq!(b.kind(), OutcomeKind::Cancelled, "{}", stats.summary());
+}
