@@ -113,6 +113,7 @@ fn with_metrics(c: &mut Criterion) {
                 total
             });
         });
+        let server = &server;
         group.bench_function(BenchmarkId::new("topology_with_metrics", size), |b| {
             b.to_async(&runtime).iter_custom(|iters| async move {
                 let mut total = Duration::ZERO;
@@ -125,7 +126,8 @@ fn with_metrics(c: &mut Criterion) {
                     let pipelines = keys
                         .into_iter()
                         .map(|key| Counted(key, shutdown.clone(), Arc::clone(&started)));
-                    let running = PipelineRunner::new(ctx, "bench").start(pipelines);
+                    // Served: each run is listed for `/pipelines` and its per-key series.
+                    let running = PipelineRunner::new(ctx, "bench").served_by(server).start(pipelines);
                     until_started(&started, size).await;
                     total += clock.elapsed();
                     running.shutdown();

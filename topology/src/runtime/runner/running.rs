@@ -70,6 +70,24 @@ pub struct RunningPipelines<K> {
     pub(crate) hold: bool,
     /// Pipelines added while collecting, once a spawner was asked for.
     pub(super) commands: Option<Commands<K>>,
+    /// Runs collected and still listed on the board (they ended by
+    /// themselves): shown until the topology ends, then taken off.
+    pub(super) ended_listed: Vec<Arc<PipelineRecord>>,
+    /// When `ended_listed` is next pruned of the runs a reload forgot.
+    pub(super) prune_ended_at: usize,
+}
+
+/// A topology that has ended, or was dropped, takes its runs off the board:
+/// a server outliving it (one runner after another) lists only live ones.
+impl<K> Drop for RunningPipelines<K> {
+    fn drop(&mut self) {
+        for record in self.ended_listed.drain(..) {
+            record.unlist();
+        }
+        for slot in self.slots.iter().flatten() {
+            slot.record.unlist();
+        }
+    }
 }
 
 impl<K> std::fmt::Debug for RunningPipelines<K> {
@@ -104,6 +122,8 @@ impl<K> RunningPipelines<K> {
             typetags: TypetagCache::default(),
             hold: false,
             commands: None,
+            ended_listed: Vec::new(),
+            prune_ended_at: 64,
         }
     }
 
