@@ -121,6 +121,31 @@ pub(crate) fn random_spec(rng: &mut fastrand::Rng, version: u32) -> String {
     }
 }
 
+/// A topology of `entries` started in-process, its outcomes collected in
+/// a task of their own.
+pub(crate) struct Started {
+    pub(crate) tracker: Arc<Tracker>,
+    pub(crate) reloader: topology::Reloader,
+    pub(crate) handle: topology::ShutdownHandle,
+    /// Where `/metrics` and `/pipelines` are served, when they are.
+    pub(crate) base: Option<String>,
+    pub(crate) collecting: tokio::task::JoinHandle<topology::RunStats<PipelineKey>>,
+}
+
+pub(crate) async fn start(entries: &BTreeMap<&str, String>, jitter: u64, metrics: MetricsAddress) -> Started {
+    let tracker = Arc::new(Tracker::default());
+    let running = Topology::start_with_state(&settings(entries, jitter, metrics), Arc::clone(&tracker))
+        .await
+        .unwrap();
+    Started {
+        tracker,
+        reloader: running.reloader().unwrap(),
+        handle: running.shutdown_handle(),
+        base: running.metrics_addr().map(|address| format!("http://{address}")),
+        collecting: tokio::spawn(running.run_to_completion()),
+    }
+}
+
 /// Notes the entries whose runs stop after the shutdown timeout, or never.
 pub(crate) fn note_slow(entries: &BTreeMap<&str, String>, slow: &mut BTreeSet<String>) {
     for (name, spec) in entries {

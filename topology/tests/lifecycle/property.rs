@@ -2,17 +2,15 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    sync::Arc,
     time::Duration,
 };
 
 use topology::{MetricsAddress, OutcomeKind};
 
-use crate::{NAMES, SHUTDOWN_TIMEOUT_SECS, Topology, Tracker, note_slow, random_spec, settings, support::get};
+use crate::{NAMES, SHUTDOWN_TIMEOUT_SECS, Started, note_slow, random_spec, settings, start, support::get};
 
 async fn run_seed(seed: u64) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let tracker = Arc::new(Tracker::default());
     let mut entries: BTreeMap<&str, String> = BTreeMap::new();
     let mut version = 0;
     for name in &NAMES[..3] {
@@ -20,12 +18,14 @@ async fn run_seed(seed: u64) {
         entries.insert(name, random_spec(&mut rng, version));
     }
     let metrics = MetricsAddress::Listen("127.0.0.1:0".parse().unwrap());
-    let first = settings(&entries, 0, metrics);
-    let running = Topology::start_with_state(&first, Arc::clone(&tracker)).await.unwrap();
-    let base = format!("http://{}", running.metrics_addr().unwrap());
-    let reloader = running.reloader().unwrap();
-    let handle = running.shutdown_handle();
-    let collecting = tokio::spawn(running.run_to_completion());
+    let Started {
+        tracker,
+        reloader,
+        handle,
+        base,
+        collecting,
+    } = start(&entries, 0, metrics).await;
+    let base = base.unwrap();
 
     // Runs spawned per key, and the keys whose runs may outlive the
     // shutdown timeout once stopped (stubborn, or slower to stop).

@@ -1,22 +1,21 @@
 //! Reloads at the edges: a replacement stopped before it ran, and hundreds
 //! of reloads replacing every entry.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 
 use topology::{MetricsAddress, OutcomeKind};
 
-use crate::{Topology, Tracker, settings, support::get};
+use crate::{Started, settings, start, support::get};
 
 #[tokio::test(start_paused = true)]
 async fn a_replacement_stopped_before_its_predecessor_ended_never_ran() {
-    let tracker = Arc::new(Tracker::default());
     let entries = BTreeMap::from([("a", "{ stop_ms: 2000 }".to_owned())]);
-    let running = Topology::start_with_state(&settings(&entries, 0, MetricsAddress::Off), Arc::clone(&tracker))
-        .await
-        .unwrap();
-    let reloader = running.reloader().unwrap();
-    let handle = running.shutdown_handle();
-    let collecting = tokio::spawn(running.run_to_completion());
+    let Started {
+        reloader,
+        handle,
+        collecting,
+        ..
+    } = start(&entries, 0, MetricsAddress::Off).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let edited = BTreeMap::from([("a", "{ version: 2 }".to_owned())]);
     reloader.reload(&settings(&edited, 0, MetricsAddress::Off)).unwrap();
@@ -38,7 +37,6 @@ async fn a_replacement_stopped_before_its_predecessor_ended_never_ran() {
 #[tokio::test(start_paused = true)]
 async fn hundreds_of_reloads_leave_rows_and_series_flat() {
     const ENTRIES: usize = 50;
-    let tracker = Arc::new(Tracker::default());
     let metrics = MetricsAddress::Listen("127.0.0.1:0".parse().unwrap());
     let generation = |n: usize| -> BTreeMap<&'static str, String> {
         (0..ENTRIES)
@@ -48,13 +46,14 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
             })
             .collect()
     };
-    let running = Topology::start_with_state(&settings(&generation(0), 0, metrics), Arc::clone(&tracker))
-        .await
-        .unwrap();
-    let base = format!("http://{}", running.metrics_addr().unwrap());
-    let reloader = running.reloader().unwrap();
-    let handle = running.shutdown_handle();
-    let collecting = tokio::spawn(running.run_to_completion());
+    let Started {
+        reloader,
+        handle,
+        base,
+        collecting,
+        ..
+    } = start(&generation(0), 0, metrics).await;
+    let base = base.unwrap();
     for n in 1..=300 {
         let report = reloader.reload(&settings(&generation(n), 0, metrics)).unwrap();
         assert_eq!((report.started.len(), report.stopped.len()), (ENTRIES, ENTRIES));
@@ -88,14 +87,13 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
 
 #[tokio::test(start_paused = true)]
 async fn a_run_added_by_a_reload_and_forced_in_its_jitter_never_ran() {
-    let tracker = Arc::new(Tracker::default());
     let first = BTreeMap::from([("a", "{}".to_owned())]);
-    let running = Topology::start_with_state(&settings(&first, 0, MetricsAddress::Off), Arc::clone(&tracker))
-        .await
-        .unwrap();
-    let reloader = running.reloader().unwrap();
-    let handle = running.shutdown_handle();
-    let collecting = tokio::spawn(running.run_to_completion());
+    let Started {
+        reloader,
+        handle,
+        collecting,
+        ..
+    } = start(&first, 0, MetricsAddress::Off).await;
     // An hour after the topology started, `b` comes, with an hour's jitter.
     tokio::time::sleep(Duration::from_secs(3600)).await;
     let second = BTreeMap::from([("a", "{}".to_owned()), ("b", "{}".to_owned())]);
