@@ -82,15 +82,14 @@ where
         // Cannot fail: the topology has not begun collecting, let alone ended.
         let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter, None);
     }
+    if idle_replica {
+        // A replica whose share is empty stays up, healthy, until it is
+        // told to stop: the orchestrator would restart one that exited.
+        spawner.hold_until_shutdown();
+    }
     started.apply_pending();
     started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone()));
-    // A replica whose share is empty stays up, healthy, until it is told to
-    // stop: the orchestrator would restart one that exited.
-    Ok(if idle_replica {
-        started.hold_until_shutdown()
-    } else {
-        started
-    })
+    Ok(started)
 }
 
 /// The generated `main`: reads the flags, the configuration file and the

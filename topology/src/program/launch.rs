@@ -45,11 +45,13 @@ pub(crate) struct Ready<K, Plan> {
     pub(crate) fingerprint: u64,
 }
 
-/// The run of an entry, as the launcher keeps it.
-pub(crate) struct Live {
-    pub(crate) fingerprint: u64,
-    /// The record of its run: stopped and waited for through it.
-    pub(crate) record: Arc<PipelineRecord>,
+/// The latest run of a key, as the launcher keeps it.
+struct Run {
+    /// What the run was built from, while its entry is in the
+    /// configuration; `None` once the entry has left and the run stops.
+    fingerprint: Option<u64>,
+    /// The record of the run: stopped and waited for through it.
+    record: Arc<PipelineRecord>,
 }
 
 /// Builds the pipelines of one topology and remembers each one's run.
@@ -60,10 +62,11 @@ pub(crate) struct Launcher<S, K, Plan, P> {
     pub(crate) shard: Shard,
     /// The kind of the pipelines, for logs and metrics.
     typetag: &'static str,
-    pub(crate) live: HashMap<String, Live>,
-    /// Runs whose entry left the configuration, until they have ended: an
-    /// entry put back meanwhile waits for its old run.
-    leaving: HashMap<String, Arc<PipelineRecord>>,
+    /// The latest run of each key: those of the entries in the
+    /// configuration, and those whose entry left until they (and the runs
+    /// before them) have ended, so that an entry put back waits for its old
+    /// run.
+    runs: HashMap<String, Run>,
 }
 
 /// Everything `settings` plans for this replica, how many pipelines all the
@@ -86,8 +89,7 @@ where
             state: Arc::new(state),
             shard,
             typetag,
-            live: HashMap::new(),
-            leaving: HashMap::new(),
+            runs: HashMap::new(),
         }
     }
 
@@ -139,10 +141,7 @@ where
         max_jitter_secs: u64,
         timeout: Option<Duration>,
     ) -> Result<(), TopologyEnded> {
-        let previous = match self.live.remove(&ready.name) {
-            Some(live) => Some(live.record),
-            None => self.leaving.remove(&ready.name),
-        };
+        let previous = self.runs.remove(&ready.name).map(|run| run.record);
         let stop = ctx.shutdown.child_token();
         let mut own = ctx.clone();
         own.shutdown = stop.clone();
@@ -163,10 +162,10 @@ where
         if let Some(previous) = previous {
             stop_within(&ready.name, &previous, timeout);
         }
-        self.live.insert(
+        self.runs.insert(
             ready.name,
-            Live {
-                fingerprint: ready.fingerprint,
+            Run {
+                fingerprint: Some(ready.fingerprint),
                 record,
             },
         );
@@ -176,18 +175,33 @@ where
     /// Stops the run of `name`, whose entry left the configuration, within
     /// `timeout`; it is forgotten once its outcome is collected.
     pub(crate) fn retire(&mut self, name: &str, timeout: Option<Duration>) -> bool {
-        let Some(live) = self.live.remove(name) else {
+        let Some(run) = self.runs.get_mut(name).filter(|run| run.fingerprint.is_some()) else {
             return false;
         };
-        stop_within(name, &live.record, timeout);
-        self.leaving.insert(name.to_owned(), live.record);
+        run.fingerprint = None;
+        stop_within(name, &run.record, timeout);
         true
     }
 
-    /// Forgets the leaving runs that have ended, with the runs of their
-    /// key before them.
+    /// What the run of `name` was built from, while its entry is in the
+    /// configuration.
+    pub(crate) fn fingerprint(&self, name: &str) -> Option<u64> {
+        self.runs.get(name).and_then(|run| run.fingerprint)
+    }
+
+    /// The keys whose entries are in the configuration.
+    pub(crate) fn live_keys(&self) -> impl Iterator<Item = &String> {
+        self.runs
+            .iter()
+            .filter(|(_, run)| run.fingerprint.is_some())
+            .map(|(name, _)| name)
+    }
+
+    /// Forgets the runs whose entries left and that have ended, with the
+    /// runs of their key before them.
     pub(crate) fn prune(&mut self) {
-        self.leaving.retain(|_, record| !record.is_settled());
+        self.runs
+            .retain(|_, run| run.fingerprint.is_some() || !run.record.is_settled());
     }
 }
 

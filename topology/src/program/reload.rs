@@ -65,8 +65,7 @@ impl Reloader {
             let mut report = ReloadReport::default();
             let wanted: HashSet<&str> = prepared.ready.iter().map(|ready| ready.name.as_str()).collect();
             let mut gone: Vec<String> = launcher
-                .live
-                .keys()
+                .live_keys()
                 .filter(|name| !wanted.contains(name.as_str()))
                 .cloned()
                 .collect();
@@ -80,9 +79,9 @@ impl Reloader {
             let jitter = settings.global.poll_jitter_secs;
             let timeout = settings.global.shutdown_timeout();
             for ready in prepared.ready {
-                let restarted = match launcher.live.get(&ready.name) {
+                let restarted = match launcher.fingerprint(&ready.name) {
                     None => false,
-                    Some(live) if live.fingerprint == ready.fingerprint => continue,
+                    Some(fingerprint) if fingerprint == ready.fingerprint => continue,
                     Some(_) => true,
                 };
                 let name = ready.name.clone();

@@ -109,12 +109,6 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         self.served.run_to_completion().await
     }
 
-    /// Keeps running until shutdown, even when there is no pipeline to run.
-    pub(crate) fn hold_until_shutdown(mut self) -> Self {
-        self.served.hold_until_shutdown();
-        self
-    }
-
     /// Starts a graceful shutdown.
     pub fn shutdown(&self) {
         self.served.shutdown();

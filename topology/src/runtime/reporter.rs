@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::runtime::record::PipelineRecord;
 
 /// Where a pipeline's run reports its restarts and iterations: the runner's
-/// record of that run. [`Supervisor`](crate::Supervisor) and
-/// [`run_every`](crate::run_every) take one; the runner hands it to
+/// record of that run. [`Supervisor::reporting_to`](crate::Supervisor::reporting_to)
+/// and [`run_every_reporting`](crate::run_every_reporting) take one; the
+/// runner hands it to
 /// [`Pipeline::run_reporting`](crate::Pipeline::run_reporting). A detached
 /// reporter (the default) reports nowhere, for code run outside a runner.
 ///

@@ -85,13 +85,6 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         self.server.as_ref().map(MetricsServer::local_addr)
     }
 
-    /// Keeps collecting, and healthy, until shutdown even with no pipeline
-    /// left: a shard whose share is empty is still a replica, and a reload
-    /// may give it one.
-    pub(crate) fn hold_until_shutdown(&mut self) {
-        self.running.hold = true;
-    }
-
     /// A spawner that adds pipelines while these are awaited.
     pub(crate) fn spawner(&mut self) -> PipelineSpawner<K> {
         self.running.spawner()

@@ -8,7 +8,7 @@ use std::{
     collections::BTreeMap,
     fmt::Display,
     sync::{
-        Arc, PoisonError, RwLock, Weak,
+        Arc, Mutex, PoisonError, RwLock, Weak,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -76,18 +76,72 @@ impl StatusBoard {
     pub(crate) fn len(&self) -> usize {
         self.listed.read().unwrap_or_else(PoisonError::into_inner).len()
     }
+}
 
-    /// Calls `each` with every listed record, in order, a chunk at a time.
-    pub(crate) fn for_each(&self, chunk_len: usize, mut each: impl FnMut(&PipelineRecord)) {
-        let mut after = None;
-        loop {
-            let (chunk, last) = self.chunk(after, chunk_len);
-            chunk.iter().for_each(|record| each(record));
-            if chunk.len() < chunk_len {
-                return;
-            }
-            after = last;
+/// The boards of the runners one endpoint serves, one per running
+/// topology: a topology that ends drops its board, and its runs leave with
+/// it, so an endpoint that outlives one runner after another lists only
+/// what still runs.
+#[derive(Debug, Default)]
+pub(crate) struct Boards(Mutex<Vec<Weak<StatusBoard>>>);
+
+impl Boards {
+    /// A board for a new topology, served until the topology drops it.
+    pub(crate) fn add(&self) -> Arc<StatusBoard> {
+        let board = Arc::new(StatusBoard::default());
+        let mut boards = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        boards.retain(|board| board.strong_count() > 0);
+        boards.push(Arc::downgrade(&board));
+        board
+    }
+
+    /// The boards of the topologies still running, oldest first.
+    pub(crate) fn live(&self) -> Vec<Arc<StatusBoard>> {
+        let boards = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        boards.iter().filter_map(Weak::upgrade).collect()
+    }
+}
+
+/// Where a read of several boards has got to: a board, and the place of the
+/// last record read on it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cursor {
+    board: usize,
+    after: Option<u64>,
+}
+
+/// Up to `len` records of `boards` from `cursor` on, and where the next
+/// chunk starts, unless these were the last.
+pub(crate) fn chunk(
+    boards: &[Arc<StatusBoard>],
+    mut cursor: Cursor,
+    len: usize,
+) -> (Vec<Arc<PipelineRecord>>, Option<Cursor>) {
+    let mut records = Vec::new();
+    while let Some(board) = boards.get(cursor.board) {
+        let wanted = len - records.len();
+        let (chunk, last) = board.chunk(cursor.after, wanted);
+        let full = chunk.len() == wanted;
+        records.extend(chunk);
+        if full {
+            cursor.after = last;
+            return (records, Some(cursor));
         }
+        cursor = Cursor {
+            board: cursor.board + 1,
+            after: None,
+        };
+    }
+    (records, None)
+}
+
+/// Calls `each` with every record of `boards`, in order, a chunk at a time.
+pub(crate) fn for_each(boards: &[Arc<StatusBoard>], chunk_len: usize, mut each: impl FnMut(&PipelineRecord)) {
+    let mut cursor = Some(Cursor::default());
+    while let Some(from) = cursor {
+        let (records, next) = chunk(boards, from, chunk_len);
+        records.iter().for_each(|record| each(record));
+        cursor = next;
     }
 }
 
@@ -139,7 +193,7 @@ impl<'a> StatusView<'a> {
             restarts: snapshot.restarts,
             next_restart: (snapshot.phase == Phase::Restarting).then(|| snapshot.restarts.saturating_add(1)),
             restarting_until_unix_ms: snapshot.restarting_until_unix_ms,
-            last_iteration_unix_ms: snapshot.last_iteration_unix_ms,
+            last_iteration_unix_ms: snapshot.last_iteration.map(|(at, _)| at),
             last_error: error.map(|error| error.message.clone()),
             last_error_unix_ms: error.map(|error| error.at_unix_ms),
             healthy_since_unix_ms: healthy_since,

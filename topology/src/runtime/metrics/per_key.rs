@@ -3,7 +3,7 @@
 //! whose entry left the configuration leaves `/metrics` too. Rendered in
 //! Prometheus text by the `prometheus` crate's encoder.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use prometheus::{
     Encoder, TextEncoder,
@@ -17,7 +17,7 @@ use crate::runtime::{
     },
     record::{Phase, PipelineRecord},
     stats::OutcomeKind,
-    status::StatusBoard,
+    status::{StatusBoard, for_each},
 };
 
 /// One key's values, summed over its runs on the board (a run stopping and
@@ -37,11 +37,11 @@ struct KeySeries {
 /// How many records are read under one lock.
 const CHUNK: usize = 4096;
 
-/// The per-key series of every run on `board`, in Prometheus text.
-pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
+/// The per-key series of every run on `boards`, in Prometheus text.
+pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
     let mut keys: Vec<KeySeries> = Vec::new();
     let mut places: HashMap<String, usize> = HashMap::new();
-    board.for_each(CHUNK, |record: &PipelineRecord| {
+    for_each(boards, CHUNK, |record: &PipelineRecord| {
         let snapshot = record.snapshot();
         let index = *places.entry(snapshot.key.to_owned()).or_insert_with(|| {
             keys.push(KeySeries {
@@ -58,10 +58,10 @@ pub(crate) fn render(board: &StatusBoard) -> Vec<u8> {
         if let Some(kind) = snapshot.outcome {
             series.outcomes[kind as usize] += 1;
         }
-        if let (Some(at), Some(took)) = (snapshot.last_iteration_unix_ms, snapshot.last_iteration_secs)
+        if let Some((at, took)) = snapshot.last_iteration
             && series.last_iteration.is_none_or(|(seen, _)| at >= seen)
         {
-            series.last_iteration = Some((at, took));
+            series.last_iteration = Some((at, took.as_secs_f64()));
         }
     });
     let families = [

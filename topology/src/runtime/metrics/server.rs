@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::runtime::{
     error::TopologyError,
     metrics::per_key,
-    status::{StatusBoard, StatusView},
+    status::{self, Boards, Cursor, StatusBoard, StatusView},
     watchdog::{self, either},
 };
 
@@ -93,8 +93,8 @@ impl fmt::Display for MetricsAddress {
 #[derive(Debug)]
 pub struct MetricsServer {
     local_addr: SocketAddr,
-    /// Where the runners it serves list their runs.
-    board: Arc<StatusBoard>,
+    /// Where the runners it serves list their runs, a board each.
+    boards: Arc<Boards>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -104,7 +104,7 @@ struct Endpoint {
     prometheus: PrometheusHandle,
     shutdown: CancellationToken,
     /// The runs whose per-key series `/metrics` adds.
-    board: Arc<StatusBoard>,
+    boards: Arc<Boards>,
 }
 
 impl MetricsServer {
@@ -116,7 +116,7 @@ impl MetricsServer {
     /// `/pipelines` and the per-key series of `/metrics` show the runs of
     /// the runners given to [`PipelineRunner::served_by`](crate::PipelineRunner::served_by).
     pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
-        let board = Arc::new(StatusBoard::default());
+        let boards = Arc::new(Boards::default());
         let prometheus = super::prometheus_handle()?;
         let listener = TcpListener::bind(address)
             .await
@@ -127,13 +127,13 @@ impl MetricsServer {
         let mut router = Router::new()
             .route("/metrics", get(render_metrics))
             .route("/health", get(health));
-        let listed = Arc::clone(&board);
-        router = router.route("/pipelines", get(move || pipelines(Arc::clone(&listed))));
+        let listed = Arc::clone(&boards);
+        router = router.route("/pipelines", get(move || pipelines(listed.live())));
         let prometheus_for_upkeep = prometheus.clone();
         let router = router.with_state(Endpoint {
             prometheus,
             shutdown,
-            board: Arc::clone(&board),
+            boards: Arc::clone(&boards),
         });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
@@ -149,15 +149,15 @@ impl MetricsServer {
         tracing::info!(address = %local_addr, "serving /metrics, /health and /pipelines");
         Ok(Self {
             local_addr,
-            board,
+            boards,
             stop,
             task,
         })
     }
 
     /// Where runners list their runs for this endpoint.
-    pub(crate) fn board(&self) -> &Arc<StatusBoard> {
-        &self.board
+    pub(crate) fn boards(&self) -> &Arc<Boards> {
+        &self.boards
     }
 
     /// The address the endpoint listens on (useful after binding port 0).
@@ -224,7 +224,7 @@ async fn render_metrics(State(endpoint): State<Endpoint>) -> impl IntoResponse {
     let rendered = tokio::task::spawn_blocking(move || {
         endpoint.prometheus.run_upkeep();
         let mut text = endpoint.prometheus.render().into_bytes();
-        text.extend_from_slice(&per_key::render(&endpoint.board));
+        text.extend_from_slice(&per_key::render(&endpoint.boards.live()));
         text
     })
     .await;
@@ -260,14 +260,15 @@ const STATUS_CHUNK: usize = 1024;
 /// `GET /pipelines`: a JSON array, one object per pipeline, streamed in
 /// chunks so that a hundred thousand pipelines cost no more memory than one
 /// chunk.
-async fn pipelines(board: Arc<StatusBoard>) -> impl IntoResponse {
-    // The state: whether this is the first chunk, the place of the last run
-    // written, and whether any is left.
-    let chunks = futures_util::stream::unfold(Some((true, None)), move |cursor| {
-        let board = Arc::clone(&board);
+async fn pipelines(boards: Vec<Arc<StatusBoard>>) -> impl IntoResponse {
+    let boards: Arc<[Arc<StatusBoard>]> = boards.into();
+    // The state: whether this is the first chunk, and where the next one
+    // starts, while any is left.
+    let chunks = futures_util::stream::unfold(Some((true, Cursor::default())), move |cursor| {
+        let boards = Arc::clone(&boards);
         async move {
-            let (first, after) = cursor?;
-            let (chunk, last) = board.chunk(after, STATUS_CHUNK);
+            let (first, from) = cursor?;
+            let (chunk, next) = status::chunk(&boards, from, STATUS_CHUNK);
             let mut text = Vec::with_capacity(chunk.len() * 200 + 2);
             if first {
                 text.push(b'[');
@@ -281,8 +282,7 @@ async fn pipelines(board: Arc<StatusBoard>) -> impl IntoResponse {
                     text.extend_from_slice(b"null");
                 }
             }
-            // A full chunk may have more after it; a short one is the last.
-            let next = (chunk.len() == STATUS_CHUNK).then_some((false, last));
+            let next = next.map(|next| (false, next));
             if next.is_none() {
                 text.push(b']');
             }

@@ -120,13 +120,7 @@ impl PipelineRecord {
         }
     }
 
-    /// Whether it is listed on a board.
-    pub(crate) fn is_listed(&self) -> bool {
-        self.listed.is_some()
-    }
-
-    /// Takes it off its board now: its topology has ended.
-    pub(crate) fn unlist(&self) {
+    fn unlist(&self) {
         if let Some((board, place)) = &self.listed
             && let Some(board) = board.upgrade()
         {

@@ -20,24 +20,22 @@ impl PipelineRecord {
         self.read_cold(|cold| cold.and_then(|cold| cold.previous.clone()))
     }
 
+    /// This run, then each run of its key before it still linked: read
+    /// lazily, so that a link is followed only once the run holding it is
+    /// reached.
+    fn and_before(self: &Arc<Self>) -> impl Iterator<Item = Arc<Self>> {
+        std::iter::successors(Some(Arc::clone(self)), |run| run.previous())
+    }
+
     /// Waits until this run and every run of its key before it have ended.
     pub(crate) async fn settled(self: &Arc<Self>) {
-        let mut run = Some(Arc::clone(self));
-        while let Some(current) = run {
-            current.ended().await;
-            run = current.previous();
+        for run in self.and_before() {
+            run.ended().await;
         }
     }
 
     /// Whether this run and every run of its key before it have ended.
     pub(crate) fn is_settled(self: &Arc<Self>) -> bool {
-        let mut run = Some(Arc::clone(self));
-        while let Some(current) = run {
-            if current.phase() != Phase::Ended {
-                return false;
-            }
-            run = current.previous();
-        }
-        true
+        self.and_before().all(|run| run.phase() == Phase::Ended)
     }
 }

@@ -62,8 +62,6 @@ const FORGET: u8 = 1 << 2;
 const COLLECTED: u8 = 1 << 3;
 /// It was aborted on its own, after it outlived the wait of its successor.
 const TIMED_OUT_ALONE: u8 = 1 << 4;
-/// Its stop was asked for on its own (reload), not by the topology's shutdown.
-const STOP_ASKED: u8 = 1 << 5;
 
 const NO_OUTCOME: u8 = u8::MAX;
 
@@ -186,9 +184,9 @@ impl PipelineRecord {
 
     /// Asks this run to stop on its own (its entry left or changed): ends
     /// its start jitter or restart backoff at once, and cancels the token
-    /// its body watches.
+    /// its body watches. A run without a stop of its own stops only with
+    /// its topology.
     pub(crate) fn stop(&self) {
-        self.flags.fetch_or(STOP_ASKED, Ordering::AcqRel);
         if let Some(stop) = &self.stop {
             stop.cancel();
         }

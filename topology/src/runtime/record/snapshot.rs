@@ -1,11 +1,11 @@
 //! A record as `/pipelines` and the per-key series read it at one moment.
 
-use std::sync::atomic::Ordering;
+use std::{sync::atomic::Ordering, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{
-    record::{BEHIND_PREVIOUS, LastError, Phase, PipelineRecord, STARTED, STOP_ASKED},
+    record::{BEHIND_PREVIOUS, LastError, Phase, PipelineRecord, STARTED},
     stats::OutcomeKind,
 };
 
@@ -14,7 +14,7 @@ impl PipelineRecord {
     pub(crate) fn snapshot(&self) -> Snapshot<'_> {
         let phase = self.phase();
         let flags = self.flags.load(Ordering::Acquire);
-        let stopping = self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) || flags & STOP_ASKED != 0;
+        let stopping = self.stop.as_ref().is_some_and(CancellationToken::is_cancelled);
         let mut snapshot = Snapshot {
             key: self.key(),
             typetag: self.typetag,
@@ -25,8 +25,7 @@ impl PipelineRecord {
             started: flags & STARTED != 0,
             restarts: self.restarts(),
             restarting_until_unix_ms: None,
-            last_iteration_unix_ms: None,
-            last_iteration_secs: None,
+            last_iteration: None,
             healthy_since_unix_ms: None,
             last_error: None,
         };
@@ -35,8 +34,7 @@ impl PipelineRecord {
                 return;
             };
             snapshot.restarting_until_unix_ms = (phase == Phase::Restarting).then_some(cold.restarting_until_ms);
-            snapshot.last_iteration_unix_ms = cold.last_iteration.map(|(at, _)| at);
-            snapshot.last_iteration_secs = cold.last_iteration.map(|(_, took)| took.as_secs_f64());
+            snapshot.last_iteration = cold.last_iteration;
             snapshot.healthy_since_unix_ms = cold.healthy_since_ms;
             snapshot.last_error.clone_from(&cold.last_error);
         });
@@ -56,8 +54,8 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) started: bool,
     pub(crate) restarts: u32,
     pub(crate) restarting_until_unix_ms: Option<u64>,
-    pub(crate) last_iteration_unix_ms: Option<u64>,
-    pub(crate) last_iteration_secs: Option<f64>,
+    /// When the last iteration ended (Unix ms), and how long it took.
+    pub(crate) last_iteration: Option<(u64, Duration)>,
     pub(crate) healthy_since_unix_ms: Option<u64>,
     pub(crate) last_error: Option<LastError>,
 }

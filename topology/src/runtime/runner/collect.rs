@@ -189,15 +189,6 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             stats.forgotten.add(kind);
             return;
         }
-        if record.is_listed() {
-            self.ended_listed.push(record);
-            // Those a reload has since forgotten are off the board already.
-            // Pruned when it has doubled since the last time: amortised.
-            if self.ended_listed.len() >= self.prune_ended_at {
-                self.ended_listed.retain(|record| !record.is_forgotten());
-                self.prune_ended_at = (2 * self.ended_listed.len()).max(64);
-            }
-        }
         stats.outcomes.push(PipelineOutcome {
             key,
             result,

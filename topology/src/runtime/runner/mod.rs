@@ -20,7 +20,7 @@ use crate::runtime::{
     runner::running::{Lineage, RunningPipelines},
     shutdown::ShutdownSignals,
     stats::RunStats,
-    status::StatusBoard,
+    status::Boards,
     task::{Task, TaskError, TaskOutput, TaskResult},
 };
 
@@ -81,7 +81,9 @@ pub struct PipelineRunner {
     shutdown_timeout: Option<Duration>,
     progress_interval: Duration,
     failure_policy: FailurePolicy,
-    board: Option<Arc<StatusBoard>>,
+    /// The boards of the endpoint that serves it: each topology it starts
+    /// lists its runs on a board of its own there.
+    boards: Option<Arc<Boards>>,
 }
 
 impl PipelineRunner {
@@ -98,14 +100,15 @@ impl PipelineRunner {
             shutdown_timeout: Some(Duration::from_secs(30)),
             progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
             failure_policy: FailurePolicy::Isolate,
-            board: None,
+            boards: None,
         }
     }
 
-    /// Lists each run's record on `server`'s status board: `/pipelines`
-    /// shows the runs, and `/metrics` their per-key series (running,
-    /// starts, restarts, outcomes, last iteration). A run whose entry
-    /// leaves the topology leaves both.
+    /// Lists each run's record at `server`, on a board of the topology's
+    /// own: `/pipelines` shows the runs, and `/metrics` their per-key series
+    /// (running, starts, restarts, outcomes, last iteration). A run whose
+    /// entry leaves the topology leaves both, and so does every run of a
+    /// topology that has ended.
     ///
     /// ```
     /// # topology::block_on(async {
@@ -118,7 +121,7 @@ impl PipelineRunner {
     /// ```
     #[must_use]
     pub fn served_by(mut self, server: &MetricsServer) -> Self {
-        self.board = Some(Arc::clone(server.board()));
+        self.boards = Some(Arc::clone(server.boards()));
         self
     }
 
@@ -209,7 +212,7 @@ impl PipelineRunner {
             expected,
         );
         running.failure_policy = self.failure_policy;
-        running.board.clone_from(&self.board);
+        running.board = self.boards.as_ref().map(|boards| boards.add());
         running
     }
 

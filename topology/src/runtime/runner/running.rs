@@ -62,32 +62,15 @@ pub struct RunningPipelines<K> {
     pub(super) shutdown_timeout: Option<Duration>,
     pub(super) progress_interval: Duration,
     pub(super) failure_policy: FailurePolicy,
-    /// Where each run's record is listed, when `/pipelines` is served.
+    /// Where each run's record is listed, when `/pipelines` is served: a
+    /// board of its own, whose runs leave the endpoint when this is dropped.
     pub(super) board: Option<Arc<StatusBoard>>,
     /// The histograms of each `typetag` spawned, registered once.
     pub(super) typetags: TypetagCache,
     /// Whether collecting goes on until shutdown even with no pipeline.
-    pub(crate) hold: bool,
+    pub(super) hold: bool,
     /// Pipelines added while collecting, once a spawner was asked for.
     pub(super) commands: Option<Commands<K>>,
-    /// Runs collected and still listed on the board (they ended by
-    /// themselves): shown until the topology ends, then taken off.
-    pub(super) ended_listed: Vec<Arc<PipelineRecord>>,
-    /// When `ended_listed` is next pruned of the runs a reload forgot.
-    pub(super) prune_ended_at: usize,
-}
-
-/// A topology that has ended, or was dropped, takes its runs off the board:
-/// a server outliving it (one runner after another) lists only live ones.
-impl<K> Drop for RunningPipelines<K> {
-    fn drop(&mut self) {
-        for record in self.ended_listed.drain(..) {
-            record.unlist();
-        }
-        for slot in self.slots.iter().flatten() {
-            slot.record.unlist();
-        }
-    }
 }
 
 impl<K> std::fmt::Debug for RunningPipelines<K> {
@@ -122,8 +105,6 @@ impl<K> RunningPipelines<K> {
             typetags: TypetagCache::default(),
             hold: false,
             commands: None,
-            ended_listed: Vec::new(),
-            prune_ended_at: 64,
         }
     }
 

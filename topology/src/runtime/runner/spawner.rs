@@ -1,7 +1,11 @@
 //! Adding pipelines to a topology that is already running, and changing its
 //! shutdown deadline: what a configuration reload needs of the runner.
 
-use std::{fmt::Display, sync::Arc, time::Duration};
+use std::{
+    fmt::Display,
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use tokio::sync::mpsc;
 
@@ -56,7 +60,8 @@ pub(super) enum Command<K> {
 /// ```
 pub struct PipelineSpawner<K> {
     sender: mpsc::UnboundedSender<Command<K>>,
-    board: Option<Arc<StatusBoard>>,
+    /// The topology's board, while the topology lasts.
+    board: Option<Weak<StatusBoard>>,
 }
 
 impl<K> Clone for PipelineSpawner<K> {
@@ -118,7 +123,8 @@ impl<K: Display> PipelineSpawner<K> {
         work: MakeWork,
         lineage: Lineage,
     ) -> Result<Arc<PipelineRecord>, TopologyEnded> {
-        let record = new_record(self.board.as_ref(), &key, typetag, lineage.stop.clone());
+        let board = self.board.as_ref().and_then(Weak::upgrade);
+        let record = new_record(board.as_ref(), &key, typetag, lineage.stop.clone());
         self.send(Command::Spawn {
             key,
             typetag,
@@ -177,7 +183,7 @@ impl<K> RunningPipelines<K> {
         };
         PipelineSpawner {
             sender,
-            board: self.board.clone(),
+            board: self.board.as_ref().map(Arc::downgrade),
         }
     }
 }
