@@ -45,8 +45,8 @@ fn settings(size: usize) -> Settings {
         yaml.push_str(&format!("    {key}: {{}}\n"));
     }
     Topology::settings()
-        .with_poll_jitter_secs(0)
-        .with_metrics(MetricsAddress::Off)
+        .with_global(|global| global.with_poll_jitter_secs(0))
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Off))
         .with_instances("the benchmark", yaml)
 }
 

@@ -49,8 +49,8 @@ fn settings(generation: usize) -> Settings {
         yaml.push_str(&format!("    g{generation}x{i:04}: {{}}\n"));
     }
     Topology::settings()
-        .with_poll_jitter_secs(0)
-        .with_metrics(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap()))
+        .with_global(|global| global.with_poll_jitter_secs(0))
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap())))
         .with_instances("the benchmark", yaml)
 }
 

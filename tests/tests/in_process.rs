@@ -94,7 +94,7 @@ async fn entries_hold_the_whole_family_on_every_shard() {
         .unwrap();
     let ingested_here = all.iter().filter(|key| shard.owns(&key.to_string())).count() - 1;
     assert!(ingested_here < 4, "{shard}: {all:?}");
-    settings.shard = shard;
+    settings.replica.shard = shard;
     let seen = Arc::new(Seen::default());
     let running = Topology::start_with_state(&settings, Arc::clone(&seen)).await.unwrap();
     running.run_to_completion().await;
@@ -114,7 +114,7 @@ async fn the_defaults_of_topology_apply_without_other_entries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_carry_the_full_instance_key() {
     let mut settings = Topology::settings();
-    settings.metrics = MetricsAddress::Listen("127.0.0.1:0".parse().unwrap());
+    settings.replica.metrics_addr = MetricsAddress::Listen("127.0.0.1:0".parse().unwrap());
     settings.add_instances("the test", "pipelines:\n  ingest:\n    metered: { rows: 7 }\n");
     let running = Topology::start(&settings).await.unwrap();
     let address = running.metrics_addr().expect("metrics are on");

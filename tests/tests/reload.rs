@@ -61,8 +61,8 @@ topology! {
 
 fn settings(entries: &str) -> topology::Settings {
     Topology::settings()
-        .with_poll_jitter_secs(0)
-        .with_metrics(MetricsAddress::Off)
+        .with_global(|global| global.with_poll_jitter_secs(0))
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Off))
         .with_instances("the test", format!("pipelines:\n  ingest:\n{entries}"))
 }
 
@@ -153,7 +153,7 @@ async fn entries_start_stop_and_restart_and_the_rest_keeps_running() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_settings_change_and_the_others_wait_for_a_restart() {
     let journal = Arc::new(Journal::default());
-    let first = settings("    a: { rows: 1 }\n").with_total_concurrency(Some(2));
+    let first = settings("    a: { rows: 1 }\n").with_global(|global| global.with_total_concurrency(Some(2)));
     let running = Topology::start_with_state(&first, Arc::clone(&journal)).await.unwrap();
     let reloader = running.reloader().unwrap();
     let handle = running.shutdown_handle();
@@ -161,10 +161,10 @@ async fn live_settings_change_and_the_others_wait_for_a_restart() {
 
     let second = first
         .clone()
-        .with_total_concurrency(Some(5))
-        .with_shutdown_timeout_secs(7)
-        .with_poll_jitter_secs(3)
-        .with_connection_pooling(false);
+        .with_global(|global| global.with_total_concurrency(Some(5)))
+        .with_global(|global| global.with_shutdown_timeout_secs(7))
+        .with_global(|global| global.with_poll_jitter_secs(3))
+        .with_global(|global| global.with_connection_pooling(false));
     let report = reloader.reload(&second).unwrap();
     assert_eq!(
         report.changed,
@@ -175,7 +175,7 @@ async fn live_settings_change_and_the_others_wait_for_a_restart() {
         ]
     );
     assert_eq!(report.needs_restart, ["connection_pooling"]);
-    let unlimited = second.clone().with_total_concurrency(None);
+    let unlimited = second.clone().with_global(|global| global.with_total_concurrency(None));
     assert_eq!(
         reloader.reload(&unlimited).unwrap().needs_restart,
         ["total_concurrency", "connection_pooling"]

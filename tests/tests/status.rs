@@ -152,8 +152,8 @@ async fn ten_thousand_pipelines_waiting_out_their_jitter_come_back_whole() {
     }
     let settings = many::Topology::settings()
         .with_instances("the test", yaml)
-        .with_poll_jitter_secs(3600)
-        .with_metrics(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap()));
+        .with_global(|global| global.with_poll_jitter_secs(3600))
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap())));
     let running = many::Topology::start(&settings).await.unwrap();
     let listed = pipelines(running.metrics_addr().unwrap()).await;
     assert_eq!(listed.len(), COUNT, "every pipeline, across many chunks");
@@ -172,12 +172,12 @@ async fn an_empty_board_is_an_empty_array() {
     // empty shard is the lasting case.
     let settings = many::Topology::settings()
         .with_instances("the test", "pipelines:\n  ingest:\n    only: {}\n")
-        .with_metrics(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap()))
-        .with_poll_jitter_secs(0);
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Listen("127.0.0.1:0".parse().unwrap())))
+        .with_global(|global| global.with_poll_jitter_secs(0));
     let mut settings = settings;
-    settings.shard = topology::Shard::new(0, 2).unwrap();
-    if settings.shard.owns("ingest/only") {
-        settings.shard = topology::Shard::new(1, 2).unwrap();
+    settings.replica.shard = topology::Shard::new(0, 2).unwrap();
+    if settings.replica.shard.owns("ingest/only") {
+        settings.replica.shard = topology::Shard::new(1, 2).unwrap();
     }
     let running = many::Topology::start(&settings).await.unwrap();
     assert!(pipelines(running.metrics_addr().unwrap()).await.is_empty());

@@ -38,9 +38,9 @@ topology! {
 async fn every_table_is_ingested() {
     topology::init_test_logging();
     let settings = Topology::settings()
-        .with_poll_jitter_secs(0)
-        .with_metrics(MetricsAddress::Off)
-        .with_failure_policy(FailurePolicy::Shutdown)
+        .with_global(|global| global.with_poll_jitter_secs(0))
+        .with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Off))
+        .with_global(|global| global.with_failure_policy(FailurePolicy::Shutdown))
         .with_instances(
             "the test",
             "pipelines:\n  ingest:\n    orders: { rows: 3 }\n    events: { rows: 5 }\n",

@@ -58,12 +58,12 @@ mod runtime;
 // The runtime, usable by hand.
 pub use runtime::block_on::block_on;
 pub use runtime::concurrency::ConcurrencyPermit;
-pub use runtime::config::{FailurePolicy, GlobalConfig};
+pub use runtime::config::{FailurePolicy, GlobalConfig, UnknownFailurePolicy};
 pub use runtime::context::PipelineContext;
 pub use runtime::error::TopologyError;
 pub use runtime::interval::{run_every, run_every_reporting};
 pub use runtime::jitter::random_jitter;
-pub use runtime::metrics::server::{MetricsAddress, MetricsServer};
+pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
 pub use runtime::metrics::{enable_metrics, enable_per_key_histograms, metric_names};
 pub use runtime::pipeline::Pipeline;
 pub use runtime::reporter::RunReporter;
@@ -81,11 +81,12 @@ pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
 // The program `topology!` generates.
 pub use program::app::AppSettings;
 pub use program::entry::init_test_logging;
+pub use program::error::ProgramError;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::entries::Entries;
 pub use program::instance::{Instance, InstanceSource};
 pub use program::reload::{ReloadReport, Reloader};
-pub use program::settings::Settings;
+pub use program::settings::{ReplicaConfig, Settings};
 pub use program::started::StartedTopology;
 
 pub use object_store;

@@ -47,11 +47,9 @@ impl Pipeline for Contender {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_limit_is_never_exceeded_under_contention() {
-    let config = GlobalConfig {
-        poll_jitter_secs: 0,
-        total_concurrency: Some(3),
-        ..Default::default()
-    };
+    let config = GlobalConfig::default()
+        .with_poll_jitter_secs(0)
+        .with_total_concurrency(Some(3));
     let ctx = PipelineContext::from_config(&config).expect("valid config");
     let (held, peak, acquired) = Default::default();
     let (held, peak, acquired): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<AtomicUsize>) = (held, peak, acquired);
@@ -93,10 +91,7 @@ async fn futures_free_collect(ctx: &PipelineContext, n: usize) -> Vec<topology::
 #[test]
 fn a_zero_or_huge_limit_is_rejected_with_the_setting_named() {
     for (limit, shown) in [(0, "`0`"), (usize::MAX, "`18446744073709551615`")] {
-        let config = GlobalConfig {
-            total_concurrency: Some(limit),
-            ..Default::default()
-        };
+        let config = GlobalConfig::default().with_total_concurrency(Some(limit));
         let error = PipelineContext::from_config(&config)
             .expect_err("invalid limit")
             .to_string();

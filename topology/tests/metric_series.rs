@@ -57,11 +57,7 @@ async fn each_pipeline_adds_a_fixed_handful_of_lines() {
     let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
         .await
         .unwrap();
-    let ctx = PipelineContext::from_config(&GlobalConfig {
-        poll_jitter_secs: 0,
-        ..Default::default()
-    })
-    .unwrap();
+    let ctx = PipelineContext::from_config(&GlobalConfig::default().with_poll_jitter_secs(0)).unwrap();
     // Half run one interval iteration, half a plain run.
     let pipelines = (0..PIPELINES).map(|i| Series {
         key: format!("pipeline-{i:06}"),

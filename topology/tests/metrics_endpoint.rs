@@ -14,11 +14,11 @@ use topology::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
-    let ctx = PipelineContext::from_config(&GlobalConfig {
-        poll_jitter_secs: 0,
-        total_concurrency: Some(4),
-        ..Default::default()
-    })
+    let ctx = PipelineContext::from_config(
+        &GlobalConfig::default()
+            .with_poll_jitter_secs(0)
+            .with_total_concurrency(Some(4)),
+    )
     .expect("valid config");
     let server = MetricsServer::start("127.0.0.1:0".parse().expect("address"), ctx.shutdown.clone())
         .await

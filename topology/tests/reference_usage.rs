@@ -51,10 +51,7 @@ async fn reference_usage(
 // One test only: signals are process-wide.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_until_sigint_and_reports_every_pipeline() {
-    let global_config = GlobalConfig {
-        poll_jitter_secs: 0,
-        ..Default::default()
-    };
+    let global_config = GlobalConfig::default().with_poll_jitter_secs(0);
     let run = tokio::spawn(reference_usage(global_config));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!run.is_finished(), "the pipelines run until told to stop");

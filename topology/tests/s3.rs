@@ -144,11 +144,9 @@ async fn two_credential_sets_never_share_a_client() {
 /// in one bucket; returns how many connections reached the server.
 async fn connections_for(pooling: bool) -> usize {
     let s3 = Arc::new(S3::start().await);
-    let config = GlobalConfig {
-        connection_pooling: pooling,
-        total_concurrency: Some(2),
-        ..Default::default()
-    };
+    let config = GlobalConfig::default()
+        .with_connection_pooling(pooling)
+        .with_total_concurrency(Some(2));
     let ctx = PipelineContext::from_config(&config).unwrap();
     let pipelines = (0..20).map(|i| {
         let (ctx, s3) = (ctx.clone(), Arc::clone(&s3));

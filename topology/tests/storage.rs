@@ -114,10 +114,7 @@ async fn file_urls_write_under_their_directory() {
 
 #[test]
 fn without_pooling_every_call_builds_a_fresh_client() {
-    let config = GlobalConfig {
-        connection_pooling: false,
-        ..Default::default()
-    };
+    let config = GlobalConfig::default().with_connection_pooling(false);
     let ctx = PipelineContext::from_config(&config).expect("context");
     assert!(ctx.storage_pool.is_none());
     let first = ctx.store("memory://lake").expect("store");

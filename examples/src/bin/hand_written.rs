@@ -150,12 +150,10 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
-    let global_config = GlobalConfig {
-        poll_jitter_secs: 3,
-        total_concurrency: Some(2),
-        shutdown_timeout_secs: 10,
-        ..Default::default()
-    };
+    let global_config = GlobalConfig::default()
+        .with_poll_jitter_secs(3)
+        .with_total_concurrency(Some(2))
+        .with_shutdown_timeout_secs(10);
     let tables = vec!["table-a", "table-b"];
     let result = run_pipelines("127.0.0.1:9090", &global_config, "table", |ctx| {
         let mut pipelines: Vec<Demo> = tables

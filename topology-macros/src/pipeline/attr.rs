@@ -76,7 +76,7 @@ impl PipelineArgs {
                 continue;
             };
             if !ARGUMENTS.contains(&name.as_str()) {
-                key_misspelt |= suggest::closest(&name, ARGUMENTS) == Some("key");
+                key_misspelt |= topology_common::closest(&name, ARGUMENTS) == Some("key");
                 errors.error(path, suggest::unknown("argument", &name, ARGUMENTS));
                 continue;
             }

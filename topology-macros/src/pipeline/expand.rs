@@ -179,7 +179,7 @@ pub(crate) fn info_impl(
                 sources: &[#private::InstanceSource],
                 declared: &[(&'static str, bool)],
                 families: &mut #private::FamilyTable,
-            ) -> #private::Result<#private::Vec<#private::Planned<Self::Instance>>, #private::TopologyError> {
+            ) -> #private::Result<#private::Vec<#private::Planned<Self::Instance>>, #private::ProgramError> {
                 #plan
             }
         }

@@ -285,7 +285,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
 
             /// The key of every pipeline `settings` would start (a family
             /// gives one per entry), or the configuration error.
-            pub fn keys(settings: &#p::Settings) -> #p::Result<#p::Vec<PipelineKey>, #p::TopologyError> {
+            pub fn keys(settings: &#p::Settings) -> #p::Result<#p::Vec<PipelineKey>, #p::ProgramError> {
                 let mut families = #p::FamilyTable::default();
                 #p::Ok(Self::__plan(settings, &mut families)?.iter().map(Self::__key_of).collect())
             }
@@ -294,14 +294,14 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             /// handling): await `run_to_completion` for the outcomes.
             pub async fn start(
                 settings: &#p::Settings,
-            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError> {
                 Self::start_owned(::core::clone::Clone::clone(settings)).await
             }
 
             // The one place the state's type meets the pipelines' arguments.
             async fn start_owned(
                 #settings_var: #p::Settings,
-            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError> {
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError> {
                 #read_app
                 let #value_var = #state;
                 // A `Result` state stops the program on its error; any other
@@ -320,7 +320,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             pub async fn start_with_state<S: ::core::marker::Send + ::core::marker::Sync + 'static>(
                 settings: &#p::Settings,
                 state: S,
-            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::TopologyError>
+            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError>
             where
                 AnyPipeline<S>: #p::Pipeline<Key = PipelineKey>,
             {
@@ -331,7 +331,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         fn __plan(
             settings: &#p::Settings,
             families: &mut #p::FamilyTable,
-        ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::TopologyError> {
+        ) -> #p::Result<#p::Vec<__TopologyPlan>, #p::ProgramError> {
             const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
             let mut plan = #p::Vec::new();
             #(
@@ -376,7 +376,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             #[doc(hidden)]
             fn __list(
                 settings: &#p::Settings,
-            ) -> #p::Result<#p::Vec<#p::PipelineListing>, #p::TopologyError> {
+            ) -> #p::Result<#p::Vec<#p::PipelineListing>, #p::ProgramError> {
                 let mut families = #p::FamilyTable::default();
                 #p::Ok(Self::__plan(settings, &mut families)?
                     .iter()

@@ -11,15 +11,11 @@ use super::{
     ast::{Field, Fields, group},
     model::{Topology, accept},
 };
-use crate::errors::Errors;
+// The runtime's global settings: its tests check this list against their
+// one declaration.
+use topology_common::GLOBAL_SETTINGS as GLOBAL;
 
-const GLOBAL: &[&str] = &[
-    "poll_jitter_secs",
-    "total_concurrency",
-    "connection_pooling",
-    "shutdown_timeout_secs",
-    "failure_policy",
-];
+use crate::errors::Errors;
 
 /// Where metrics are served, as written.
 pub(crate) enum Metrics {
@@ -50,14 +46,10 @@ pub(super) fn metrics(field: &Field, errors: &mut Errors) -> Option<Metrics> {
         return None;
     };
     let value = text.value();
-    if value.eq_ignore_ascii_case("off") {
-        return Some(Metrics::Off);
-    }
-    let resolved = value
-        .strip_prefix("localhost:")
-        .map_or_else(|| value.clone(), |port| format!("127.0.0.1:{port}"));
-    match resolved.parse() {
-        Ok(address) => Some(Metrics::Listen(address)),
+    // The runtime's own parser, so that what compiles is what runs.
+    match topology_common::parse_metrics_address(&value) {
+        Ok(None) => Some(Metrics::Off),
+        Ok(Some(address)) => Some(Metrics::Listen(address)),
         Err(_) => {
             errors.error(
                 &text,
@@ -196,10 +188,10 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
         lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
     }
     match &topology.metrics {
-        Some(Metrics::Off) => lines.push(quote!(#settings.metrics = #p::MetricsAddress::Off;)),
+        Some(Metrics::Off) => lines.push(quote!(#settings.replica.metrics_addr = #p::MetricsAddress::Off;)),
         Some(Metrics::Listen(address)) => {
             let address = socket_addr(address);
-            lines.push(quote!(#settings.metrics = #p::MetricsAddress::Listen(#address);));
+            lines.push(quote!(#settings.replica.metrics_addr = #p::MetricsAddress::Listen(#address);));
         }
         None => {}
     }

@@ -6,11 +6,9 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_yaml_ng::{Mapping, Value};
+use topology_common::closest;
 
-use crate::{
-    program::{config_file::yaml_message, suggest::closest},
-    runtime::error::TopologyError,
-};
+use crate::program::{error::ProgramError, yaml::yaml_message};
 
 /// A type that can be a topology's `app:` settings.
 #[diagnostic::on_unimplemented(
@@ -40,7 +38,7 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> AppSettingsType for T 
 ///     app.get::<App>().unwrap_err().to_string(),
 ///     "invalid value `lots` for setting `app.batch_size` (from environment variable TOPOLOGY_APP_BATCH_SIZE): invalid type: string \"lots\", expected u32"
 /// );
-/// assert!(app.set("batch_sise", "1", "a test").unwrap_err().to_string().contains("did you mean `batch_size`?"));
+/// assert!(app.set("batch_sise", "1", "a test").unwrap_err().to_string().contains("did you mean `app.batch_size`?"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppSettings {
@@ -91,7 +89,7 @@ impl AppSettings {
     /// Sets `field` from text (an environment variable or a flag): read as a
     /// YAML scalar, so `500` is a number and `true` a boolean, except where
     /// the default is text.
-    pub fn set(&mut self, field: &str, text: &str, origin: &str) -> Result<(), TopologyError> {
+    pub fn set(&mut self, field: &str, text: &str, origin: &str) -> Result<(), ProgramError> {
         let current = self.known(field, origin)?;
         let value = match current {
             Value::String(_) => Value::String(text.to_owned()),
@@ -106,7 +104,7 @@ impl AppSettings {
     }
 
     /// Sets `field` to a value from the configuration file.
-    pub(crate) fn set_value(&mut self, field: &str, value: Value, origin: &str) -> Result<(), TopologyError> {
+    pub(crate) fn set_value(&mut self, field: &str, value: Value, origin: &str) -> Result<(), ProgramError> {
         self.known(field, origin)?;
         self.put(field, value, origin);
         Ok(())
@@ -114,12 +112,12 @@ impl AppSettings {
 
     /// The settings as `T`, or the first field that does not fit, with its
     /// value and where it came from.
-    pub fn get<T: DeserializeOwned>(&self) -> Result<T, TopologyError> {
+    pub fn get<T: DeserializeOwned>(&self) -> Result<T, ProgramError> {
         if let Some(problem) = &self.problem {
-            return Err(TopologyError::InvalidAppSetting {
+            return Err(ProgramError::InvalidAppSetting {
                 setting: String::new(),
                 value: String::new(),
-                origin: String::new(),
+                origin: None,
                 reason: problem.clone(),
             });
         }
@@ -132,9 +130,9 @@ impl AppSettings {
                 .origins
                 .iter()
                 .find(|(known, _)| *known == field)
-                .map_or_else(String::new, |(_, origin)| format!(" (from {origin})"));
+                .map(|(_, origin)| origin.clone());
             let reason = yaml_message(&error.into_inner().to_string(), &path);
-            TopologyError::InvalidAppSetting {
+            ProgramError::InvalidAppSetting {
                 setting: if path == "." { String::new() } else { path },
                 value,
                 origin,
@@ -143,19 +141,23 @@ impl AppSettings {
         })
     }
 
-    fn known(&self, field: &str, origin: &str) -> Result<&Value, TopologyError> {
-        self.values.get(field).ok_or_else(|| TopologyError::UnknownSetting {
-            setting: format!("app.{field}"),
-            origin: format!("{origin}{}", self.unknown_hint(field)),
-        })
+    fn known(&self, field: &str, origin: &str) -> Result<&Value, ProgramError> {
+        self.values.get(field).ok_or_else(|| self.unknown(field, origin))
     }
 
-    /// What to say of an unknown field: the closest known one, or them all.
-    pub(crate) fn unknown_hint(&self, field: &str) -> String {
+    /// The error for an unknown field: the closest known one, or them all.
+    pub(crate) fn unknown(&self, field: &str, origin: &str) -> ProgramError {
         let names: Vec<&str> = self.values.keys().filter_map(Value::as_str).collect();
-        match closest(field, &names) {
-            Some(known) => format!("; did you mean `{known}`?"),
-            None => format!("; the `app` settings are {}", names.join(", ")),
+        let did_you_mean = closest(field, &names).map(|name| format!("app.{name}"));
+        ProgramError::UnknownSetting {
+            setting: format!("app.{field}"),
+            origin: origin.to_owned(),
+            known: if did_you_mean.is_some() {
+                Vec::new()
+            } else {
+                names.iter().map(|name| format!("app.{name}")).collect()
+            },
+            did_you_mean,
         }
     }
 

@@ -7,17 +7,24 @@ use tracing_subscriber::EnvFilter;
 
 use crate::{
     program::{
+        error::ProgramError,
         flags::{command, resolve},
         hangup::Hangups,
         launch::{Blueprint, Launcher},
         listing::{PipelineListing, render},
         reload::Reloader,
-        settings::Settings,
+        settings::{LOG_FORMAT_VAR, Settings},
         started::StartedTopology,
     },
     runtime::{
-        block_on::block_on, error::TopologyError, pipeline::Pipeline, run::run_until_signalled, served::announce,
-        shard::Shard, shutdown::ShutdownSignals, stats::RunStats,
+        block_on::block_on,
+        error::{TopologyError, chain},
+        pipeline::Pipeline,
+        run::run_until_signalled,
+        served::announce,
+        shard::Shard,
+        shutdown::ShutdownSignals,
+        stats::RunStats,
     },
 };
 
@@ -38,7 +45,7 @@ pub struct ProgramSpec {
     /// The settings given in `topology!`, over the built-in defaults.
     pub defaults: fn() -> Settings,
     /// Every pipeline the settings would start, for `--list`.
-    pub list: fn(&Settings) -> Result<Vec<PipelineListing>, TopologyError>,
+    pub list: fn(&Settings) -> Result<Vec<PipelineListing>, ProgramError>,
 }
 
 /// Plans every pipeline from `settings` (families expand to one pipeline per
@@ -49,14 +56,14 @@ pub async fn start<S, K, P, Plan>(
     settings: &Settings,
     state: S,
     blueprint: Blueprint<S, K, Plan, P>,
-) -> Result<StartedTopology<K>, TopologyError>
+) -> Result<StartedTopology<K>, ProgramError>
 where
     S: Send + Sync + 'static,
     K: Clone + Display + Send + Sync + 'static,
     P: Pipeline<Key = K>,
     Plan: 'static,
 {
-    let shard = settings.shard;
+    let shard = settings.replica.shard;
     let mut launcher = Launcher::new(blueprint, state, shard, spec.typetag);
     let prepared = launcher.prepare(settings)?;
     let idle_replica = shard != Shard::ALL && prepared.ready.is_empty();
@@ -70,8 +77,7 @@ where
     }
     let (mut started, ctx) = StartedTopology::prepare(settings, spec.typetag).await?;
     announce(
-        &settings.global,
-        &settings.metrics,
+        settings,
         spec.typetag,
         prepared.ready.len(),
         prepared.ready.iter().map(|ready| &ready.name),
@@ -100,7 +106,7 @@ pub fn main<K, F, Fut>(spec: ProgramSpec, start: F) -> ExitCode
 where
     K: Clone + Display + Send + Sync + 'static,
     F: FnOnce(Settings) -> Fut,
-    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
+    Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
 {
     main_with_args(spec, std::env::args_os(), start)
 }
@@ -110,7 +116,7 @@ pub fn main_with_args<K, F, Fut, A>(spec: ProgramSpec, args: A, start: F) -> Exi
 where
     K: Clone + Display + Send + Sync + 'static,
     F: FnOnce(Settings) -> Fut,
-    Fut: Future<Output = Result<StartedTopology<K>, TopologyError>>,
+    Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
     A: IntoIterator,
     A::Item: Into<std::ffi::OsString> + Clone,
 {
@@ -138,7 +144,7 @@ where
     if matches.get_flag("list") {
         return match (spec.list)(&settings) {
             Ok(listings) => {
-                print!("{}", render(&listings, settings.shard));
+                print!("{}", render(&listings, settings.replica.shard));
                 ExitCode::SUCCESS
             }
             Err(error) => start_up_error(&error),
@@ -159,19 +165,19 @@ where
             tokio::spawn(hangups.reload_each(reloader, reread));
         }
         let handle = started.shutdown_handle();
-        Ok::<RunStats<K>, TopologyError>(run_until_signalled(signals, handle, started).await)
+        Ok::<RunStats<K>, ProgramError>(run_until_signalled(signals, handle, started).await)
     });
     match outcome {
         Ok(Ok(stats)) => stats.exit_code(),
         Ok(Err(error)) => start_up_error(&error),
-        Err(error) => start_up_error(&format_args!("cannot start the tokio runtime: {error}")),
+        Err(error) => start_up_error(&TopologyError::Runtime(error)),
     }
 }
 
 /// Every error that stops the program before it runs, in one format:
 /// printed, not logged, so that it shows even with logging filtered out.
-fn start_up_error(error: &dyn Display) -> ExitCode {
-    eprintln!("error: {error}");
+fn start_up_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
+    eprintln!("error: {}", chain(error));
     ExitCode::from(CONFIG_ERROR_EXIT_CODE)
 }
 
@@ -210,14 +216,14 @@ fn init_logging(json: bool) {
 
 /// Whether `TOPOLOGY_LOG_FORMAT` asks for JSON; anything but `text` or
 /// `json` is a start-up error.
-fn json_logs() -> Result<bool, TopologyError> {
-    match std::env::var("TOPOLOGY_LOG_FORMAT").as_deref() {
+fn json_logs() -> Result<bool, ProgramError> {
+    match std::env::var(LOG_FORMAT_VAR).as_deref() {
         Err(_) | Ok("text") => Ok(false),
         Ok("json") => Ok(true),
-        Ok(other) => Err(TopologyError::InvalidSetting {
-            setting: "log_format",
+        Ok(other) => Err(ProgramError::InvalidSetting {
+            setting: "log_format".to_owned(),
             value: other.to_owned(),
-            origin: " (from environment variable TOPOLOGY_LOG_FORMAT)".to_owned(),
+            origin: format!("environment variable {LOG_FORMAT_VAR}"),
             reason: "expected `text` or `json`".to_owned(),
         }),
     }

@@ -3,7 +3,7 @@
 //! nothing and is logged.
 
 use crate::{
-    program::{reload::Reloader, settings::Settings},
+    program::{error::ProgramError, reload::Reloader, settings::Settings},
     runtime::error::TopologyError,
 };
 
@@ -16,14 +16,14 @@ pub(crate) struct Hangups;
 
 impl Hangups {
     #[cfg(unix)]
-    pub(crate) fn install() -> Result<Self, TopologyError> {
+    pub(crate) fn install() -> Result<Self, ProgramError> {
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .map(Self)
-            .map_err(TopologyError::Signals)
+            .map_err(|error| ProgramError::Runtime(TopologyError::Signals(error)))
     }
 
     #[cfg(not(unix))]
-    pub(crate) fn install() -> Result<Self, TopologyError> {
+    pub(crate) fn install() -> Result<Self, ProgramError> {
         Ok(Self)
     }
 
@@ -35,7 +35,7 @@ impl Hangups {
     }
 
     /// Reloads with what `read` gives on every SIGHUP, until the process ends.
-    pub(crate) async fn reload_each(mut self, reloader: Reloader, read: impl Fn() -> Result<Settings, TopologyError>) {
+    pub(crate) async fn reload_each(mut self, reloader: Reloader, read: impl Fn() -> Result<Settings, ProgramError>) {
         while self.next().await.is_some() {
             tracing::info!("SIGHUP: reading the configuration again");
             match read().and_then(|settings| reloader.reload(&settings)) {

@@ -7,10 +7,9 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{
-    program::{dsl::Deps, inject::Key, instance::entries::FamilyTable, settings::Settings},
+    program::{dsl::Deps, error::ProgramError, inject::Key, instance::entries::FamilyTable, settings::Settings},
     runtime::{
         context::PipelineContext,
-        error::TopologyError,
         pipeline::Pipeline,
         record::{Phase, PipelineRecord},
         runner::{
@@ -25,7 +24,7 @@ use crate::{
 /// How the generated code plans, names and builds its pipelines.
 pub struct Blueprint<S, K, Plan, P> {
     /// Every pipeline the settings give, families expanded.
-    pub plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, TopologyError>,
+    pub plan: fn(&Settings, &mut FamilyTable) -> Result<Vec<Plan>, ProgramError>,
     /// A planned pipeline's key.
     pub key_of: fn(&Plan) -> K,
     /// Builds a planned pipeline.
@@ -94,7 +93,7 @@ where
     }
 
     /// Plans `settings`.
-    pub(crate) fn prepare(&self, settings: &Settings) -> Result<Prepared<K, Plan>, TopologyError> {
+    pub(crate) fn prepare(&self, settings: &Settings) -> Result<Prepared<K, Plan>, ProgramError> {
         let mut families = FamilyTable::default();
         let planned = (self.blueprint.plan)(settings, &mut families)?;
         let total = planned.len();

@@ -20,6 +20,7 @@ pub use crate::program::dsl::{
     run_supervised, run_supervised_interval,
 };
 pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
+pub use crate::program::error::ProgramError;
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
 pub use crate::program::launch::Blueprint;

@@ -10,25 +10,29 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use tokio::sync::Semaphore;
+use tokio::{sync::Semaphore, task::JoinHandle};
 
 use crate::{
-    program::{launch::Launcher, settings::Settings},
+    program::{
+        error::ProgramError,
+        launch::Launcher,
+        settings::{Settings, specs},
+    },
     runtime::{
         context::PipelineContext,
-        error::TopologyError,
         pipeline::Pipeline,
         runner::spawner::{PipelineSpawner, TopologyEnded},
+        setting::{Reload, SettingSpec},
     },
 };
 
-type Reload = dyn FnMut(&Settings) -> Result<ReloadReport, TopologyError> + Send;
+type ReloadFn = dyn FnMut(&Settings) -> Result<ReloadReport, ProgramError> + Send;
 
 /// Reloads a running topology from new settings; see
 /// [`StartedTopology::reloader`](crate::StartedTopology::reloader).
 #[derive(Clone)]
 pub struct Reloader {
-    reload: Arc<Mutex<Box<Reload>>>,
+    reload: Arc<Mutex<Box<ReloadFn>>>,
 }
 
 impl fmt::Debug for Reloader {
@@ -40,7 +44,7 @@ impl fmt::Debug for Reloader {
 impl Reloader {
     /// Applies `settings` to the running topology; must be called inside
     /// its tokio runtime. On an error nothing has changed.
-    pub fn reload(&self, settings: &Settings) -> Result<ReloadReport, TopologyError> {
+    pub fn reload(&self, settings: &Settings) -> Result<ReloadReport, ProgramError> {
         let mut reload = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
         reload(settings)
     }
@@ -90,7 +94,7 @@ impl Reloader {
                     .is_err()
                 {
                     // The topology has ended: nothing is left to change.
-                    return Err(TopologyError::Reload(TopologyEnded));
+                    return Err(ProgramError::Reload(TopologyEnded));
                 }
                 if restarted {
                     report.restarted.push(name);
@@ -105,7 +109,7 @@ impl Reloader {
                     report.stopped.push(name);
                 }
             }
-            apply_live_settings(&target, &mut in_force, settings, &mut report);
+            apply_settings(&target, &mut in_force, settings, &mut report).map_err(ProgramError::Reload)?;
             Ok(report)
         };
         Self {
@@ -120,68 +124,75 @@ struct Target<K> {
     spawner: PipelineSpawner<K>,
 }
 
-/// The global settings that change on a running topology: the concurrency
-/// limit, the shutdown deadline, and the jitter of new starts (applied by the
-/// caller); `in_force` takes those. The others need a restart, and the report
-/// says so.
-fn apply_live_settings<K>(target: &Target<K>, in_force: &mut Settings, new: &Settings, report: &mut ReloadReport) {
-    let (old, next) = (&in_force.global, &new.global);
-    let mut applied = old.clone();
-    match (
-        &target.ctx.global_semaphore,
-        old.total_concurrency,
-        next.total_concurrency,
-    ) {
-        (Some(semaphore), Some(old), Some(next)) if next != old => {
-            resize(semaphore, old, next);
-            applied.total_concurrency = Some(next);
-            report.changed.push(format!("total_concurrency {old} → {next}"));
+/// Applies each changed setting its declaration marks live to the running
+/// topology (and to `in_force`); the report lists the others as needing a
+/// restart.
+fn apply_settings<K>(
+    target: &Target<K>,
+    in_force: &mut Settings,
+    new: &Settings,
+    report: &mut ReloadReport,
+) -> Result<(), TopologyEnded> {
+    let changes: Vec<(&'static SettingSpec, String, String)> = specs()
+        .zip(in_force.values().into_iter().zip(new.values()))
+        .filter(|(_, ((_, was), (_, now)))| was != now)
+        .map(|(spec, ((_, was), (_, now)))| (spec, was, now))
+        .collect();
+    for (spec, was, now) in changes {
+        let applied = match spec.reload {
+            Reload::Live => apply_live(target, in_force, new, spec.name)?,
+            Reload::Restart => false,
+        };
+        if applied {
+            in_force.copy_setting(new, spec.name);
+            report.changed.push(format!("{} {was} → {now}", spec.name));
+        } else {
+            report.needs_restart.push(spec.name);
         }
-        (_, old, next) if old.is_some() != next.is_some() => report.needs_restart.push("total_concurrency"),
-        _ => {}
     }
-    if next.shutdown_timeout_secs != old.shutdown_timeout_secs {
-        target.spawner.set_shutdown_timeout(next.shutdown_timeout());
-        report.changed.push(format!(
-            "shutdown_timeout_secs {} → {}",
-            old.shutdown_timeout_secs, next.shutdown_timeout_secs
-        ));
-    }
-    if next.poll_jitter_secs != old.poll_jitter_secs {
-        report.changed.push(format!(
-            "poll_jitter_secs {} → {} (for new starts)",
-            old.poll_jitter_secs, next.poll_jitter_secs
-        ));
-    }
-    let restart_only: [(&'static str, bool); 4] = [
-        ("connection_pooling", next.connection_pooling != old.connection_pooling),
-        ("failure_policy", next.failure_policy != old.failure_policy),
-        ("metrics_addr", new.metrics != in_force.metrics),
-        ("shard", new.shard != in_force.shard),
-    ];
-    report.needs_restart.extend(
-        restart_only
-            .iter()
-            .filter(|(_, changed)| *changed)
-            .map(|(name, _)| *name),
-    );
-    applied.shutdown_timeout_secs = next.shutdown_timeout_secs;
-    applied.poll_jitter_secs = next.poll_jitter_secs;
-    in_force.global = applied;
+    Ok(())
+}
+
+/// Applies the live setting `name` from `new`; `false` when this change
+/// still needs a restart.
+fn apply_live<K>(target: &Target<K>, old: &Settings, new: &Settings, name: &str) -> Result<bool, TopologyEnded> {
+    Ok(match name {
+        // Read by each new start.
+        "poll_jitter_secs" => true,
+        "total_concurrency" => match (
+            &target.ctx.global_semaphore,
+            old.global.total_concurrency,
+            new.global.total_concurrency,
+        ) {
+            (Some(semaphore), Some(old), Some(next)) => {
+                // The shrinking task ends by itself once the permits owed
+                // have returned; nothing waits for it.
+                drop(resize(semaphore, old, next));
+                true
+            }
+            // Adding or removing the limit changes what every pipeline holds.
+            _ => false,
+        },
+        "shutdown_timeout_secs" => {
+            target.spawner.set_shutdown_timeout(new.global.shutdown_timeout())?;
+            true
+        }
+        _ => false,
+    })
 }
 
 /// Grows or shrinks the global semaphore to `next` permits. Permits held
 /// now are not taken back: the limit shrinks as they are released.
-fn resize(semaphore: &Arc<Semaphore>, old: usize, next: usize) {
+fn resize(semaphore: &Arc<Semaphore>, old: usize, next: usize) -> Option<JoinHandle<()>> {
     if next > old {
         semaphore.add_permits(next - old);
-        return;
+        return None;
     }
     let excess = old - next;
     let forgotten = semaphore.forget_permits(excess);
     let mut owed = excess - forgotten;
     let semaphore = Arc::clone(semaphore);
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         while owed > 0 {
             let batch = u32::try_from(owed).unwrap_or(u32::MAX);
             match semaphore.acquire_many(batch).await {
@@ -190,7 +201,7 @@ fn resize(semaphore: &Arc<Semaphore>, old: usize, next: usize) {
             }
             owed -= batch as usize;
         }
-    });
+    }))
 }
 
 /// What a reload changed.
@@ -241,21 +252,29 @@ impl fmt::Display for ReloadReport {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_live_setting_has_an_applier() {
+        let live: Vec<&str> = specs()
+            .filter(|spec| spec.reload == Reload::Live)
+            .map(|spec| spec.name)
+            .collect();
+        // The settings `apply_live` has an arm for.
+        assert_eq!(live, ["poll_jitter_secs", "total_concurrency", "shutdown_timeout_secs"]);
+    }
+
     #[tokio::test]
     async fn the_concurrency_limit_grows_at_once_and_shrinks_as_permits_return() {
         let semaphore = Arc::new(Semaphore::new(4));
         resize(&semaphore, 4, 10);
         assert_eq!(semaphore.available_permits(), 10);
+        assert!(resize(&semaphore, 10, 10).is_none() || semaphore.available_permits() == 10);
 
         let held = Arc::clone(&semaphore).acquire_many_owned(8).await.unwrap();
-        resize(&semaphore, 10, 3);
+        let shrinking = resize(&semaphore, 10, 3).unwrap();
         // Two were free and are gone; five more go as the held ones return.
         assert_eq!(semaphore.available_permits(), 0);
         drop(held);
-        tokio::task::yield_now().await;
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
-        }
+        shrinking.await.unwrap();
         assert_eq!(semaphore.available_permits(), 3);
     }
 }

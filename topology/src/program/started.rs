@@ -4,10 +4,9 @@
 use std::{fmt::Display, net::SocketAddr};
 
 use crate::{
-    program::{reload::Reloader, settings::Settings},
+    program::{error::ProgramError, reload::Reloader, settings::Settings},
     runtime::{
         context::PipelineContext,
-        error::TopologyError,
         pipeline::Pipeline,
         runner::{RunningTopology, spawner::PipelineSpawner},
         served::ServedPipelines,
@@ -38,7 +37,7 @@ use crate::{
 ///
 /// # fn main() {
 /// topology::block_on(async {
-///     let settings = Topology::settings().with_poll_jitter_secs(0);
+///     let settings = Topology::settings().with_global(|global| global.with_poll_jitter_secs(0));
 ///     let running = Topology::start(&settings).await.unwrap();
 ///     running.shutdown();
 ///     let stats = running.run_to_completion().await;
@@ -57,13 +56,13 @@ pub struct StartedTopology<K> {
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     /// Validates `settings`, serves metrics, builds the context, calls
     /// `build` for the pipelines and starts them. Signals are not watched.
-    pub async fn start<P, I, F>(settings: &Settings, typetag: &'static str, build: F) -> Result<Self, TopologyError>
+    pub async fn start<P, I, F>(settings: &Settings, typetag: &'static str, build: F) -> Result<Self, ProgramError>
     where
         P: Pipeline<Key = K>,
         I: IntoIterator<Item = P>,
         F: FnOnce(&PipelineContext) -> I,
     {
-        let served = ServedPipelines::start(&settings.global, &settings.metrics, typetag, build).await?;
+        let served = ServedPipelines::start(&settings.global, &settings.replica.metrics_addr, typetag, build).await?;
         Ok(Self { served, reloader: None })
     }
 
@@ -72,8 +71,9 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     pub(crate) async fn prepare(
         settings: &Settings,
         typetag: &'static str,
-    ) -> Result<(Self, PipelineContext), TopologyError> {
-        let (served, runner) = ServedPipelines::prepare(&settings.global, &settings.metrics, typetag).await?;
+    ) -> Result<(Self, PipelineContext), ProgramError> {
+        let (served, runner) =
+            ServedPipelines::prepare(&settings.global, &settings.replica.metrics_addr, typetag).await?;
         let context = runner.context().clone();
         Ok((Self { served, reloader: None }, context))
     }

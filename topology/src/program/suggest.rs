@@ -1,5 +1,6 @@
-//! "Did you mean": the fields an entry type declares (read from its
-//! `Deserialize` impl) and the closest known name to a misspelt one.
+//! "Did you mean" for entry types: the fields an entry type declares, read
+//! from its `Deserialize` impl (the closeness itself is
+//! `topology_common::closest`, shared with the macros).
 
 use std::fmt;
 
@@ -13,32 +14,6 @@ pub(crate) fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];
     let _ = T::deserialize(Probe { fields: &mut fields });
     fields
-}
-
-/// The known field closest to `unknown`, if one is close enough to be a
-/// likely misspelling.
-pub(crate) fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|name| (edit_distance(unknown, name), *name))
-        .filter(|(distance, name)| *distance <= name.chars().count().max(3) / 3)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, name)| name)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// A deserializer that only records the fields a struct asks for.
@@ -90,6 +65,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use topology_common::closest;
 
     #[derive(serde::Deserialize)]
     #[allow(dead_code)]

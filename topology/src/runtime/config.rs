@@ -4,37 +4,51 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::runtime::error::TopologyError;
+use crate::runtime::{
+    error::TopologyError,
+    setting::{SettingValue, declare_settings},
+};
 
-/// Settings shared by every pipeline of a topology.
-///
-/// The field names are those of the `global:` section of the YAML
-/// configuration file and, upper-cased with a `TOPOLOGY_` prefix, of the
-/// environment variables.
-///
-/// ```
-/// use topology::GlobalConfig;
-///
-/// let config = GlobalConfig { total_concurrency: Some(8), ..Default::default() };
-/// assert!(config.validate().is_ok());
-/// assert_eq!(config.poll_jitter_secs, 10);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GlobalConfig {
-    /// Upper bound of the random delay before each pipeline starts, in
-    /// seconds; `0` starts every pipeline at once.
-    pub poll_jitter_secs: u64,
-    /// How many permits the shared semaphore holds; `None` means unlimited.
-    pub total_concurrency: Option<usize>,
-    /// Whether pipelines share object-store clients per bucket.
-    pub connection_pooling: bool,
-    /// How long shutdown waits for running pipelines before aborting them,
-    /// in seconds; `0` waits forever.
-    pub shutdown_timeout_secs: u64,
-    /// What the topology does when a pipeline ends failed (no restart
-    /// policy, or its budget spent).
-    pub failure_policy: FailurePolicy,
+declare_settings! {
+    /// Settings shared by every pipeline of a topology, declared once: the
+    /// `global:` section of the YAML file, the `TOPOLOGY_*` variables, the
+    /// flags, `--help` and the start-up line are all derived from this
+    /// table. The struct may gain settings, so it is built from its default
+    /// with the `with_*` setters.
+    ///
+    /// ```
+    /// use topology::GlobalConfig;
+    ///
+    /// let config = GlobalConfig::default().with_total_concurrency(Some(8));
+    /// assert!(config.validate().is_ok());
+    /// assert_eq!(config.poll_jitter_secs, 10);
+    /// ```
+    #[derive(serde::Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct GlobalConfig {
+        /// Upper bound of each pipeline's random start delay (the seed's `poll_jitter_secs`), in seconds; 0 starts every pipeline at once.
+        poll_jitter_secs: u64 = 10, Live, with_poll_jitter_secs;
+        /// Permits of the semaphore shared by every pipeline; unset (`None`) means unlimited.
+        total_concurrency: Option<usize> = None, Live, with_total_concurrency, check = concurrency_in_bounds;
+        /// Whether pipelines share object-store clients per store.
+        connection_pooling: bool = true, Restart, with_connection_pooling;
+        /// How long shutdown waits for running pipelines before aborting them, in seconds; 0 waits forever.
+        shutdown_timeout_secs: u64 = 30, Live, with_shutdown_timeout_secs;
+        /// What happens when a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology.
+        failure_policy: FailurePolicy = FailurePolicy::Isolate, Restart, with_failure_policy;
+    }
+}
+
+/// `total_concurrency` holds at least one permit and no more than a
+/// semaphore can (larger limits would panic inside tokio).
+fn concurrency_in_bounds(limit: &Option<usize>) -> Result<(), String> {
+    match *limit {
+        Some(0) => Err("must be at least 1 (leave it unset for no limit)".to_owned()),
+        Some(n) if n > GlobalConfig::MAX_CONCURRENCY => {
+            Err(format!("must be at most {}", GlobalConfig::MAX_CONCURRENCY))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What a topology does when one of its pipelines ends failed or panicked.
@@ -43,7 +57,7 @@ pub struct GlobalConfig {
 /// use topology::{FailurePolicy, GlobalConfig};
 ///
 /// assert_eq!(GlobalConfig::default().failure_policy, FailurePolicy::Isolate);
-/// assert_eq!("shutdown".parse::<FailurePolicy>(), Ok(FailurePolicy::Shutdown));
+/// assert_eq!("shutdown".parse::<FailurePolicy>().unwrap(), FailurePolicy::Shutdown);
 /// assert_eq!(FailurePolicy::Shutdown.to_string(), "shutdown");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -58,14 +72,38 @@ pub enum FailurePolicy {
 }
 
 impl std::str::FromStr for FailurePolicy {
-    type Err = ();
+    type Err = UnknownFailurePolicy;
 
-    fn from_str(text: &str) -> Result<Self, ()> {
-        match text {
+    fn from_str(text: &str) -> Result<Self, UnknownFailurePolicy> {
+        match text.trim() {
             "isolate" => Ok(Self::Isolate),
             "shutdown" => Ok(Self::Shutdown),
-            _ => Err(()),
+            _ => Err(UnknownFailurePolicy(text.to_owned())),
         }
+    }
+}
+
+/// Text that names no [`FailurePolicy`].
+///
+/// ```
+/// use topology::FailurePolicy;
+///
+/// let error = "stop".parse::<FailurePolicy>().unwrap_err();
+/// assert_eq!(error.to_string(), "unknown failure policy `stop`: expected `isolate` or `shutdown`");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown failure policy `{0}`: expected {expects}", expects = FailurePolicy::EXPECTS)]
+pub struct UnknownFailurePolicy(String);
+
+impl SettingValue for FailurePolicy {
+    const EXPECTS: &'static str = "`isolate` or `shutdown`";
+
+    fn parse_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|_| format!("expected {}", Self::EXPECTS))
+    }
+
+    fn show(&self) -> String {
+        self.to_string()
     }
 }
 
@@ -75,18 +113,6 @@ impl std::fmt::Display for FailurePolicy {
             Self::Isolate => "isolate",
             Self::Shutdown => "shutdown",
         })
-    }
-}
-
-impl Default for GlobalConfig {
-    fn default() -> Self {
-        Self {
-            poll_jitter_secs: 10,
-            total_concurrency: None,
-            connection_pooling: true,
-            shutdown_timeout_secs: 30,
-            failure_policy: FailurePolicy::Isolate,
-        }
     }
 }
 
@@ -100,23 +126,26 @@ impl GlobalConfig {
     /// ```
     /// use topology::GlobalConfig;
     ///
-    /// let config = GlobalConfig { total_concurrency: Some(0), ..Default::default() };
+    /// let config = GlobalConfig::default().with_total_concurrency(Some(0));
     /// let error = config.validate().unwrap_err();
     /// assert!(error.to_string().contains("total_concurrency"));
     /// ```
     pub fn validate(&self) -> Result<(), TopologyError> {
-        match self.total_concurrency {
-            Some(0) => Err(TopologyError::invalid_setting(
-                "total_concurrency",
-                "0",
-                "must be at least 1 (leave it unset for no limit)",
-            )),
-            Some(n) if n > Self::MAX_CONCURRENCY => Err(TopologyError::invalid_setting(
-                "total_concurrency",
-                n.to_string(),
-                format!("must be at most {}", Self::MAX_CONCURRENCY),
-            )),
-            _ => Ok(()),
+        match self.rejected() {
+            None => Ok(()),
+            Some(rejected) => {
+                let value = self
+                    .values()
+                    .into_iter()
+                    .find(|(name, _)| *name == rejected.setting)
+                    .map(|(_, value)| value)
+                    .unwrap_or_default();
+                Err(TopologyError::InvalidSetting {
+                    setting: rejected.setting,
+                    value,
+                    reason: rejected.reason,
+                })
+            }
         }
     }
 
@@ -127,25 +156,10 @@ impl GlobalConfig {
     /// use topology::GlobalConfig;
     ///
     /// assert_eq!(GlobalConfig::default().shutdown_timeout(), Some(Duration::from_secs(30)));
-    /// let forever = GlobalConfig { shutdown_timeout_secs: 0, ..Default::default() };
+    /// let forever = GlobalConfig::default().with_shutdown_timeout_secs(0);
     /// assert_eq!(forever.shutdown_timeout(), None);
     /// ```
     pub fn shutdown_timeout(&self) -> Option<Duration> {
         (self.shutdown_timeout_secs > 0).then(|| Duration::from_secs(self.shutdown_timeout_secs))
-    }
-
-    /// Each setting's name and value as text, as the start-up line and
-    /// `--help` show them.
-    pub(crate) fn values(&self) -> [(&'static str, String); 5] {
-        let limit = self
-            .total_concurrency
-            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
-        [
-            ("poll_jitter_secs", self.poll_jitter_secs.to_string()),
-            ("total_concurrency", limit),
-            ("connection_pooling", self.connection_pooling.to_string()),
-            ("shutdown_timeout_secs", self.shutdown_timeout_secs.to_string()),
-            ("failure_policy", self.failure_policy.to_string()),
-        ]
     }
 }

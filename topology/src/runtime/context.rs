@@ -20,7 +20,7 @@ use crate::runtime::{
 /// ```
 /// use topology::{GlobalConfig, PipelineContext};
 ///
-/// let config = GlobalConfig { total_concurrency: Some(4), ..Default::default() };
+/// let config = GlobalConfig::default().with_total_concurrency(Some(4));
 /// let ctx = PipelineContext::from_config(&config).unwrap();
 /// assert_eq!(ctx.global_semaphore.as_ref().unwrap().available_permits(), 4);
 /// assert!(ctx.storage_pool.is_some());
@@ -60,7 +60,7 @@ impl PipelineContext {
     /// # topology::block_on(async {
     /// use topology::{GlobalConfig, PipelineContext};
     ///
-    /// let config = GlobalConfig { total_concurrency: Some(1), ..Default::default() };
+    /// let config = GlobalConfig::default().with_total_concurrency(Some(1));
     /// let ctx = PipelineContext::from_config(&config).unwrap();
     /// let permit = ctx.acquire().await;
     /// assert_eq!(ctx.global_semaphore.as_ref().unwrap().available_permits(), 0);

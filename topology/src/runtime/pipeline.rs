@@ -43,7 +43,7 @@ pub trait Pipeline: Send + 'static {
     /// What identifies the pipeline in logs, metrics and outcomes.
     type Key: Clone + Display + Send + 'static;
     /// What a failed run returns.
-    type Error: std::error::Error + Send + 'static;
+    type Error: std::error::Error + Send + Sync + 'static;
 
     /// This pipeline's key.
     fn key(&self) -> &Self::Key;

@@ -10,6 +10,7 @@ use crate::runtime::{
     pipeline::Pipeline,
     runner::RunningTopology,
     served::ServedPipelines,
+    setting::SettingValue,
     shutdown::{ShutdownHandle, ShutdownSignals},
     stats::RunStats,
 };
@@ -55,7 +56,12 @@ where
 {
     // Before anything else, so that a signal during start-up is queued, not fatal.
     let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-    let metrics: MetricsAddress = metrics_address.parse()?;
+    let metrics: MetricsAddress =
+        SettingValue::parse_text(metrics_address).map_err(|reason| TopologyError::InvalidSetting {
+            setting: "metrics_addr",
+            value: metrics_address.to_owned(),
+            reason,
+        })?;
     let served = ServedPipelines::start(global_config, &metrics, typetag, build).await?;
     let handle = served.shutdown_handle();
     Ok(run_until_signalled(signals, handle, served).await)

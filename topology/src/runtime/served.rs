@@ -8,6 +8,7 @@ use crate::runtime::{
     config::GlobalConfig,
     context::PipelineContext,
     error::TopologyError,
+    key_list::key_list,
     metrics::server::{MetricsAddress, MetricsServer},
     pipeline::Pipeline,
     runner::{PipelineRunner, RunningTopology, running::RunningPipelines, spawner::PipelineSpawner},
@@ -41,8 +42,7 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
         let (mut served, runner) = Self::prepare(global, metrics, typetag).await?;
         let pipelines: Vec<P> = build(runner.context()).into_iter().collect();
         announce(
-            global,
-            metrics,
+            &RuntimeSettings { global, metrics },
             typetag,
             pipelines.len(),
             pipelines.iter().map(|p| p.key()),
@@ -112,31 +112,25 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for ServedPipelines<K>
     }
 }
 
-/// Logs the start-up line: the settings, how many pipelines, the first keys.
+/// Logs the start-up line: the settings in force (as `name=value` pairs),
+/// how many pipelines, and the first keys.
 pub(crate) fn announce<D: Display>(
-    global: &GlobalConfig,
-    metrics: &MetricsAddress,
+    settings: &dyn Display,
     typetag: &'static str,
     count: usize,
     keys: impl Iterator<Item = D>,
 ) {
-    // The first keys, not all: a line of 100 000 keys helps nobody.
-    const SHOWN: usize = 20;
-    let mut shown: Vec<String> = keys.take(SHOWN).map(|key| key.to_string()).collect();
-    if count > SHOWN {
-        shown.push(format!("and {} more", count - SHOWN));
-    }
-    let settings = SettingsLine { global, metrics };
-    tracing::info!(typetag, %settings, "starting {count} pipelines: {}", shown.join(", "));
+    tracing::info!(typetag, %settings, "starting {count} pipelines: {}", key_list(keys));
 }
 
-/// The settings in force as `name=value` pairs, for the start-up line.
-pub(crate) struct SettingsLine<'a> {
-    pub(crate) global: &'a GlobalConfig,
-    pub(crate) metrics: &'a MetricsAddress,
+/// The runtime's settings as `name=value` pairs, for the start-up line of
+/// [`run_pipelines`](crate::run_pipelines).
+struct RuntimeSettings<'a> {
+    global: &'a GlobalConfig,
+    metrics: &'a MetricsAddress,
 }
 
-impl fmt::Display for SettingsLine<'_> {
+impl fmt::Display for RuntimeSettings<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (name, value) in self.global.values() {
             write!(f, "{name}={value} ")?;

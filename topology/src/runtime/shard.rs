@@ -6,6 +6,8 @@ use std::{fmt, str::FromStr};
 
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::runtime::setting::SettingValue;
+
 /// This replica's part of the keys: shard `index` of `count`.
 ///
 /// Every key belongs to exactly one shard; going from `n` to `n + 1` shards
@@ -72,86 +74,141 @@ impl fmt::Display for Shard {
     }
 }
 
-/// Why a shard setting cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShardError(String);
-
-impl fmt::Display for ShardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a shard cannot be had from the text or the hostname given.
+///
+/// ```
+/// use topology::{Shard, ShardError};
+///
+/// assert_eq!("3/3".parse::<Shard>(), Err(ShardError::IndexNotBelowCount { index: 3, count: 3 }));
+/// assert_eq!(
+///     ShardError::IndexNotBelowCount { index: 3, count: 3 }.to_string(),
+///     "the shard index 3 is not below the count 3 (indexes count from 0)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShardError {
+    /// The text is not `i/n` with whole numbers.
+    #[error("expected `i/n` with whole numbers, such as `0/3`")]
+    NotAFraction,
+    /// The count is 0.
+    #[error("the shard count must be at least 1")]
+    NoShards,
+    /// The index is not below the count.
+    #[error("the shard index {index} is not below the count {count} (indexes count from 0)")]
+    IndexNotBelowCount {
+        /// The index given.
+        index: u32,
+        /// The count given.
+        count: u32,
+    },
+    /// The hostname does not end in `-N`.
+    #[error("hostname `{hostname}` has no ordinal suffix (such as `name-2`)")]
+    NoOrdinal {
+        /// The hostname.
+        hostname: String,
+    },
+    /// The hostname's ordinal is below the first ordinal.
+    #[error("hostname `{hostname}` is ordinal {ordinal}, below the first ordinal {first}")]
+    OrdinalBelowFirst {
+        /// The hostname.
+        hostname: String,
+        /// Its ordinal.
+        ordinal: u32,
+        /// The StatefulSet's first ordinal.
+        first: u32,
+    },
+    /// The hostname's ordinal, counted from the first, is not below the count.
+    #[error(
+        "hostname `{hostname}` is ordinal {ordinal}, counted from the first ordinal {first}, not below the shard count {count}"
+    )]
+    OrdinalNotBelowCount {
+        /// The hostname.
+        hostname: String,
+        /// Its ordinal.
+        ordinal: u32,
+        /// The StatefulSet's first ordinal.
+        first: u32,
+        /// The shard count.
+        count: u32,
+    },
 }
-
-impl std::error::Error for ShardError {}
 
 impl FromStr for Shard {
     type Err = ShardError;
 
     /// `i/n`, as in `TOPOLOGY_SHARD=1/3`.
     fn from_str(text: &str) -> Result<Self, ShardError> {
-        let (index, count) = text
+        let number = |part: &str| part.trim().parse::<u32>().ok();
+        let Some((Some(index), Some(count))) = text
             .trim()
             .split_once('/')
-            .ok_or_else(|| ShardError("expected `i/n`, such as `0/3`".to_owned()))?;
-        let number = |part: &str| part.trim().parse::<u32>().ok();
-        let (Some(index), Some(count)) = (number(index), number(count)) else {
-            return Err(ShardError(
-                "expected `i/n` with whole numbers, such as `0/3`".to_owned(),
-            ));
+            .map(|(index, count)| (number(index), number(count)))
+        else {
+            return Err(ShardError::NotAFraction);
         };
         if count == 0 {
-            return Err(ShardError("the shard count must be at least 1".to_owned()));
+            return Err(ShardError::NoShards);
         }
-        Self::new(index, count)
-            .ok_or_else(|| ShardError(format!("the shard index must be below the count ({count}), from 0")))
+        Self::new(index, count).ok_or(ShardError::IndexNotBelowCount { index, count })
     }
 }
 
 impl Shard {
-    /// Shard `ordinal` of `count`, the ordinal read from the end of a
-    /// StatefulSet pod's hostname (`ingest-2` is ordinal 2).
-    pub fn from_hostname(hostname: &str, count: u32) -> Result<Self, ShardError> {
-        Self::from_hostname_from(hostname, count, 0)
-    }
-
-    /// [`from_hostname`](Self::from_hostname) for a StatefulSet whose
-    /// ordinals start at `first` (its `spec.ordinals.start`): `ingest-3` is
-    /// shard 1 when they start at 2.
+    /// Shard `ordinal - first` of `count`, the ordinal read from the end of
+    /// a StatefulSet pod's hostname (`ingest-2` is ordinal 2) and `first`
+    /// the set's first ordinal (its `spec.ordinals.start`, usually 0).
     ///
     /// ```
     /// use topology::Shard;
     ///
-    /// assert_eq!(Shard::from_hostname_from("ingest-3", 3, 2).unwrap().to_string(), "1/3");
-    /// assert!(Shard::from_hostname_from("ingest-1", 3, 2).is_err());
+    /// assert_eq!(Shard::from_hostname("ingest-2", 3, 0).unwrap().to_string(), "2/3");
+    /// assert_eq!(Shard::from_hostname("ingest-3", 3, 2).unwrap().to_string(), "1/3");
+    /// assert!(Shard::from_hostname("ingest-1", 3, 2).is_err());
     /// ```
-    pub fn from_hostname_from(hostname: &str, count: u32, first: u32) -> Result<Self, ShardError> {
+    pub fn from_hostname(hostname: &str, count: u32, first: u32) -> Result<Self, ShardError> {
         if count == 0 {
-            return Err(ShardError("the shard count must be at least 1".to_owned()));
+            return Err(ShardError::NoShards);
         }
         let ordinal = hostname
             .trim()
             .rsplit_once('-')
             .and_then(|(_, ordinal)| ordinal.parse::<u32>().ok())
-            .ok_or_else(|| {
-                ShardError(format!(
-                    "hostname `{hostname}` has no ordinal suffix (such as `name-2`); set TOPOLOGY_SHARD=i/n instead"
-                ))
+            .ok_or_else(|| ShardError::NoOrdinal {
+                hostname: hostname.to_owned(),
             })?;
-        let index = ordinal.checked_sub(first).ok_or_else(|| {
-            ShardError(format!(
-                "hostname `{hostname}` is ordinal {ordinal}, below the first ordinal {first} (TOPOLOGY_SHARD_ORDINAL_START)"
-            ))
-        })?;
-        Self::new(index, count).ok_or_else(|| {
-            let counted = if first == 0 {
-                String::new()
-            } else {
-                format!(" counted from the first ordinal {first}")
-            };
-            ShardError(format!(
-                "hostname `{hostname}` is ordinal {ordinal}{counted}, not below the shard count {count}"
-            ))
+        let index = ordinal
+            .checked_sub(first)
+            .ok_or_else(|| ShardError::OrdinalBelowFirst {
+                hostname: hostname.to_owned(),
+                ordinal,
+                first,
+            })?;
+        Self::new(index, count).ok_or_else(|| ShardError::OrdinalNotBelowCount {
+            hostname: hostname.to_owned(),
+            ordinal,
+            first,
+            count,
         })
+    }
+}
+
+impl SettingValue for Shard {
+    const EXPECTS: &'static str = "`i/n` with i below n, such as `0/3`";
+
+    fn parse_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|error: ShardError| error.to_string())
+    }
+
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shard {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

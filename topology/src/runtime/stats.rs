@@ -2,7 +2,10 @@
 
 use std::{fmt, process::ExitCode, time::Duration};
 
-use crate::runtime::task::{TaskError, TaskResult};
+use crate::runtime::{
+    key_list::{KEYS_SHOWN, key_list},
+    task::{TaskError, TaskResult},
+};
 
 /// The kind of a pipeline's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -243,7 +246,7 @@ impl<K> RunStats<K> {
 
 impl<K: fmt::Display> RunStats<K> {
     /// How many keys the summary line names; the rest are counted.
-    pub const SUMMARY_KEYS: usize = 20;
+    pub const SUMMARY_KEYS: usize = KEYS_SHOWN;
 
     /// The closing summary line: the counts, and the keys that did not
     /// complete with how they ended.
@@ -261,19 +264,9 @@ impl<K: fmt::Display> RunStats<K> {
         }
         let mut rest = self.not_completed().peekable();
         if rest.peek().is_some() {
+            // Capped: the whole list is in `outcomes`.
             line.push_str("; not completed: ");
-            // Capped like the shutdown progress line: the whole list is in
-            // `outcomes`, and one log line must stay readable.
-            let names: Vec<String> = rest
-                .by_ref()
-                .take(Self::SUMMARY_KEYS)
-                .map(|(key, kind)| format!("{key} ({kind})"))
-                .collect();
-            line.push_str(&names.join(", "));
-            let hidden = rest.count();
-            if hidden > 0 {
-                line.push_str(&format!(" and {hidden} more"));
-            }
+            line.push_str(&key_list(rest.map(|(key, kind)| format!("{key} ({kind})"))));
         }
         if self.forced {
             line.push_str("; shutdown forced by a second signal");

@@ -41,7 +41,7 @@ pub enum TaskError {
     /// The task returned an error.
     Failed {
         /// The error it returned.
-        error: Box<dyn Error + Send + 'static>,
+        error: Box<dyn Error + Send + Sync + 'static>,
     },
     /// The task was still running when the shutdown deadline passed (or,
     /// replaced by a reload, when its successor's wait for it ran out), and
@@ -53,7 +53,7 @@ pub enum TaskError {
 
 impl TaskError {
     /// A failure carrying `error`.
-    pub fn failed(error: impl Error + Send + 'static) -> Self {
+    pub fn failed(error: impl Error + Send + Sync + 'static) -> Self {
         Self::Failed { error: Box::new(error) }
     }
 

@@ -167,8 +167,8 @@ pub(crate) fn settings(entries: &BTreeMap<&str, String>, jitter: u64, metrics: M
         yaml.push_str(&format!("    {name}: {spec}\n"));
     }
     Topology::settings()
-        .with_poll_jitter_secs(jitter)
-        .with_shutdown_timeout_secs(SHUTDOWN_TIMEOUT_SECS)
-        .with_metrics(metrics)
+        .with_global(|global| global.with_poll_jitter_secs(jitter))
+        .with_global(|global| global.with_shutdown_timeout_secs(SHUTDOWN_TIMEOUT_SECS))
+        .with_replica(|replica| replica.with_metrics_addr(metrics))
         .with_instances("the test", yaml)
 }

@@ -14,12 +14,12 @@ use serde::de::DeserializeOwned;
 use crate::{
     program::{
         dsl::result::BoxError,
+        error::ProgramError,
         inject::Key,
         instance::{Instance, InstanceSource, entries::FamilyTable, family_entries},
     },
     runtime::{
         context::PipelineContext,
-        error::TopologyError,
         interval::run_every_reporting,
         reporter::RunReporter,
         restart::{RestartPolicy, Supervisor},
@@ -71,14 +71,14 @@ pub trait PipelineInfo {
         sources: &[InstanceSource],
         declared: &[(&'static str, bool)],
         families: &mut FamilyTable,
-    ) -> Result<Vec<Planned<Self::Instance>>, TopologyError>;
+    ) -> Result<Vec<Planned<Self::Instance>>, ProgramError>;
 }
 
 /// One pipeline to start: its instance name (for a family) and what it receives.
 pub type Planned<I> = (Option<Arc<str>>, I);
 
 /// The plan of a single pipeline.
-pub fn plan_single() -> Result<Vec<Planned<()>>, TopologyError> {
+pub fn plan_single() -> Result<Vec<Planned<()>>, ProgramError> {
     Ok(vec![(None, ())])
 }
 
@@ -88,7 +88,7 @@ pub fn plan_family<T: InstanceValue>(
     declared: &[(&'static str, bool)],
     families: &mut FamilyTable,
     family: &'static str,
-) -> Result<Vec<Planned<Instance<T>>>, TopologyError> {
+) -> Result<Vec<Planned<Instance<T>>>, ProgramError> {
     let declared_families: Vec<&'static str> = declared
         .iter()
         .filter(|(_, family)| *family)

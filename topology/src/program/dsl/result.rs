@@ -4,7 +4,7 @@
 
 use std::{error::Error, fmt};
 
-use crate::runtime::error::TopologyError;
+use crate::program::error::ProgramError;
 
 /// What a pipeline function may return.
 #[diagnostic::on_unimplemented(
@@ -101,8 +101,8 @@ impl BoxError {
     }
 
     /// The error a failed `state:` expression stops the program with.
-    pub fn into_state_error(self) -> TopologyError {
-        TopologyError::State { source: self.0 }
+    pub fn into_state_error(self) -> ProgramError {
+        ProgramError::State { source: self.0 }
     }
 }
 

@@ -9,9 +9,10 @@ use crate::{
     program::{
         app,
         entry::ProgramSpec,
-        settings::{SETTINGS, Settings},
+        error::ProgramError,
+        settings::{CONFIG_VAR, ORDINAL_START_VAR, SHARDS_VAR, Settings, env_var, flag, specs},
     },
-    runtime::{error::TopologyError, shard::Shard},
+    runtime::shard::{Shard, ShardError},
 };
 
 pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
@@ -28,11 +29,14 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .long("config")
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(PathBuf))
-                .help(if defaults.app.is_declared() {
-                    "YAML configuration file with `global:`, `app:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"
-                } else {
-                    "YAML configuration file with `global:` and `pipelines:` sections [env: TOPOLOGY_CONFIG]"
-                }),
+                .help(format!(
+                    "YAML configuration file with {} sections [env: {CONFIG_VAR}]",
+                    if defaults.app.is_declared() {
+                        "`global:`, `app:` and `pipelines:`"
+                    } else {
+                        "`global:` and `pipelines:`"
+                    }
+                )),
         )
         .arg(
             Arg::new("list")
@@ -51,46 +55,63 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .help(format!("`{field}` [env: {}] [default: {current}]", app::env_var(field))),
         );
     }
-    for (info, (_, current)) in SETTINGS.iter().zip(defaults.values()) {
+    for (spec, (_, current)) in specs().zip(defaults.values()) {
         command = command.arg(
-            Arg::new(info.name)
-                .long(info.flag)
+            Arg::new(spec.name)
+                .long(flag(spec.name))
                 .value_name("VALUE")
                 .action(ArgAction::Set)
                 .allow_hyphen_values(true)
-                .help(format!("{} [env: {}] [default: {current}]", info.help, info.env_var)),
+                .help(format!(
+                    "{} [expects {}] [env: {}] [default: {current}]",
+                    spec.help,
+                    spec.expects,
+                    env_var(spec.name)
+                )),
         );
     }
     command
 }
 
 /// This pod's shard: `TOPOLOGY_SHARDS` shards, the index from the ordinal
-/// at the end of the hostname (`HOSTNAME`, else the kernel's).
-fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, TopologyError> {
-    let invalid = |value: &str, reason: String| TopologyError::InvalidSetting {
-        setting: "shard",
+/// at the end of the hostname (`HOSTNAME`, else the kernel's), counted from
+/// `TOPOLOGY_SHARD_ORDINAL_START`.
+fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, ProgramError> {
+    let invalid = |var: &str, value: &str, reason: String| ProgramError::InvalidSetting {
+        setting: "shard".to_owned(),
         value: value.to_owned(),
-        origin: " (from environment variable TOPOLOGY_SHARDS)".to_owned(),
+        origin: format!("environment variable {var}"),
         reason,
     };
-    let count_value: u32 = count
-        .trim()
-        .parse()
-        .map_err(|_| invalid(count, "expected a whole number of shards, at least 1".to_owned()))?;
+    let count_value: u32 = count.trim().parse().map_err(|_| {
+        invalid(
+            SHARDS_VAR,
+            count,
+            "expected a whole number of shards, at least 1".to_owned(),
+        )
+    })?;
     let hostname = env("HOSTNAME")
         .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
         .unwrap_or_default();
     // A StatefulSet with `spec.ordinals.start` numbers its pods from there.
-    let first = match env("TOPOLOGY_SHARD_ORDINAL_START") {
+    let first = match env(ORDINAL_START_VAR) {
         None => 0,
-        Some(text) => text.trim().parse::<u32>().map_err(|_| TopologyError::InvalidSetting {
-            setting: "shard",
-            value: text.clone(),
-            origin: " (from environment variable TOPOLOGY_SHARD_ORDINAL_START)".to_owned(),
-            reason: "expected the StatefulSet's first ordinal, a whole number".to_owned(),
+        Some(text) => text.trim().parse::<u32>().map_err(|_| {
+            invalid(
+                ORDINAL_START_VAR,
+                &text,
+                "expected the StatefulSet's first ordinal, a whole number".to_owned(),
+            )
         })?,
     };
-    Shard::from_hostname_from(&hostname, count_value, first).map_err(|error| invalid(count, error.to_string()))
+    Shard::from_hostname(&hostname, count_value, first).map_err(|error| {
+        let reason = match error {
+            ShardError::NoOrdinal { .. } => format!("{error}; set {}=i/n instead", env_var("shard")),
+            ShardError::OrdinalBelowFirst { .. } => format!("{error} ({ORDINAL_START_VAR})"),
+            _ => error.to_string(),
+        };
+        invalid(SHARDS_VAR, count, reason)
+    })
 }
 
 /// What `--help` opens with: the program's description, then what it runs.
@@ -111,24 +132,24 @@ pub(super) fn resolve(
     mut settings: Settings,
     matches: &ArgMatches,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<Settings, TopologyError> {
+) -> Result<Settings, ProgramError> {
     let config = matches
         .get_one::<PathBuf>("config")
         .cloned()
-        .or_else(|| env("TOPOLOGY_CONFIG").map(PathBuf::from));
+        .or_else(|| env(CONFIG_VAR).map(PathBuf::from));
     if let Some(path) = config {
         settings.apply_file(&path)?;
     }
     settings.apply_env(&env)?;
     // A StatefulSet gives each pod an ordinal in its hostname; an explicit
     // TOPOLOGY_SHARD (or --shard) wins over it.
-    let explicit = env("TOPOLOGY_SHARD").is_some() || matches.get_one::<String>("shard").is_some();
-    if let (false, Some(count)) = (explicit, env("TOPOLOGY_SHARDS")) {
-        settings.shard = shard_from_hostname(&count, &env)?;
+    let explicit = env(&env_var("shard")).is_some() || matches.get_one::<String>("shard").is_some();
+    if let (false, Some(count)) = (explicit, env(SHARDS_VAR)) {
+        settings.replica.shard = shard_from_hostname(&count, &env)?;
     }
-    for info in &SETTINGS {
-        if let Some(value) = matches.get_one::<String>(info.name) {
-            settings.apply(info.name, value, &format!("flag --{}", info.flag))?;
+    for spec in specs() {
+        if let Some(value) = matches.get_one::<String>(spec.name) {
+            settings.apply(spec.name, value, &format!("flag --{}", flag(spec.name)))?;
         }
     }
     let fields: Vec<String> = settings.app.fields().map(|(field, _)| field.to_owned()).collect();
@@ -138,7 +159,7 @@ pub(super) fn resolve(
             settings.app.set(&field, value, &format!("flag --{flag}"))?;
         }
     }
-    settings.global.validate()?;
+    settings.validate()?;
     Ok(settings)
 }
 

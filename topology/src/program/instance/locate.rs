@@ -2,17 +2,16 @@
 //! that names the origin, the line, the entry and the field.
 
 use serde::de::{DeserializeOwned, DeserializeSeed};
+use topology_common::closest;
 
-use crate::{
-    program::{
-        config_file::yaml_message,
-        instance::{
-            Instance, InstanceSource,
-            parse::{FileView, Misplaced},
-        },
-        suggest::{closest, fields_of},
+use crate::program::{
+    error::ProgramError,
+    instance::{
+        Instance, InstanceSource,
+        parse::{FileView, Misplaced},
     },
-    runtime::error::TopologyError,
+    suggest::fields_of,
+    yaml::yaml_message,
 };
 
 /// The entries of `family` in `source`, or `None` when it does not list the
@@ -21,7 +20,7 @@ pub(super) fn read_family<T: DeserializeOwned>(
     source: &InstanceSource,
     declared: &[&'static str],
     family: &str,
-) -> Result<Option<Vec<Instance<T>>>, TopologyError> {
+) -> Result<Option<Vec<Instance<T>>>, ProgramError> {
     if source.text.trim().is_empty() {
         return Ok(None);
     }
@@ -38,7 +37,7 @@ pub(super) fn read_family<T: DeserializeOwned>(
     let deserializer = serde_yaml_ng::Deserializer::from_str(&source.text);
     let mut track = serde_path_to_error::Track::new();
     let result = view.deserialize(serde_path_to_error::Deserializer::new(deserializer, &mut track));
-    let error = |message: String| TopologyError::Instances {
+    let error = |message: String| ProgramError::Instances {
         origin: source.origin.clone(),
         message,
     };

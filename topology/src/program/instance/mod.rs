@@ -8,7 +8,7 @@ use std::{fmt, ops::Deref, sync::Arc};
 
 use serde::de::DeserializeOwned;
 
-use crate::{program::instance::locate::read_family, runtime::error::TopologyError};
+use crate::program::{error::ProgramError, instance::locate::read_family};
 
 /// One entry of a pipeline family, as a pipeline argument: its name and its
 /// value, deserialized from the configuration.
@@ -116,11 +116,11 @@ pub(crate) fn family_entries<T: DeserializeOwned>(
     sources: &[InstanceSource],
     declared: &[&'static str],
     family: &str,
-) -> Result<(Vec<Instance<T>>, usize), TopologyError> {
+) -> Result<(Vec<Instance<T>>, usize), ProgramError> {
     for (index, source) in sources.iter().enumerate() {
         if let Some(entries) = read_family::<T>(source, declared, family)? {
             if entries.is_empty() {
-                return Err(TopologyError::Instances {
+                return Err(ProgramError::Instances {
                     origin: source.origin.clone(),
                     message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
                 });
@@ -128,7 +128,7 @@ pub(crate) fn family_entries<T: DeserializeOwned>(
             return Ok((entries, index));
         }
     }
-    Err(TopologyError::NoInstances {
+    Err(ProgramError::NoInstances {
         family: family.to_owned(),
     })
 }
@@ -154,7 +154,7 @@ mod tests {
         file
     }
 
-    fn entries(sources: &[InstanceSource]) -> Result<Vec<Instance<Table>>, TopologyError> {
+    fn entries(sources: &[InstanceSource]) -> Result<Vec<Instance<Table>>, ProgramError> {
         family_entries::<Table>(sources, &["ingest", "export"], "ingest").map(|(entries, _)| entries)
     }
 

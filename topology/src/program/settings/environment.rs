@@ -1,13 +1,21 @@
 //! The settings' environment variables: which exist, and applying them.
 
-use crate::{
-    program::{
-        app,
-        settings::{SETTINGS, Settings},
-        suggest::closest,
-    },
-    runtime::error::TopologyError,
+use topology_common::closest;
+
+use crate::program::{
+    app,
+    error::ProgramError,
+    settings::{Settings, env_var, specs},
 };
+
+/// The configuration file's path, when `--config` is not given.
+pub(crate) const CONFIG_VAR: &str = "TOPOLOGY_CONFIG";
+/// The shard count, the index taken from the hostname's ordinal.
+pub(crate) const SHARDS_VAR: &str = "TOPOLOGY_SHARDS";
+/// The StatefulSet's first ordinal (`spec.ordinals.start`).
+pub(crate) const ORDINAL_START_VAR: &str = "TOPOLOGY_SHARD_ORDINAL_START";
+/// `text` or `json` logs.
+pub(crate) const LOG_FORMAT_VAR: &str = "TOPOLOGY_LOG_FORMAT";
 
 impl Settings {
     /// Rejects `TOPOLOGY_*` variables that name no setting (a misspelt one
@@ -15,40 +23,34 @@ impl Settings {
     pub(crate) fn check_environment(
         &self,
         vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
-    ) -> Result<(), TopologyError> {
-        let app_vars: Vec<String> = self.app.fields().map(|(field, _)| app::env_var(field)).collect();
-        let known: Vec<&str> = SETTINGS
-            .iter()
-            .map(|info| info.env_var)
-            .chain([
-                "TOPOLOGY_CONFIG",
-                "TOPOLOGY_SHARDS",
-                "TOPOLOGY_SHARD_ORDINAL_START",
-                "TOPOLOGY_LOG_FORMAT",
-            ])
-            .chain(app_vars.iter().map(String::as_str))
+    ) -> Result<(), ProgramError> {
+        let known: Vec<String> = specs()
+            .map(|spec| env_var(spec.name))
+            .chain([CONFIG_VAR, SHARDS_VAR, ORDINAL_START_VAR, LOG_FORMAT_VAR].map(str::to_owned))
+            .chain(self.app.fields().map(|(field, _)| app::env_var(field)))
             .collect();
+        let known_names: Vec<&str> = known.iter().map(String::as_str).collect();
         for (name, value) in vars {
             let Some(name) = name.to_str().filter(|name| name.starts_with("TOPOLOGY_")) else {
                 continue;
             };
-            if !known.contains(&name) {
-                let hint = closest(name, &known)
-                    .map(|known| format!(" (did you mean {known}?)"))
-                    .unwrap_or_default();
-                return Err(TopologyError::UnknownSetting {
-                    setting: format!("{name}{hint}"),
-                    origin: format!("the environment; the variables are {}", known.join(", ")),
+            if !known_names.contains(&name) {
+                let did_you_mean = closest(name, &known_names).map(str::to_owned);
+                return Err(ProgramError::UnknownSetting {
+                    setting: name.to_owned(),
+                    origin: "the environment".to_owned(),
+                    known: if did_you_mean.is_some() { Vec::new() } else { known },
+                    did_you_mean,
                 });
             }
             if value.to_str().is_none() {
-                return Err(TopologyError::InvalidSetting {
-                    setting: SETTINGS
-                        .iter()
-                        .find(|info| info.env_var == name)
-                        .map_or("config", |info| info.name),
+                let setting = specs()
+                    .find(|spec| env_var(spec.name) == name)
+                    .map_or(name, |spec| spec.name);
+                return Err(ProgramError::InvalidSetting {
+                    setting: setting.to_owned(),
                     value: value.to_string_lossy().into_owned(),
-                    origin: format!(" (from environment variable {name})"),
+                    origin: format!("environment variable {name}"),
                     reason: "the value is not valid UTF-8".to_owned(),
                 });
             }
@@ -58,11 +60,11 @@ impl Settings {
 
     /// Applies every `TOPOLOGY_*` variable that `lookup` finds, the
     /// application's `TOPOLOGY_APP_*` ones included.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), TopologyError> {
-        for info in &SETTINGS {
-            let var = info.env_var;
-            if let Some(value) = lookup(var) {
-                self.apply(info.name, &value, &format!("environment variable {var}"))?;
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ProgramError> {
+        for spec in specs() {
+            let var = env_var(spec.name);
+            if let Some(value) = lookup(&var) {
+                self.apply(spec.name, &value, &format!("environment variable {var}"))?;
             }
         }
         let fields: Vec<String> = self.app.fields().map(|(field, _)| field.to_owned()).collect();

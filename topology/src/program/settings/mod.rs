@@ -1,24 +1,47 @@
-//! The settings of a generated program, layered from four sources:
-//! the `topology!` literals, a YAML file, the environment, and flags.
+//! The settings of a generated program, layered from four sources: the
+//! `topology!` literals, a YAML file, the environment, and flags. Each
+//! setting is declared once, in [`GlobalConfig`] (the runtime's) or
+//! [`ReplicaConfig`] (this replica's own); its environment variable, flag,
+//! YAML key and help are derived from that declaration here.
 
 mod environment;
+pub(crate) mod section;
 mod setters;
 
-use std::{fmt, str::FromStr};
+use std::{fmt, net::SocketAddr};
+
+pub(crate) use environment::{CONFIG_VAR, LOG_FORMAT_VAR, ORDINAL_START_VAR, SHARDS_VAR};
 
 use crate::{
-    program::{app::AppSettings, instance::InstanceSource},
+    program::{app::AppSettings, error::ProgramError, instance::InstanceSource},
     runtime::{
         config::GlobalConfig,
-        error::TopologyError,
         metrics::server::MetricsAddress,
-        served::SettingsLine,
-        shard::{Shard, ShardError},
+        setting::{SettingSpec, declare_settings},
+        shard::Shard,
     },
 };
 
-/// Everything a topology needs to start: the shared settings and where
-/// metrics are served.
+declare_settings! {
+    /// This replica's own settings: where it serves its endpoint, and which
+    /// share of the pipelines it runs.
+    ///
+    /// ```
+    /// use topology::{MetricsAddress, ReplicaConfig, Shard};
+    ///
+    /// let replica = ReplicaConfig::default().with_metrics_addr(MetricsAddress::Off);
+    /// assert_eq!(replica.shard, Shard::ALL);
+    /// ```
+    pub struct ReplicaConfig {
+        /// Run only the pipelines whose keys hash to shard i of n (or set TOPOLOGY_SHARDS=n and take i from the hostname's ordinal).
+        shard: Shard = Shard::ALL, Restart, with_shard;
+        /// Address serving /metrics, /health and /pipelines, or `off`.
+        metrics_addr: MetricsAddress = MetricsAddress::Listen(SocketAddr::from(([0, 0, 0, 0], 9090))), Restart, with_metrics_addr;
+    }
+}
+
+/// Everything a generated program needs to start: the shared settings, this
+/// replica's own, the families' entries and the application's settings.
 ///
 /// ```
 /// use topology::{MetricsAddress, Settings};
@@ -27,193 +50,139 @@ use crate::{
 /// settings.apply("poll_jitter_secs", "0", "a test").unwrap();
 /// settings.apply("metrics_addr", "off", "a test").unwrap();
 /// assert_eq!(settings.global.poll_jitter_secs, 0);
-/// assert_eq!(settings.metrics, MetricsAddress::Off);
+/// assert_eq!(settings.replica.metrics_addr, MetricsAddress::Off);
 ///
-/// let error = settings.apply("total_concurrency", "lots", "TOPOLOGY_TOTAL_CONCURRENCY").unwrap_err();
+/// let error = settings.apply("total_concurrency", "0", "TOPOLOGY_TOTAL_CONCURRENCY").unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
-///     "invalid value `lots` for setting `total_concurrency` (from TOPOLOGY_TOTAL_CONCURRENCY): expected a whole number from 1 to 2305843009213693951"
+///     "invalid value `0` for setting `total_concurrency` (from TOPOLOGY_TOTAL_CONCURRENCY): must be at least 1 (leave it unset for no limit)"
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Settings {
-    /// Jitter, concurrency, pooling and the shutdown deadline.
+    /// Jitter, concurrency, pooling, the shutdown deadline, the failure policy.
     pub global: GlobalConfig,
-    /// Where `/metrics` and `/health` are served.
-    pub metrics: MetricsAddress,
+    /// Where metrics are served, and this replica's shard.
+    pub replica: ReplicaConfig,
     /// YAML texts with `pipelines:` sections, for pipeline families; for
     /// each family the first source that lists it wins.
     pub instances: Vec<InstanceSource>,
-    /// Which of the pipelines this replica runs ([`Shard::ALL`]: every one).
-    pub shard: Shard,
     /// The application's own settings (`app: T` in `topology!`; empty
     /// when it declares none).
     pub app: AppSettings,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            global: GlobalConfig::default(),
-            metrics: MetricsAddress::Listen(std::net::SocketAddr::from(([0, 0, 0, 0], 9090))),
-            instances: Vec::new(),
-            shard: Shard::ALL,
-            app: AppSettings::default(),
-        }
-    }
+/// Every setting, in the order `--help` lists them.
+pub(crate) fn specs() -> impl Iterator<Item = &'static SettingSpec> {
+    GlobalConfig::SETTINGS.iter().chain(ReplicaConfig::SETTINGS)
 }
 
-/// One setting a program reads from the environment and its flags.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SettingInfo {
-    /// Its name in YAML and in messages.
-    pub(crate) name: &'static str,
-    /// Its command-line flag, without the dashes.
-    pub(crate) flag: &'static str,
-    /// Its environment variable.
-    pub(crate) env_var: &'static str,
-    /// The value it expects, in words.
-    pub(crate) expects: &'static str,
-    /// What it does, for `--help`.
-    pub(crate) help: &'static str,
+/// The environment variable of a setting: `TOPOLOGY_` and its name in
+/// capitals.
+pub(crate) fn env_var(name: &str) -> String {
+    format!("TOPOLOGY_{}", name.to_ascii_uppercase())
 }
 
-/// The settings a program reads from the environment and its flags, in the
-/// order `--help` lists them.
-pub(crate) const SETTINGS: [SettingInfo; 7] = [
-    SettingInfo {
-        name: "poll_jitter_secs",
-        flag: "poll-jitter-secs",
-        env_var: "TOPOLOGY_POLL_JITTER_SECS",
-        expects: "a whole number of seconds",
-        help: "Upper bound of each pipeline's random start delay, in seconds (0: start all at once)",
-    },
-    SettingInfo {
-        name: "total_concurrency",
-        flag: "total-concurrency",
-        env_var: "TOPOLOGY_TOTAL_CONCURRENCY",
-        expects: "a whole number from 1 to 2305843009213693951",
-        help: "Permits of the global semaphore shared by all pipelines (unset: unlimited)",
-    },
-    SettingInfo {
-        name: "connection_pooling",
-        flag: "connection-pooling",
-        env_var: "TOPOLOGY_CONNECTION_POOLING",
-        expects: "true or false",
-        help: "Share object-store clients per bucket (true or false)",
-    },
-    SettingInfo {
-        name: "shutdown_timeout_secs",
-        flag: "shutdown-timeout-secs",
-        env_var: "TOPOLOGY_SHUTDOWN_TIMEOUT_SECS",
-        expects: "a whole number of seconds",
-        help: "How long shutdown waits before aborting pipelines still running (0: forever)",
-    },
-    SettingInfo {
-        name: "failure_policy",
-        flag: "failure-policy",
-        env_var: "TOPOLOGY_FAILURE_POLICY",
-        expects: "`isolate` or `shutdown`",
-        help: "When a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology",
-    },
-    SettingInfo {
-        name: "shard",
-        flag: "shard",
-        env_var: "TOPOLOGY_SHARD",
-        expects: "`i/n` with i below n, such as `0/3`",
-        help: "Run only the pipelines whose keys hash to shard i of n (or set TOPOLOGY_SHARDS=n and take i from the hostname's ordinal)",
-    },
-    SettingInfo {
-        name: "metrics_addr",
-        flag: "metrics-addr",
-        env_var: "TOPOLOGY_METRICS_ADDR",
-        expects: "`off` or an address with a port, such as `0.0.0.0:9090`",
-        help: "Address serving /metrics, /health and /pipelines, or `off`",
-    },
-];
-
-fn parse<T: FromStr>(info: &SettingInfo, value: &str, source: &str) -> Result<T, TopologyError> {
-    value.trim().parse().map_err(|_| invalid(info, value, source))
-}
-
-fn invalid(info: &SettingInfo, value: &str, source: &str) -> TopologyError {
-    TopologyError::InvalidSetting {
-        setting: info.name,
-        value: value.to_owned(),
-        origin: format!(" (from {source})"),
-        reason: format!("expected {}", info.expects),
-    }
+/// The command-line flag of a setting, without its dashes.
+pub(crate) fn flag(name: &str) -> String {
+    name.replace('_', "-")
 }
 
 impl Settings {
     /// Sets the setting `name` from its text `value`; `source` says where the
     /// value came from, for the error message.
-    pub fn apply(&mut self, name: &str, value: &str, source: &str) -> Result<(), TopologyError> {
-        let Some(info) = SETTINGS.iter().find(|info| info.name == name) else {
-            return Err(TopologyError::UnknownSetting {
+    pub fn apply(&mut self, name: &str, value: &str, source: &str) -> Result<(), ProgramError> {
+        let result = if GlobalConfig::holds(name) {
+            self.global.set_text(name, value)
+        } else if ReplicaConfig::holds(name) {
+            self.replica.set_text(name, value)
+        } else {
+            let names: Vec<&str> = specs().map(|spec| spec.name).collect();
+            return Err(ProgramError::UnknownSetting {
                 setting: name.to_owned(),
                 origin: source.to_owned(),
+                did_you_mean: topology_common::closest(name, &names).map(str::to_owned),
+                known: Vec::new(),
             });
         };
-        match info.name {
-            "poll_jitter_secs" => self.global.poll_jitter_secs = parse(info, value, source)?,
-            "total_concurrency" => {
-                let limit: usize = parse(info, value, source)?;
-                if limit == 0 || limit > GlobalConfig::MAX_CONCURRENCY {
-                    return Err(invalid(info, value, source));
-                }
-                self.global.total_concurrency = Some(limit);
+        result.map_err(|reason| ProgramError::InvalidSetting {
+            setting: name.to_owned(),
+            value: value.to_owned(),
+            origin: source.to_owned(),
+            reason,
+        })
+    }
+
+    /// Checks the values that parsing alone cannot (bounds that span
+    /// settings, values set in code).
+    pub fn validate(&self) -> Result<(), ProgramError> {
+        let rejected = self.global.rejected().or_else(|| self.replica.rejected());
+        match rejected {
+            None => Ok(()),
+            Some(rejected) => Err(ProgramError::InvalidSetting {
+                setting: rejected.setting.to_owned(),
+                value: self
+                    .values()
+                    .into_iter()
+                    .find(|(name, _)| *name == rejected.setting)
+                    .map(|(_, value)| value)
+                    .unwrap_or_default(),
+                origin: "the settings".to_owned(),
+                reason: rejected.reason,
+            }),
+        }
+    }
+
+    /// Each setting's name and value as text, in the order of [`specs`].
+    pub(crate) fn values(&self) -> Vec<(&'static str, String)> {
+        let mut values = self.global.values();
+        values.extend(self.replica.values());
+        values
+    }
+
+    /// Copies setting `name` from `other`.
+    pub(crate) fn copy_setting(&mut self, other: &Self, name: &str) {
+        self.global.copy_setting(&other.global, name);
+        self.replica.copy_setting(&other.replica, name);
+    }
+}
+
+/// The settings in force as `name=value` pairs, as the start-up line shows
+/// them.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, value)) in self.values().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
             }
-            "connection_pooling" => {
-                // One rule for every source: YAML's booleans.
-                self.global.connection_pooling = match value.trim() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid(info, value, source)),
-                }
-            }
-            "shutdown_timeout_secs" => self.global.shutdown_timeout_secs = parse(info, value, source)?,
-            "failure_policy" => self.global.failure_policy = parse(info, value, source)?,
-            "shard" => {
-                self.shard = value
-                    .parse()
-                    .map_err(|error: ShardError| TopologyError::InvalidSetting {
-                        setting: info.name,
-                        value: value.to_owned(),
-                        origin: format!(" (from {source})"),
-                        reason: error.to_string(),
-                    })?;
-            }
-            _ => {
-                self.metrics = value.parse().map_err(|_| invalid(info, value, source))?;
-            }
+            write!(f, "{name}={value}")?;
         }
         Ok(())
     }
 }
 
-impl Settings {
-    /// Each setting's name and value as text, in the order of [`SETTINGS`].
-    pub(crate) fn values(&self) -> [(&'static str, String); 7] {
-        let [jitter, limit, pooling, timeout, failure] = self.global.values();
-        [
-            jitter,
-            limit,
-            pooling,
-            timeout,
-            failure,
-            ("shard", self.shard.to_string()),
-            ("metrics_addr", self.metrics.to_string()),
-        ]
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl fmt::Display for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line = SettingsLine {
-            global: &self.global,
-            metrics: &self.metrics,
-        };
-        fmt::Display::fmt(&line, f)
+    /// The macro crate accepts in `global: { ... }` exactly the settings
+    /// the runtime declares.
+    #[test]
+    fn the_macros_know_every_global_setting() {
+        let declared: Vec<&str> = GlobalConfig::SETTINGS.iter().map(|spec| spec.name).collect();
+        assert_eq!(declared, topology_common::GLOBAL_SETTINGS);
+    }
+
+    #[test]
+    fn names_are_derived_and_unique() {
+        let names: Vec<&str> = specs().map(|spec| spec.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert_eq!(env_var("poll_jitter_secs"), "TOPOLOGY_POLL_JITTER_SECS");
+        assert_eq!(flag("metrics_addr"), "metrics-addr");
+        assert_eq!(Settings::default().values().len(), names.len());
     }
 }

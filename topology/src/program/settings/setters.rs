@@ -1,52 +1,41 @@
 //! Typed setters, for tests and programs that build their settings in code.
 
 use crate::{
-    program::{instance::InstanceSource, settings::Settings},
-    runtime::{config::FailurePolicy, metrics::server::MetricsAddress},
+    program::{
+        instance::InstanceSource,
+        settings::{ReplicaConfig, Settings},
+    },
+    runtime::config::GlobalConfig,
 };
 
 impl Settings {
-    /// With each pipeline's start delay drawn from `[0, secs)`; `0` starts
-    /// all at once (what a test usually wants).
+    /// With the shared settings changed by `change`, through
+    /// [`GlobalConfig`]'s own `with_*` setters.
+    ///
+    /// ```
+    /// use topology::Settings;
+    ///
+    /// let settings = Settings::default().with_global(|global| global.with_poll_jitter_secs(0));
+    /// assert_eq!(settings.global.poll_jitter_secs, 0);
+    /// ```
     #[must_use]
-    pub fn with_poll_jitter_secs(mut self, secs: u64) -> Self {
-        self.global.poll_jitter_secs = secs;
+    pub fn with_global(mut self, change: impl FnOnce(GlobalConfig) -> GlobalConfig) -> Self {
+        self.global = change(self.global);
         self
     }
 
-    /// With at most `permits` limited operations at once (`None`: no limit).
+    /// With this replica's settings changed by `change`, through
+    /// [`ReplicaConfig`]'s own `with_*` setters.
+    ///
+    /// ```
+    /// use topology::{MetricsAddress, Settings};
+    ///
+    /// let settings = Settings::default().with_replica(|replica| replica.with_metrics_addr(MetricsAddress::Off));
+    /// assert_eq!(settings.replica.metrics_addr, MetricsAddress::Off);
+    /// ```
     #[must_use]
-    pub fn with_total_concurrency(mut self, permits: Option<usize>) -> Self {
-        self.global.total_concurrency = permits;
-        self
-    }
-
-    /// With object-store clients shared per store, or not.
-    #[must_use]
-    pub fn with_connection_pooling(mut self, pooling: bool) -> Self {
-        self.global.connection_pooling = pooling;
-        self
-    }
-
-    /// With this shutdown deadline in seconds; `0` waits forever.
-    #[must_use]
-    pub fn with_shutdown_timeout_secs(mut self, secs: u64) -> Self {
-        self.global.shutdown_timeout_secs = secs;
-        self
-    }
-
-    /// With this policy for pipelines that end failed.
-    #[must_use]
-    pub fn with_failure_policy(mut self, policy: FailurePolicy) -> Self {
-        self.global.failure_policy = policy;
-        self
-    }
-
-    /// With `/metrics` and `/health` served at `metrics`, or
-    /// [`MetricsAddress::Off`].
-    #[must_use]
-    pub fn with_metrics(mut self, metrics: MetricsAddress) -> Self {
-        self.metrics = metrics;
+    pub fn with_replica(mut self, change: impl FnOnce(ReplicaConfig) -> ReplicaConfig) -> Self {
+        self.replica = change(self.replica);
         self
     }
 

@@ -137,7 +137,7 @@ pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
         .and_then(PrometheusBuilder::install_recorder)
-        .map_err(|e| TopologyError::MetricsRecorder(e.to_string()))?;
+        .map_err(TopologyError::MetricsRecorder)?;
     enable_metrics();
     Ok(HANDLE.get_or_init(|| handle).clone())
 }

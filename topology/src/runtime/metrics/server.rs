@@ -16,9 +16,12 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
+use topology_common::parse_metrics_address;
+
 use crate::runtime::{
     error::TopologyError,
     metrics::per_key,
+    setting::SettingValue,
     status::{self, Boards, Cursor, StatusBoard, StatusView},
     watchdog::{self, either},
 };
@@ -34,7 +37,7 @@ use crate::runtime::{
 /// assert_eq!("off".parse::<MetricsAddress>().unwrap(), MetricsAddress::Off);
 /// assert!(matches!("0.0.0.0:9090".parse(), Ok(MetricsAddress::Listen(_))));
 /// let error = "9090".parse::<MetricsAddress>().unwrap_err();
-/// assert!(error.to_string().contains("metrics_addr"));
+/// assert!(error.to_string().contains("`9090`"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetricsAddress {
@@ -45,24 +48,38 @@ pub enum MetricsAddress {
 }
 
 impl FromStr for MetricsAddress {
-    type Err = TopologyError;
+    type Err = InvalidMetricsAddress;
 
-    fn from_str(value: &str) -> Result<Self, TopologyError> {
-        let trimmed = value.trim();
-        if trimmed.eq_ignore_ascii_case("off") {
-            return Ok(Self::Off);
+    fn from_str(text: &str) -> Result<Self, InvalidMetricsAddress> {
+        match parse_metrics_address(text) {
+            Ok(None) => Ok(Self::Off),
+            Ok(Some(address)) => Ok(Self::Listen(address)),
+            Err(_) => Err(InvalidMetricsAddress(text.to_owned())),
         }
-        let resolved = match trimmed.strip_prefix("localhost:") {
-            Some(port) => format!("127.0.0.1:{port}"),
-            None => trimmed.to_owned(),
-        };
-        resolved.parse().map(Self::Listen).map_err(|_| {
-            TopologyError::invalid_setting(
-                "metrics_addr",
-                value,
-                "expected `off` or an address with a port, such as `0.0.0.0:9090`",
-            )
-        })
+    }
+}
+
+/// Text that is neither `off` nor an address with a port.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid metrics address `{0}`: expected {expects}", expects = MetricsAddress::EXPECTS)]
+pub struct InvalidMetricsAddress(String);
+
+impl SettingValue for MetricsAddress {
+    const EXPECTS: &'static str = "`off` or an address with a port, such as `0.0.0.0:9090`";
+
+    fn parse_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|_| format!("expected {}", Self::EXPECTS))
+    }
+
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MetricsAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -7,7 +7,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_unti
 
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::{metrics::shutting_down, runner::running::RunningPipelines, watchdog};
+use crate::runtime::{key_list::key_list, metrics::shutting_down, runner::running::RunningPipelines, watchdog};
 
 /// How long the runner waits for aborted pipelines to end before it gives
 /// up on them: a pipeline that blocks its thread never sees the abort.
@@ -37,18 +37,11 @@ impl Collecting {
 }
 
 impl<K: Display> RunningPipelines<K> {
-    /// The keys still running, sorted; the first 20 and a count of the rest.
+    /// The keys still running, sorted; the first few and a count of the rest.
     pub(super) fn still_running(&self) -> String {
-        const SHOWN: usize = 20;
         let mut keys: Vec<String> = self.slots.iter().flatten().map(|entry| entry.key.to_string()).collect();
         keys.sort_unstable();
-        let hidden = keys.len().saturating_sub(SHOWN);
-        keys.truncate(SHOWN);
-        let mut list = keys.join(", ");
-        if hidden > 0 {
-            list.push_str(&format!(" and {hidden} more"));
-        }
-        list
+        key_list(keys)
     }
 
     /// Notes that shutdown has begun, sets the deadline, and returns the

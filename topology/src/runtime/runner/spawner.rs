@@ -150,9 +150,12 @@ impl<K> PipelineSpawner<K> {
     /// From now on, a shutdown waits `timeout` (`None`: forever) before
     /// aborting the pipelines still running. A shutdown already begun keeps
     /// its deadline.
-    pub fn set_shutdown_timeout(&self, timeout: Option<Duration>) {
-        // Once the topology has ended, no deadline is left to change.
-        let _ = self.send(Command::ShutdownTimeout(timeout));
+    ///
+    /// # Errors
+    ///
+    /// [`TopologyEnded`] once the topology has ended.
+    pub fn set_shutdown_timeout(&self, timeout: Option<Duration>) -> Result<(), TopologyEnded> {
+        self.send(Command::ShutdownTimeout(timeout))
     }
 
     /// From now on the topology runs until it is shut down, even when no
