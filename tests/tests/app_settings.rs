@@ -101,13 +101,13 @@ fn bad_app_settings_exit_2_naming_the_setting_the_value_and_the_source() {
             &[],
             &[("TOPOLOGY_APP_LAKE_UR", "memory://x")],
             None,
-            "error: unknown setting `TOPOLOGY_APP_LAKE_UR (did you mean TOPOLOGY_APP_LAKE_URL?)`",
+            "error: unknown setting `TOPOLOGY_APP_LAKE_UR` (from the environment); did you mean `TOPOLOGY_APP_LAKE_URL`?",
         ),
         (
             &[],
             &[],
             Some("app:\n  lake_ur: memory://x\n"),
-            "`app`: unknown setting `lake_ur`; did you mean `lake_url`?",
+            "unknown setting `app.lake_ur` (from configuration file `{config}`); did you mean `app.lake_url`?",
         ),
         (
             &[],
@@ -148,7 +148,8 @@ fn bad_app_settings_exit_2_naming_the_setting_the_value_and_the_source() {
         }
         let (status, stderr) = run_to_exit(&example("lake"), &argv, env);
         assert_eq!(status.code(), Some(2), "{args:?} {env:?} {file:?}\n{stderr}");
-        assert!(stderr.contains(expected), "expected {expected:?}:\n{stderr}");
+        let expected = expected.replace("{config}", &path);
+        assert!(stderr.contains(&expected), "expected {expected:?}:\n{stderr}");
         assert!(!stderr.contains("starting"), "nothing starts: {stderr}");
     }
 }

@@ -159,19 +159,20 @@ async fn live_settings_change_and_the_others_wait_for_a_restart() {
     let handle = running.shutdown_handle();
     let collecting = tokio::spawn(running.run_to_completion());
 
-    let second = first
-        .clone()
-        .with_global(|global| global.with_total_concurrency(Some(5)))
-        .with_global(|global| global.with_shutdown_timeout_secs(7))
-        .with_global(|global| global.with_poll_jitter_secs(3))
-        .with_global(|global| global.with_connection_pooling(false));
+    let second = first.clone().with_global(|global| {
+        global
+            .with_total_concurrency(Some(5))
+            .with_shutdown_timeout_secs(7)
+            .with_poll_jitter_secs(3)
+            .with_connection_pooling(false)
+    });
     let report = reloader.reload(&second).unwrap();
     assert_eq!(
         report.changed,
         [
+            "poll_jitter_secs 0 → 3",
             "total_concurrency 2 → 5",
-            "shutdown_timeout_secs 30 → 7",
-            "poll_jitter_secs 0 → 3 (for new starts)"
+            "shutdown_timeout_secs 30 → 7"
         ]
     );
     assert_eq!(report.needs_restart, ["connection_pooling"]);

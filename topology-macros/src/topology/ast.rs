@@ -9,6 +9,8 @@ use syn::{
     parse::{Parse, ParseStream},
 };
 
+use crate::{errors::Errors, suggest};
+
 /// One `name: value` as written.
 pub(crate) struct Field {
     pub(crate) name: Ident,
@@ -67,4 +69,26 @@ pub(crate) fn group(value: &TokenStream, delimiter: Delimiter) -> Option<Group> 
         (Some(TokenTree::Group(group)), None) if group.delimiter() == delimiter => Some(group),
         _ => None,
     }
+}
+
+/// The field's name if it is one of `known` and not seen before; otherwise
+/// the error (with a suggestion for a misspelling) is recorded.
+pub(crate) fn accept(
+    field: &Field,
+    known: &[&str],
+    what: &str,
+    seen: &mut Vec<String>,
+    errors: &mut Errors,
+) -> Option<String> {
+    let name = field.name();
+    if !known.contains(&name.as_str()) {
+        errors.error(&field.name, suggest::unknown(what, &name, known));
+        return None;
+    }
+    if seen.contains(&name) {
+        errors.error(&field.name, format!("`{name}` is given more than once; keep one"));
+        return None;
+    }
+    seen.push(name.clone());
+    Some(name)
 }

@@ -9,7 +9,7 @@ use super::{
     checks::{duplicate_key_checks, respan},
     model::{Listed, Topology},
     names::variant_names,
-    settings::settings,
+    settings_code::settings,
 };
 use crate::paths;
 

@@ -7,6 +7,7 @@ mod instances;
 mod model;
 mod names;
 mod settings;
+mod settings_code;
 
 use proc_macro2::TokenStream;
 use quote::quote;

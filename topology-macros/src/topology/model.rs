@@ -5,10 +5,10 @@ use quote::ToTokens;
 use syn::{Expr, LitStr, Path, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned};
 
 use super::{
-    ast::{Field, Fields, group},
+    ast::{Field, Fields, accept, group},
     settings::{Global, Metrics, boolean, global, metrics},
 };
-use crate::{errors::Errors, paths::hidden_struct, suggest};
+use crate::{errors::Errors, paths::hidden_struct};
 
 const FIELDS: &[&str] = &[
     "typetag",
@@ -148,28 +148,6 @@ impl Topology {
         }
         topology
     }
-}
-
-/// The field's name if it is one of `known` and not seen before; otherwise
-/// the error (with a suggestion for a misspelling) is recorded.
-pub(super) fn accept(
-    field: &Field,
-    known: &[&str],
-    what: &str,
-    seen: &mut Vec<String>,
-    errors: &mut Errors,
-) -> Option<String> {
-    let name = field.name();
-    if !known.contains(&name.as_str()) {
-        errors.error(&field.name, suggest::unknown(what, &name, known));
-        return None;
-    }
-    if seen.contains(&name) {
-        errors.error(&field.name, format!("`{name}` is given more than once; keep one"));
-        return None;
-    }
-    seen.push(name.clone());
-    Some(name)
 }
 
 fn typetag(field: &Field, errors: &mut Errors) -> Option<LitStr> {

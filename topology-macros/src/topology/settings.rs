@@ -3,14 +3,10 @@
 
 use std::net::SocketAddr;
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
-use syn::{Ident, Lit, LitStr, spanned::Spanned};
+use proc_macro2::{Delimiter, TokenTree};
+use syn::{Lit, LitStr};
 
-use super::{
-    ast::{Field, Fields, group},
-    model::{Topology, accept},
-};
+use super::ast::{Field, Fields, accept, group};
 // The runtime's global settings: its tests check this list against their
 // one declaration.
 use topology_common::GLOBAL_SETTINGS as GLOBAL;
@@ -160,69 +156,6 @@ pub(super) fn boolean(field: &Field, errors: &mut Errors) -> Option<bool> {
             let name = field.name();
             errors.error(field.value_tokens(), format!("`{name}` must be `true` or `false`"));
             None
-        }
-    }
-}
-
-/// The body of `Topology::settings()`: the defaults with what `topology!` gives.
-pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
-    // Hygienic, so that an `instances:` expression cannot capture it.
-    let settings = Ident::new("settings", Span::mixed_site());
-    let global = &topology.global;
-    let mut lines = Vec::new();
-    if let Some(value) = global.poll_jitter_secs {
-        lines.push(quote!(#settings.global.poll_jitter_secs = #value;));
-    }
-    if let Some(value) = global.total_concurrency {
-        let value = usize::try_from(value).unwrap_or(usize::MAX);
-        lines.push(quote!(#settings.global.total_concurrency = #p::Some(#value);));
-    }
-    if let Some(value) = global.connection_pooling {
-        lines.push(quote!(#settings.global.connection_pooling = #value;));
-    }
-    if let Some(shutdown) = global.failure_shutdown {
-        let policy = if shutdown { quote!(Shutdown) } else { quote!(Isolate) };
-        lines.push(quote!(#settings.global.failure_policy = #p::FailurePolicy::#policy;));
-    }
-    if let Some(value) = global.shutdown_timeout_secs {
-        lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
-    }
-    match &topology.metrics {
-        Some(Metrics::Off) => lines.push(quote!(#settings.replica.metrics_addr = #p::MetricsAddress::Off;)),
-        Some(Metrics::Listen(address)) => {
-            let address = socket_addr(address);
-            lines.push(quote!(#settings.replica.metrics_addr = #p::MetricsAddress::Listen(#address);));
-        }
-        None => {}
-    }
-    if let Some(app) = &topology.app {
-        let of = quote_spanned!(app.span()=> #p::AppSettings::of::<#app>());
-        lines.push(quote!(#settings.app = #of;));
-    }
-    if let Some(instances) = &topology.instances {
-        lines.push(quote!(#settings.add_instances("the `instances` of topology!", #instances);));
-    }
-    if lines.is_empty() {
-        return quote!(#p::Settings::default());
-    }
-    quote! {
-        let mut #settings = #p::Settings::default();
-        #(#lines)*
-        #settings
-    }
-}
-
-/// A `SocketAddr` built from its parts, checked when the macro ran.
-fn socket_addr(address: &SocketAddr) -> TokenStream {
-    let port = address.port();
-    match address {
-        SocketAddr::V4(v4) => {
-            let octets = v4.ip().octets();
-            quote!(::std::net::SocketAddr::from(([#(#octets),*], #port)))
-        }
-        SocketAddr::V6(v6) => {
-            let segments = v6.ip().segments();
-            quote!(::std::net::SocketAddr::from(([#(#segments),*], #port)))
         }
     }
 }

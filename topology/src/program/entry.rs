@@ -11,16 +11,17 @@ use crate::{
         flags::{command, resolve},
         hangup::Hangups,
         launch::{Blueprint, Launcher},
-        listing::{PipelineListing, render},
+        listing::render,
         reload::Reloader,
         settings::{LOG_FORMAT_VAR, Settings},
+        spec::ProgramSpec,
         started::StartedTopology,
     },
     runtime::{
         block_on::block_on,
         error::{TopologyError, chain},
         pipeline::Pipeline,
-        run::run_until_signalled,
+        running_topology::run_until_signalled,
         served::announce,
         shard::Shard,
         shutdown::ShutdownSignals,
@@ -30,23 +31,6 @@ use crate::{
 
 /// The exit code for a start-up or configuration error.
 pub(crate) const CONFIG_ERROR_EXIT_CODE: u8 = 2;
-
-/// What `topology!` knows about its topology.
-pub struct ProgramSpec {
-    /// The program's name, for `--help`.
-    pub name: &'static str,
-    /// What the program does, opening `--help` (`description:` in
-    /// `topology!`, else the package's description; may be empty).
-    pub description: &'static str,
-    /// The kind of the pipelines, for logs and metrics.
-    pub typetag: &'static str,
-    /// The declared pipelines and families, for `--help`.
-    pub declared: &'static [&'static str],
-    /// The settings given in `topology!`, over the built-in defaults.
-    pub defaults: fn() -> Settings,
-    /// Every pipeline the settings would start, for `--list`.
-    pub list: fn(&Settings) -> Result<Vec<PipelineListing>, ProgramError>,
-}
 
 /// Plans every pipeline from `settings` (families expand to one pipeline per
 /// entry, the shard keeps its share), then starts them in-process with

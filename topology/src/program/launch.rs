@@ -11,10 +11,9 @@ use crate::{
     runtime::{
         context::PipelineContext,
         pipeline::Pipeline,
-        record::{Phase, PipelineRecord},
+        record::{Phase, PipelineRecord, lineage::Lineage},
         runner::{
             pipeline_task,
-            running::Lineage,
             spawner::{MakeWork, PipelineSpawner, TopologyEnded},
         },
         shard::Shard,

@@ -15,6 +15,7 @@ pub(crate) mod launch;
 pub(crate) mod listing;
 pub(crate) mod reload;
 pub(crate) mod settings;
+pub(crate) mod spec;
 pub(crate) mod started;
 pub(crate) mod suggest;
 pub(crate) mod yaml;

@@ -3,12 +3,11 @@
 
 pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
-    Arg, Build, Buildable, FromCtx, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
+    Arg, Build, Buildable, FromCtx, FromEntries, FromEntry, FromState, PipelineArg, assert_pipeline_arg,
 };
 pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, is_family, total_len};
 pub use crate::program::dsl::families::{
-    ArgNeeds, FromEntries, HasFamily, Here, Need, NeedsMet, SourceKind, SourceNeeds, TakesEntries, There,
-    assert_needs_met,
+    ArgNeeds, HasFamily, Here, Need, NeedsMet, SourceKind, SourceNeeds, TakesEntries, There, assert_needs_met,
 };
 pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
@@ -19,13 +18,14 @@ pub use crate::program::dsl::{
     Deps, InstanceValue, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_interval, run_once,
     run_supervised, run_supervised_interval,
 };
-pub use crate::program::entry::{ProgramSpec, main, main_with_args, start};
+pub use crate::program::entry::{main, main_with_args, start};
 pub use crate::program::error::ProgramError;
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
 pub use crate::program::launch::Blueprint;
 pub use crate::program::listing::PipelineListing;
 pub use crate::program::settings::Settings;
+pub use crate::program::spec::ProgramSpec;
 pub use crate::program::started::StartedTopology;
 pub use crate::runtime::config::{FailurePolicy, GlobalConfig};
 pub use crate::runtime::error::TopologyError;

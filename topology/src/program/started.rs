@@ -6,12 +6,8 @@ use std::{fmt::Display, net::SocketAddr};
 use crate::{
     program::{error::ProgramError, reload::Reloader, settings::Settings},
     runtime::{
-        context::PipelineContext,
-        pipeline::Pipeline,
-        runner::{RunningTopology, spawner::PipelineSpawner},
-        served::ServedPipelines,
-        shutdown::ShutdownHandle,
-        stats::RunStats,
+        context::PipelineContext, pipeline::Pipeline, runner::spawner::PipelineSpawner,
+        running_topology::RunningTopology, served::ServedPipelines, shutdown::ShutdownHandle, stats::RunStats,
     },
 };
 

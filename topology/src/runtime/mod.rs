@@ -19,6 +19,7 @@ pub(crate) mod reporter;
 pub(crate) mod restart;
 pub(crate) mod run;
 pub(crate) mod runner;
+pub(crate) mod running_topology;
 pub(crate) mod served;
 pub(crate) mod setting;
 pub(crate) mod shard;

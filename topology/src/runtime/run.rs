@@ -1,18 +1,9 @@
 //! The one-call way to run a topology.
 
-use std::fmt::Display;
-
 use crate::runtime::{
-    config::GlobalConfig,
-    context::PipelineContext,
-    error::TopologyError,
-    metrics::server::MetricsAddress,
-    pipeline::Pipeline,
-    runner::RunningTopology,
-    served::ServedPipelines,
-    setting::SettingValue,
-    shutdown::{ShutdownHandle, ShutdownSignals},
-    stats::RunStats,
+    config::GlobalConfig, context::PipelineContext, error::TopologyError, metrics::server::MetricsAddress,
+    pipeline::Pipeline, running_topology::run_until_signalled, served::ServedPipelines, setting::SettingValue,
+    shutdown::ShutdownSignals, stats::RunStats,
 };
 
 /// Runs a topology: installs the signal handlers, serves metrics, builds the
@@ -65,21 +56,4 @@ where
     let served = ServedPipelines::start(global_config, &metrics, typetag, build).await?;
     let handle = served.shutdown_handle();
     Ok(run_until_signalled(signals, handle, served).await)
-}
-
-/// Runs a started topology to its end, shutting it down through `handle` on
-/// `signals`.
-pub(crate) async fn run_until_signalled<K, T>(
-    signals: ShutdownSignals,
-    handle: ShutdownHandle,
-    topology: T,
-) -> RunStats<K>
-where
-    K: Clone + Display + Send + 'static,
-    T: RunningTopology<Stats = RunStats<K>>,
-{
-    let watcher = signals.watch(handle);
-    let stats = topology.run_to_completion().await;
-    watcher.stop();
-    stats
 }

@@ -11,7 +11,8 @@ use crate::runtime::{
     key_list::key_list,
     metrics::server::{MetricsAddress, MetricsServer},
     pipeline::Pipeline,
-    runner::{PipelineRunner, RunningTopology, running::RunningPipelines, spawner::PipelineSpawner},
+    runner::{PipelineRunner, running::RunningPipelines, spawner::PipelineSpawner},
+    running_topology::RunningTopology,
     shutdown::ShutdownHandle,
     stats::RunStats,
 };

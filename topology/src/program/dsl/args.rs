@@ -11,7 +11,7 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use crate::program::{
-    dsl::{Deps, families::FromEntries},
+    dsl::Deps,
     inject::{FromContext, State},
     instance::{Instance, entries::Entries},
 };
@@ -34,6 +34,8 @@ pub struct FromState<T>(PhantomData<T>);
 pub struct FromEntry;
 /// The argument is built by [`FromContext`].
 pub struct FromCtx;
+/// The argument is every entry of the family with `each = T`.
+pub struct FromEntries<T>(PhantomData<T>);
 
 impl<I, T> PipelineArg<I> for State<T> {
     type Source = FromState<T>;

@@ -13,12 +13,9 @@
 use std::marker::PhantomData;
 
 use crate::program::{
-    dsl::args::{FromCtx, FromEntry, FromState, PipelineArg},
+    dsl::args::{FromCtx, FromEntries, FromEntry, FromState, PipelineArg},
     instance::Instance,
 };
-
-/// The argument is every entry of the family with `each = T`.
-pub struct FromEntries<T>(PhantomData<T>);
 
 /// The family is at the head of the list.
 pub struct Here;

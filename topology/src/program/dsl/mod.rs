@@ -16,7 +16,7 @@ use crate::{
         dsl::result::BoxError,
         error::ProgramError,
         inject::Key,
-        instance::{Instance, InstanceSource, entries::FamilyTable, family_entries},
+        instance::{Instance, InstanceSource, entries::FamilyTable, locate::family_entries},
     },
     runtime::{
         context::PipelineContext,

@@ -8,9 +8,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use crate::{
     program::{
         app,
-        entry::ProgramSpec,
         error::ProgramError,
         settings::{CONFIG_VAR, ORDINAL_START_VAR, SHARDS_VAR, Settings, env_var, flag, specs},
+        spec::ProgramSpec,
     },
     runtime::shard::{Shard, ShardError},
 };

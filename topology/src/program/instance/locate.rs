@@ -14,9 +14,34 @@ use crate::program::{
     yaml::yaml_message,
 };
 
+/// The entries of `family`, from the first source that lists the family.
+///
+/// Every source is also checked for families that are not `declared`.
+/// Also says which of the sources it came from (its index).
+pub(crate) fn family_entries<T: DeserializeOwned>(
+    sources: &[InstanceSource],
+    declared: &[&'static str],
+    family: &str,
+) -> Result<(Vec<Instance<T>>, usize), ProgramError> {
+    for (index, source) in sources.iter().enumerate() {
+        if let Some(entries) = read_family::<T>(source, declared, family)? {
+            if entries.is_empty() {
+                return Err(ProgramError::Instances {
+                    origin: source.origin.clone(),
+                    message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
+                });
+            }
+            return Ok((entries, index));
+        }
+    }
+    Err(ProgramError::NoInstances {
+        family: family.to_owned(),
+    })
+}
+
 /// The entries of `family` in `source`, or `None` when it does not list the
 /// family. Every family it lists must be `declared`.
-pub(super) fn read_family<T: DeserializeOwned>(
+fn read_family<T: DeserializeOwned>(
     source: &InstanceSource,
     declared: &[&'static str],
     family: &str,

@@ -1,14 +1,10 @@
 //! Pipeline families: one pipeline per entry of the configuration.
 
 pub(crate) mod entries;
-mod locate;
+pub(crate) mod locate;
 mod parse;
 
 use std::{fmt, ops::Deref, sync::Arc};
-
-use serde::de::DeserializeOwned;
-
-use crate::program::{error::ProgramError, instance::locate::read_family};
 
 /// One entry of a pipeline family, as a pipeline argument: its name and its
 /// value, deserialized from the configuration.
@@ -108,34 +104,10 @@ pub(crate) fn valid_instance_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// The entries of `family`, from the first source that lists the family.
-///
-/// Every source is also checked for families that are not `declared`.
-/// Also says which of the sources it came from (its index).
-pub(crate) fn family_entries<T: DeserializeOwned>(
-    sources: &[InstanceSource],
-    declared: &[&'static str],
-    family: &str,
-) -> Result<(Vec<Instance<T>>, usize), ProgramError> {
-    for (index, source) in sources.iter().enumerate() {
-        if let Some(entries) = read_family::<T>(source, declared, family)? {
-            if entries.is_empty() {
-                return Err(ProgramError::Instances {
-                    origin: source.origin.clone(),
-                    message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
-                });
-            }
-            return Ok((entries, index));
-        }
-    }
-    Err(ProgramError::NoInstances {
-        family: family.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::program::{error::ProgramError, instance::locate::family_entries};
 
     #[derive(Debug, serde::Deserialize)]
     struct Table {

@@ -1,9 +1,24 @@
 //! A run's place among the runs of its key: the one before it, which must
-//! end before it starts, and the chain of them a stopped waiter leaves.
+//! end before it starts, and the chain of them a stopped waiter leaves;
+//! and what a run is spawned with ([`Lineage`]).
 
 use std::sync::{Arc, atomic::Ordering};
 
+use tokio_util::sync::CancellationToken;
+
 use crate::runtime::record::{BEHIND_PREVIOUS, Phase, PipelineRecord};
+
+/// How one run is spawned: its own stop, the run of its key it must wait
+/// for, and its start jitter.
+pub(crate) struct Lineage {
+    /// Its own stop token, if it has one; else it stops with the topology.
+    pub(crate) stop: Option<CancellationToken>,
+    /// The previous run of its key, which must end before this one starts.
+    pub(crate) after: Option<Arc<PipelineRecord>>,
+    /// The upper bound of its start jitter, in seconds (the seed's
+    /// `poll_jitter_secs`).
+    pub(crate) max_jitter_secs: u64,
+}
 
 impl PipelineRecord {
     /// Waits for `previous`, the previous run of its key, to end.

@@ -4,7 +4,7 @@
 //! so they cannot disagree.
 
 mod end;
-mod lineage;
+pub(crate) mod lineage;
 pub(crate) mod snapshot;
 
 use std::{

@@ -1,6 +1,7 @@
 //! Spawning pipelines, watching them, and collecting how each one ended.
 
 mod collect;
+mod commands;
 mod deadline;
 pub(crate) mod running;
 pub(crate) mod spawner;
@@ -15,9 +16,10 @@ use crate::runtime::{
     error::TopologyError,
     metrics::server::MetricsServer,
     pipeline::Pipeline,
+    record::lineage::Lineage,
     reporter::RunReporter,
-    run::run_until_signalled,
-    runner::running::{Lineage, RunningPipelines},
+    runner::running::RunningPipelines,
+    running_topology::{RunningTopology, run_until_signalled},
     shutdown::ShutdownSignals,
     stats::RunStats,
     status::Boards,
@@ -34,19 +36,6 @@ pub(crate) fn pipeline_task<P: Pipeline>(
     pipeline
         .run_reporting(reporter)
         .map(|result| result.map(|()| TaskOutput::default()).map_err(TaskError::failed))
-}
-
-/// The lifecycle of a running topology.
-#[allow(async_fn_in_trait)] // callers await it in place; no boxing is wanted
-pub trait RunningTopology {
-    /// What the run ends with.
-    type Stats;
-
-    /// Waits until every component has ended, and reports how.
-    async fn run_to_completion(self) -> Self::Stats;
-
-    /// Starts a graceful shutdown.
-    fn shutdown(&self);
 }
 
 /// Spawns pipelines with jittered starts and collects their outcomes.

@@ -20,7 +20,7 @@ use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
     metrics::pipeline::{Distributions, TypetagCache},
-    record::PipelineRecord,
+    record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
     runner::spawner::Command,
     shutdown::ShutdownHandle,
@@ -122,16 +122,6 @@ impl<K> RunningPipelines<K> {
     pub fn is_empty(&self) -> bool {
         self.remaining == 0
     }
-}
-
-/// How one run is spawned: its own stop, the run of its key it must wait
-/// for, and its start jitter.
-pub(crate) struct Lineage {
-    /// Its own stop token, if it has one; else it stops with the topology.
-    pub(crate) stop: Option<CancellationToken>,
-    /// The previous run of its key, which must end before this one starts.
-    pub(crate) after: Option<Arc<PipelineRecord>>,
-    pub(crate) max_jitter_secs: u64,
 }
 
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {

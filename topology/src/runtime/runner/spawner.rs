@@ -10,9 +10,8 @@ use std::{
 use tokio::sync::mpsc;
 
 use crate::runtime::{
-    record::PipelineRecord,
+    record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
-    runner::running::{Lineage, RunningPipelines},
     status::{StatusBoard, new_record},
     task::BoxFuture,
 };
@@ -143,6 +142,11 @@ impl<K: Display> PipelineSpawner<K> {
 }
 
 impl<K> PipelineSpawner<K> {
+    /// A spawner sending to `sender`, whose runs are listed on `board`.
+    pub(super) fn new(sender: mpsc::UnboundedSender<Command<K>>, board: Option<Weak<StatusBoard>>) -> Self {
+        Self { sender, board }
+    }
+
     fn send(&self, command: Command<K>) -> Result<(), TopologyEnded> {
         self.sender.send(command).map_err(|_| TopologyEnded)
     }
@@ -171,56 +175,3 @@ impl<K> PipelineSpawner<K> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the topology has ended")]
 pub struct TopologyEnded;
-
-impl<K> RunningPipelines<K> {
-    /// A spawner that adds pipelines to these while they are collected (by
-    /// [`run_to_completion`](crate::RunningTopology::run_to_completion)).
-    pub fn spawner(&mut self) -> PipelineSpawner<K> {
-        let sender = match &self.commands {
-            Some((sender, _)) => sender.clone(),
-            None => {
-                let (sender, receiver) = mpsc::unbounded_channel();
-                self.commands = Some((sender.clone(), receiver));
-                sender
-            }
-        };
-        PipelineSpawner {
-            sender,
-            board: self.board.as_ref().map(Arc::downgrade),
-        }
-    }
-}
-
-impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
-    /// Carries out one command from a spawner.
-    pub(super) fn apply(&mut self, command: Command<K>) {
-        match command {
-            Command::Spawn {
-                key,
-                typetag,
-                record,
-                work,
-                lineage,
-            } => {
-                let record = record.unwrap_or_else(|| self.record(&key, typetag, lineage.stop.clone()));
-                self.spawn_recorded(key, record, work, lineage);
-            }
-            Command::ShutdownTimeout(timeout) => self.shutdown_timeout = timeout,
-            Command::Hold => self.hold = true,
-        }
-    }
-
-    /// Carries out every command sent so far.
-    pub(crate) fn apply_pending(&mut self) {
-        let Some((_, receiver)) = &mut self.commands else {
-            return;
-        };
-        let mut pending = Vec::new();
-        while let Ok(command) = receiver.try_recv() {
-            pending.push(command);
-        }
-        for command in pending {
-            self.apply(command);
-        }
-    }
-}
