@@ -56,3 +56,29 @@ async fn a_signal_before_any_pipeline_starts_is_queued_and_shuts_down_gracefully
     assert_eq!(stats.counts().cancelled, 3, "none of them ran: {}", stats.summary());
     assert_eq!(stats.exit_code(), std::process::ExitCode::SUCCESS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recv_sees_each_signal_and_a_new_set_receives_after_a_dropped_one() {
+    let _turn = TURN.lock().await;
+    let mut signals = ShutdownSignals::install().expect("handlers");
+    raise(Signal::SIGQUIT).expect("raise");
+    raise(Signal::SIGINT).expect("raise");
+    let first = tokio::time::timeout(Duration::from_secs(10), signals.recv())
+        .await
+        .expect("queued");
+    let second = tokio::time::timeout(Duration::from_secs(10), signals.recv())
+        .await
+        .expect("queued");
+    // Both, each once; pending signals come in the kernel's order.
+    let mut seen = [first, second].map(|signal| signal.to_string());
+    seen.sort_unstable();
+    assert_eq!(seen, ["SIGINT", "SIGQUIT"]);
+    drop(signals);
+    // A new set installs its own handlers, and sees the next signal.
+    let mut again = ShutdownSignals::install().expect("handlers");
+    raise(Signal::SIGTERM).expect("raise");
+    let third = tokio::time::timeout(Duration::from_secs(10), again.recv())
+        .await
+        .expect("queued");
+    assert_eq!(third, topology::ShutdownSignal::Terminate);
+}

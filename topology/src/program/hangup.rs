@@ -7,9 +7,15 @@ use crate::{
     runtime::error::TopologyError,
 };
 
-/// SIGHUP, caught from start-up on: its default action would end the process.
+/// SIGHUP, caught from start-up on: its default action would end the
+/// process. Received as the shutdown signals are (a thread of its own, see
+/// [`ShutdownSignals`](crate::ShutdownSignals)), and handed to the reload
+/// task.
 #[cfg(unix)]
-pub(crate) struct Hangups(tokio::signal::unix::Signal);
+pub(crate) struct Hangups {
+    received: tokio::sync::mpsc::UnboundedReceiver<()>,
+    closer: signal_hook::iterator::Handle,
+}
 
 #[cfg(not(unix))]
 pub(crate) struct Hangups;
@@ -17,9 +23,26 @@ pub(crate) struct Hangups;
 impl Hangups {
     #[cfg(unix)]
     pub(crate) fn install() -> Result<Self, ProgramError> {
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .map(Self)
-            .map_err(|error| ProgramError::Runtime(TopologyError::Signals(error)))
+        let signals = || -> std::io::Result<Self> {
+            let mut hook = signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP])?;
+            let closer = hook.handle();
+            let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+            let started = std::thread::Builder::new()
+                .name("topology-hangups".to_owned())
+                .spawn(move || {
+                    for _ in hook.forever() {
+                        if sender.send(()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            if let Err(error) = started {
+                closer.close();
+                return Err(error);
+            }
+            Ok(Self { received, closer })
+        };
+        signals().map_err(|error| ProgramError::Runtime(TopologyError::Signals(error)))
     }
 
     #[cfg(not(unix))]
@@ -29,7 +52,7 @@ impl Hangups {
 
     async fn next(&mut self) -> Option<()> {
         #[cfg(unix)]
-        return self.0.recv().await;
+        return self.received.recv().await;
         #[cfg(not(unix))]
         return std::future::pending().await;
     }
@@ -45,5 +68,12 @@ impl Hangups {
                 }
             }
         }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Hangups {
+    fn drop(&mut self) {
+        self.closer.close();
     }
 }

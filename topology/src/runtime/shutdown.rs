@@ -65,32 +65,85 @@ impl fmt::Display for ShutdownSignal {
 ///
 /// Create it before spawning any pipeline: from then on a signal is queued
 /// for [`recv`](Self::recv) instead of killing the process, so an early
-/// SIGTERM is never lost. Must be created inside a tokio runtime.
+/// SIGTERM is never lost. On Unix one mechanism serves both uses: a thread
+/// of its own receives the signals (so a signal is seen even when every
+/// tokio worker is blocked by a pipeline), and either queues them for
+/// `recv` or, once the topology is watched, acts on them at once.
 #[derive(Debug)]
 pub struct ShutdownSignals {
     #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
+    queued: tokio::sync::mpsc::UnboundedReceiver<ShutdownSignal>,
     #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
+    watched: std::sync::Arc<std::sync::Mutex<Watched>>,
     #[cfg(unix)]
-    quit: tokio::signal::unix::Signal,
-    /// The same signals, for the watcher thread: tokio's streams are driven
-    /// by its worker threads, which a blocking pipeline can hold.
-    #[cfg(unix)]
-    hook: signal_hook::iterator::Signals,
+    closer: signal_hook::iterator::Handle,
+}
+
+/// What the signal thread does with a signal: queue it, or act on it.
+#[cfg(unix)]
+#[derive(Debug, Default)]
+struct Watched {
+    /// Set once the topology is watched.
+    handle: Option<ShutdownHandle>,
+    /// Signals acted on so far: the first is graceful, the next forced.
+    received: u32,
+}
+
+#[cfg(unix)]
+impl Watched {
+    fn act(&mut self, signal: ShutdownSignal) {
+        let Some(handle) = &self.handle else { return };
+        self.received += 1;
+        if self.received == 1 {
+            graceful(signal, handle);
+        } else {
+            forced(signal, handle);
+        }
+    }
 }
 
 impl ShutdownSignals {
-    /// Installs the handlers.
+    /// Installs the handlers and starts the thread that receives them.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when a handler cannot be installed or
+    /// the thread cannot be started: without them a SIGTERM would be
+    /// ignored, so this is a start-up error, not a warning.
     #[cfg(unix)]
     pub fn install() -> io::Result<Self> {
+        use std::sync::{Arc, Mutex, PoisonError};
+
         use signal_hook::consts::{SIGINT, SIGQUIT, SIGTERM};
-        use tokio::signal::unix::{SignalKind, signal};
+
+        let mut hook = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGQUIT])?;
+        let closer = hook.handle();
+        let (queue, queued) = tokio::sync::mpsc::unbounded_channel();
+        let watched = Arc::new(Mutex::new(Watched::default()));
+        let shared = Arc::clone(&watched);
+        let started = std::thread::Builder::new()
+            .name("topology-signals".to_owned())
+            .spawn(move || {
+                for raw in hook.forever() {
+                    let signal = ShutdownSignal::from_raw(raw);
+                    // Decided under the lock, so that `watch` sees every
+                    // signal exactly once: queued before, acted on after.
+                    let mut watched = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    if watched.handle.is_some() {
+                        watched.act(signal);
+                    } else if queue.send(signal).is_err() {
+                        return;
+                    }
+                }
+            });
+        if let Err(error) = started {
+            closer.close();
+            return Err(error);
+        }
         Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            quit: signal(SignalKind::quit())?,
-            hook: signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGQUIT])?,
+            queued,
+            watched,
+            closer,
         })
     }
 
@@ -103,10 +156,10 @@ impl ShutdownSignals {
     /// Waits for the next signal.
     #[cfg(unix)]
     pub async fn recv(&mut self) -> ShutdownSignal {
-        tokio::select! {
-            _ = self.interrupt.recv() => ShutdownSignal::Interrupt,
-            _ = self.terminate.recv() => ShutdownSignal::Terminate,
-            _ = self.quit.recv() => ShutdownSignal::Quit,
+        match self.queued.recv().await {
+            Some(signal) => signal,
+            // The thread has ended: no signal will come.
+            None => std::future::pending().await,
         }
     }
 
@@ -121,33 +174,20 @@ impl ShutdownSignals {
     }
 
     /// Watches for signals: the first starts a graceful shutdown, the
-    /// second forces it. Signals are counted, not inferred from the token: a
-    /// shutdown begun by a pipeline or a failure leaves the operator's first
-    /// signal graceful. On Unix the watcher is an OS thread of its own, so a
-    /// signal is seen even when every worker thread is blocked.
+    /// second forces it; signals queued before are acted on now. Signals are
+    /// counted, not inferred from the token: a shutdown begun by a pipeline
+    /// or a failure leaves the operator's first signal graceful.
     #[cfg(unix)]
-    pub(crate) fn watch(self, handle: ShutdownHandle) -> Watcher {
-        let mut hook = self.hook;
-        let closer = hook.handle();
-        let watching = std::thread::Builder::new()
-            .name("topology-signals".to_owned())
-            .spawn(move || {
-                let mut received = 0_u32;
-                for raw in hook.forever() {
-                    let signal = ShutdownSignal::from_raw(raw);
-                    received += 1;
-                    if received == 1 {
-                        graceful(signal, &handle);
-                    } else {
-                        forced(signal, &handle);
-                        return;
-                    }
-                }
-            });
-        if let Err(error) = watching {
-            tracing::error!(%error, "cannot start the signal watcher thread");
+    pub(crate) fn watch(mut self, handle: ShutdownHandle) -> Watcher {
+        let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        watched.handle = Some(handle);
+        while let Ok(signal) = self.queued.try_recv() {
+            watched.act(signal);
         }
-        Watcher { closer }
+        drop(watched);
+        Watcher {
+            closer: self.closer.clone(),
+        }
     }
 
     /// Watches for signals in a task: the first starts a graceful shutdown,
@@ -159,6 +199,17 @@ impl ShutdownSignals {
             forced(self.recv().await, &handle);
         });
         Watcher { task }
+    }
+}
+
+/// Signals that are never watched leave with their handlers' thread.
+#[cfg(unix)]
+impl Drop for ShutdownSignals {
+    fn drop(&mut self) {
+        // A watched set hands its closer to the watcher, which closes it.
+        if self.watched.lock().map_or(true, |watched| watched.handle.is_none()) {
+            self.closer.close();
+        }
     }
 }
 
