@@ -39,7 +39,7 @@ fn logging(c: &mut Criterion) {
                 b.to_async(&runtime).iter_batched(
                     || keys(size),
                     |keys| async move {
-                        let stats = PipelineRunner::new(PipelineContext::default(), "bench")
+                        let stats = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench")
                             .start(keys.into_iter().map(Trivial))
                             .run_to_completion()
                             .await;

@@ -40,7 +40,7 @@ async fn joinset(size: usize) -> f64 {
 }
 
 async fn runner(size: usize) -> f64 {
-    let ctx = PipelineContext::default();
+    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
     let started = Arc::new(AtomicUsize::new(0));
     let pipelines: Vec<Counted> = keys(size)
         .into_iter()
@@ -70,7 +70,7 @@ async fn allocations(size: usize) -> (f64, f64) {
         .map(topology_benches::Trivial)
         .collect();
     let region = Region::new(GLOBAL);
-    let stats = PipelineRunner::new(PipelineContext::default(), "bench")
+    let stats = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench")
         .start(pipelines)
         .run_to_completion()
         .await;

@@ -90,9 +90,13 @@ fn with_metrics(c: &mut Criterion) {
     let runtime = runtime();
     // The process-wide recorder, as `run_pipelines` installs it.
     let server = runtime.block_on(async {
-        MetricsServer::start(([127, 0, 0, 1], 0).into(), CancellationToken::new())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))
+        MetricsServer::start(
+            ([127, 0, 0, 1], 0).into(),
+            CancellationToken::new(),
+            &topology::PrometheusRecorder::install().expect("recorder"),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"))
     });
     let mut group = c.benchmark_group("start_with_metrics");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
@@ -119,7 +123,7 @@ fn with_metrics(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let keys = keys(size);
-                    let ctx = PipelineContext::default();
+                    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
                     let started = Arc::new(AtomicUsize::new(0));
                     let clock = Instant::now();
                     let shutdown = ctx.shutdown.clone();

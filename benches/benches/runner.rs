@@ -35,7 +35,7 @@ fn spawn_and_join(c: &mut Criterion) {
             b.to_async(&runtime).iter_batched(
                 || keys(size),
                 |keys| async move {
-                    let ctx = PipelineContext::default();
+                    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
                     let stats = PipelineRunner::new(ctx, "bench")
                         .start(keys.into_iter().map(Trivial))
                         .run_to_completion()

@@ -17,15 +17,19 @@ use topology_benches::{Parked, keys, runtime};
 fn main() {
     let runtime = runtime();
     runtime.block_on(async {
-        let server = MetricsServer::start(([127, 0, 0, 1], 0).into(), CancellationToken::new())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
+        let server = MetricsServer::start(
+            ([127, 0, 0, 1], 0).into(),
+            CancellationToken::new(),
+            &topology::PrometheusRecorder::install().expect("recorder"),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
         let url = format!("http://{}/metrics", server.local_addr());
         let client = reqwest::Client::new();
         println!("scrape: one GET /metrics with every pipeline's series (each running, served by the endpoint)");
         for size in [1_000, 10_000, 100_000] {
             // Parked and served: the series are those of live runs.
-            let ctx = PipelineContext::default();
+            let ctx = PipelineContext::default().with_poll_jitter_secs(0);
             let shutdown = ctx.shutdown.clone();
             let running = PipelineRunner::new(ctx, "bench")
                 .served_by(&server)

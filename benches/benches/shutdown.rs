@@ -50,7 +50,7 @@ fn shutdown(c: &mut Criterion) {
             b.to_async(&runtime).iter_custom(|iters| async move {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let ctx = PipelineContext::default();
+                    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
                     let started = Arc::new(AtomicUsize::new(0));
                     let pipelines: Vec<Counted> = keys(size)
                         .into_iter()
@@ -95,10 +95,7 @@ fn shutdown(c: &mut Criterion) {
             b.to_async(&runtime).iter_custom(|iters| async move {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let ctx = PipelineContext {
-                        poll_jitter_secs: 3600,
-                        ..Default::default()
-                    };
+                    let ctx = PipelineContext::default().with_poll_jitter_secs(3600);
                     let started = Arc::new(AtomicUsize::new(0));
                     let pipelines: Vec<Counted> = keys(size)
                         .into_iter()

@@ -12,20 +12,38 @@ mod suggest;
 pub use address::parse_metrics_address;
 pub use suggest::closest;
 
-/// The settings of `global: { ... }` in `topology!`, in the order the
-/// runtime declares them. The runtime's tests check this list against its
-/// one declaration of the settings, so the macro cannot accept a setting the
-/// runtime lacks or miss one it has.
+/// What a global setting holds, as `topology!` checks its literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingKind {
+    /// A whole number (`u64`).
+    WholeNumber,
+    /// A limit: a whole number, at least 1 (`Option<usize>`, absent when
+    /// not given).
+    Limit,
+    /// `true` or `false`.
+    Switch,
+    /// `isolate` or `shutdown`.
+    FailurePolicy,
+}
+
+/// The settings of `global: { ... }` in `topology!` and what each holds, in
+/// the order the runtime declares them. The runtime's tests check this list
+/// against its one declaration of the settings (names and the values they
+/// expect), so the macro cannot accept a setting the runtime lacks, miss one
+/// it has, or read one as the wrong kind.
 ///
 /// ```
-/// assert!(topology_common::GLOBAL_SETTINGS.contains(&"poll_jitter_secs"));
+/// use topology_common::{GLOBAL_SETTINGS, SettingKind};
+///
+/// assert!(GLOBAL_SETTINGS.contains(&("poll_jitter_secs", SettingKind::WholeNumber)));
 /// ```
-pub const GLOBAL_SETTINGS: &[&str] = &[
-    "poll_jitter_secs",
-    "total_concurrency",
-    "connection_pooling",
-    "shutdown_timeout_secs",
-    "failure_policy",
+pub const GLOBAL_SETTINGS: &[(&str, SettingKind)] = &[
+    ("poll_jitter_secs", SettingKind::WholeNumber),
+    ("total_concurrency", SettingKind::Limit),
+    ("connection_pooling", SettingKind::Switch),
+    ("shutdown_timeout_secs", SettingKind::WholeNumber),
+    ("failure_policy", SettingKind::FailurePolicy),
+    ("per_key_histograms", SettingKind::Switch),
 ];
 
 /// How many keys a one-line summary names before it says "and N more": a

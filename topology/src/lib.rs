@@ -64,7 +64,7 @@ pub use runtime::error::TopologyError;
 pub use runtime::interval::{run_every, run_every_reporting};
 pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
-pub use runtime::metrics::{enable_metrics, enable_per_key_histograms, metric_names};
+pub use runtime::metrics::{PrometheusRecorder, metric_names};
 pub use runtime::pipeline::Pipeline;
 pub use runtime::reporter::RunReporter;
 pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};
@@ -119,7 +119,7 @@ pub use object_store;
 ///
 /// fn main() {
 ///     // Still an ordinary function:
-///     topology::block_on(orders(PipelineContext::default(), Key::from("orders"))).unwrap().unwrap();
+///     topology::block_on(orders(PipelineContext::default().with_poll_jitter_secs(0), Key::from("orders"))).unwrap().unwrap();
 /// }
 /// ```
 #[doc(inline)]

@@ -136,10 +136,7 @@ fn run_seed(seed: u64) {
         .build()
         .unwrap();
     let stats: RunStats<String> = runtime.block_on(async {
-        let ctx = PipelineContext {
-            poll_jitter_secs: 0,
-            ..Default::default()
-        };
+        let ctx = PipelineContext::default().with_poll_jitter_secs(0);
         let runner = PipelineRunner::new(ctx.clone(), "chaos").shutdown_timeout(Some(deadline));
         let running = runner.start(behaviours.iter().enumerate().map(|(i, behaviour)| Chaos {
             key: format!("p{i:05}"),

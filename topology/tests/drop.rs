@@ -68,7 +68,7 @@ async fn dropping_what_was_started_stops_it() {
     assert!(closed, "the port is freed and the pipeline dropped");
 
     // A run dropped while it watches signals stops its watcher thread.
-    let runner = PipelineRunner::new(PipelineContext::default(), "job");
+    let runner = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "job");
     let watched = tokio::spawn(async move { runner.run([Parked]).await });
     assert!(
         eventually(|| signal_threads() == 1).await,

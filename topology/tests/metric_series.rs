@@ -54,9 +54,13 @@ impl Pipeline for Series {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_pipeline_adds_a_fixed_handful_of_lines() {
-    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
-        .await
-        .unwrap();
+    let server = MetricsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        CancellationToken::new(),
+        &topology::PrometheusRecorder::install().expect("recorder"),
+    )
+    .await
+    .unwrap();
     let ctx = PipelineContext::from_config(&GlobalConfig::default().with_poll_jitter_secs(0)).unwrap();
     // Half run one interval iteration, half a plain run.
     let pipelines = (0..PIPELINES).map(|i| Series {

@@ -20,9 +20,13 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
             .with_total_concurrency(Some(4)),
     )
     .expect("valid config");
-    let server = MetricsServer::start("127.0.0.1:0".parse().expect("address"), ctx.shutdown.clone())
-        .await
-        .expect("bind");
+    let server = MetricsServer::start(
+        "127.0.0.1:0".parse().expect("address"),
+        ctx.shutdown.clone(),
+        &topology::PrometheusRecorder::install().expect("recorder"),
+    )
+    .await
+    .expect("bind");
     let base = format!("http://{}", server.local_addr());
 
     let held = ctx.acquire().await;
@@ -134,9 +138,13 @@ async fn a_taken_metrics_address_is_an_error_returned_to_the_caller() {
         }
         other => panic!("expected a bind error, got {other:?}"),
     }
-    let error = MetricsServer::start(taken.local_addr().expect("address"), CancellationToken::new())
-        .await
-        .expect_err("taken");
+    let error = MetricsServer::start(
+        taken.local_addr().expect("address"),
+        CancellationToken::new(),
+        &topology::PrometheusRecorder::install().expect("recorder"),
+    )
+    .await
+    .expect_err("taken");
     assert!(matches!(error, TopologyError::MetricsBind { .. }));
 }
 
@@ -154,9 +162,13 @@ async fn a_malformed_metrics_address_names_the_setting_and_value() {
 async fn a_client_that_never_finishes_its_request_cannot_keep_the_endpoint_open() {
     use tokio::io::AsyncWriteExt;
 
-    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
-        .await
-        .expect("serving");
+    let server = MetricsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        CancellationToken::new(),
+        &topology::PrometheusRecorder::install().expect("recorder"),
+    )
+    .await
+    .expect("serving");
     // Half a request, and a second connection that says nothing at all.
     let mut half = tokio::net::TcpStream::connect(server.local_addr())
         .await

@@ -1,6 +1,6 @@
-//! `enable_per_key_histograms`: for a small topology, each key's
-//! distributions as well as its typetag's. A process-wide switch, so this
-//! file is its own test process.
+//! `per_key_histograms`: for a small topology, each key's distributions as
+//! well as its typetag's. A runner's own choice, not a process-wide switch:
+//! a second runner in the same process without it adds no key's series.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -11,13 +11,17 @@ use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_key_has_its_own_histograms_when_asked() {
-    topology::enable_per_key_histograms();
-    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new())
-        .await
-        .unwrap();
-    let ctx = PipelineContext::default();
+    let server = MetricsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        CancellationToken::new(),
+        &topology::PrometheusRecorder::install().expect("recorder"),
+    )
+    .await
+    .unwrap();
+    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
     let tasks = ["a", "b"].map(|key| Task::new(key, "few", async { Ok(TaskOutput::default()) }));
-    let stats = PipelineRunner::new(ctx, "few")
+    let stats = PipelineRunner::new(ctx.clone(), "few")
+        .per_key_histograms(true)
         .start_tasks(tasks)
         .run_to_completion()
         .await;
@@ -30,5 +34,17 @@ async fn each_key_has_its_own_histograms_when_asked() {
     ] {
         assert!(scrape.contains(series), "{series}:\n{scrape}");
     }
+    let tasks = ["c"].map(|key| Task::new(key, "many", async { Ok(TaskOutput::default()) }));
+    let stats = PipelineRunner::new(ctx, "many")
+        .start_tasks(tasks)
+        .run_to_completion()
+        .await;
+    assert_eq!(stats.counts().completed, 1);
+    let (_, scrape) = get(format!("http://{}/metrics", server.local_addr())).await;
+    assert!(
+        scrape.contains("topology_pipeline_run_duration_seconds_count{typetag=\"many\"} 1"),
+        "{scrape}"
+    );
+    assert!(!scrape.contains("key=\"c\",typetag=\"many\""), "{scrape}");
     server.stop().await;
 }

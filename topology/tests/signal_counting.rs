@@ -20,10 +20,7 @@ static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 async fn a_shutdown_begun_by_a_pipeline_leaves_the_first_signal_graceful() {
     let _turn = TURN.lock().await;
     let signals = ShutdownSignals::install().expect("handlers");
-    let ctx = PipelineContext {
-        poll_jitter_secs: 0,
-        ..PipelineContext::default()
-    };
+    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(None);
     let pipelines = vec![
         TestPipeline::new("quitter", Behaviour::CancelShutdown, &ctx),
@@ -45,10 +42,7 @@ async fn a_signal_before_any_pipeline_starts_is_queued_and_shuts_down_gracefully
     let _turn = TURN.lock().await;
     let signals = ShutdownSignals::install().expect("handlers");
     raise(Signal::SIGTERM).expect("raise");
-    let ctx = PipelineContext {
-        poll_jitter_secs: 3600,
-        ..PipelineContext::default()
-    };
+    let ctx = PipelineContext::default().with_poll_jitter_secs(3600);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::from_secs(5)));
     let pipelines = (0..3).map(|i| TestPipeline::new(&format!("late-{i}"), Behaviour::UntilShutdown, &ctx));
     let stats = runner.run_with_signals(signals, pipelines).await;

@@ -9,7 +9,7 @@ use syn::{Lit, LitStr};
 use super::ast::{Field, Fields, accept, group};
 // The runtime's global settings: its tests check this list against their
 // one declaration.
-use topology_common::GLOBAL_SETTINGS as GLOBAL;
+use topology_common::{GLOBAL_SETTINGS as GLOBAL, SettingKind};
 
 use crate::errors::Errors;
 
@@ -19,16 +19,18 @@ pub(crate) enum Metrics {
     Listen(SocketAddr),
 }
 
-/// The `global { ... }` settings given.
-#[derive(Default)]
-pub(crate) struct Global {
-    pub(crate) poll_jitter_secs: Option<u64>,
-    pub(crate) total_concurrency: Option<u64>,
-    pub(crate) connection_pooling: Option<bool>,
-    pub(crate) shutdown_timeout_secs: Option<u64>,
+/// One checked value of `global { ... }`.
+pub(crate) enum Value {
+    WholeNumber(u64),
+    Limit(u64),
+    Switch(bool),
     /// `true` for `shutdown`, `false` for `isolate`.
-    pub(crate) failure_shutdown: Option<bool>,
+    FailureShutdown(bool),
 }
+
+/// The `global { ... }` settings given, each checked as its kind.
+#[derive(Default)]
+pub(crate) struct Global(pub(crate) Vec<(syn::Ident, Value)>);
 
 pub(super) fn metrics(field: &Field, errors: &mut Errors) -> Option<Metrics> {
     if let Ok(ident) = syn::parse2::<syn::Ident>(field.value.clone())
@@ -72,29 +74,33 @@ pub(super) fn global(field: &Field, errors: &mut Errors) -> Global {
             return settings;
         }
     };
+    let names: Vec<&str> = GLOBAL.iter().map(|(name, _)| *name).collect();
     let mut seen: Vec<String> = Vec::new();
     for entry in &fields.0 {
-        let Some(name) = accept(entry, GLOBAL, "setting", &mut seen, errors) else {
+        let Some(name) = accept(entry, &names, "setting", &mut seen, errors) else {
             continue;
         };
-        match name.as_str() {
-            "poll_jitter_secs" => settings.poll_jitter_secs = whole_number(entry, errors),
-            "total_concurrency" => {
-                settings.total_concurrency = whole_number(entry, errors).and_then(|limit| {
-                    if limit == 0 {
-                        errors.error(
-                            entry.value_tokens(),
-                            "`total_concurrency` must be at least 1; leave it out for no limit",
-                        );
-                        None
-                    } else {
-                        Some(limit)
-                    }
-                });
-            }
-            "connection_pooling" => settings.connection_pooling = boolean(entry, errors),
-            "failure_policy" => settings.failure_shutdown = failure_policy(entry, errors),
-            _ => settings.shutdown_timeout_secs = whole_number(entry, errors),
+        let Some((_, kind)) = GLOBAL.iter().find(|(known, _)| *known == name) else {
+            continue;
+        };
+        let value = match kind {
+            SettingKind::WholeNumber => whole_number(entry, errors).map(Value::WholeNumber),
+            SettingKind::Limit => whole_number(entry, errors).and_then(|limit| {
+                if limit == 0 {
+                    errors.error(
+                        entry.value_tokens(),
+                        format!("`{name}` must be at least 1; leave it out for no limit"),
+                    );
+                    None
+                } else {
+                    Some(Value::Limit(limit))
+                }
+            }),
+            SettingKind::Switch => boolean(entry, errors).map(Value::Switch),
+            SettingKind::FailurePolicy => failure_policy(entry, errors).map(Value::FailureShutdown),
+        };
+        if let Some(value) = value {
+            settings.0.push((syn::Ident::new(&name, entry.name.span()), value));
         }
     }
     settings

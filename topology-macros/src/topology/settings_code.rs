@@ -7,7 +7,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{Ident, spanned::Spanned};
 
-use super::{model::Topology, settings::Metrics};
+use super::{
+    model::Topology,
+    settings::{Metrics, Value},
+};
 
 /// The body of `Topology::settings()`: the defaults with what `topology!` gives.
 pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
@@ -15,22 +18,18 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
     let settings = Ident::new("settings", Span::mixed_site());
     let global = &topology.global;
     let mut lines = Vec::new();
-    if let Some(value) = global.poll_jitter_secs {
-        lines.push(quote!(#settings.global.poll_jitter_secs = #value;));
-    }
-    if let Some(value) = global.total_concurrency {
-        let value = usize::try_from(value).unwrap_or(usize::MAX);
-        lines.push(quote!(#settings.global.total_concurrency = #p::Some(#value);));
-    }
-    if let Some(value) = global.connection_pooling {
-        lines.push(quote!(#settings.global.connection_pooling = #value;));
-    }
-    if let Some(shutdown) = global.failure_shutdown {
-        let policy = if shutdown { quote!(Shutdown) } else { quote!(Isolate) };
-        lines.push(quote!(#settings.global.failure_policy = #p::FailurePolicy::#policy;));
-    }
-    if let Some(value) = global.shutdown_timeout_secs {
-        lines.push(quote!(#settings.global.shutdown_timeout_secs = #value;));
+    for (name, value) in &global.0 {
+        let value = match value {
+            Value::WholeNumber(value) => quote!(#value),
+            Value::Limit(value) => {
+                let value = usize::try_from(*value).unwrap_or(usize::MAX);
+                quote!(#p::Some(#value))
+            }
+            Value::Switch(value) => quote!(#value),
+            Value::FailureShutdown(true) => quote!(#p::FailurePolicy::Shutdown),
+            Value::FailureShutdown(false) => quote!(#p::FailurePolicy::Isolate),
+        };
+        lines.push(quote!(#settings.global.#name = #value;));
     }
     match &topology.metrics {
         Some(Metrics::Off) => lines.push(quote!(#settings.replica.metrics_addr = #p::MetricsAddress::Off;)),

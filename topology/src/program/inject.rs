@@ -23,7 +23,7 @@ use crate::runtime::{context::PipelineContext, storage::StoragePoolRef};
 ///         Sink(format!("file:///tmp/out/{key}"))
 ///     }
 /// }
-/// # let ctx = PipelineContext::default();
+/// # let ctx = PipelineContext::default().with_poll_jitter_secs(0);
 /// # assert_eq!(Sink::from_context(&ctx, &Key::from("orders")).0, "file:///tmp/out/orders");
 /// ```
 ///

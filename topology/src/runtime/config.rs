@@ -36,6 +36,8 @@ declare_settings! {
         shutdown_timeout_secs: u64 = 30, Live, with_shutdown_timeout_secs;
         /// What happens when a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology.
         failure_policy: FailurePolicy = FailurePolicy::Isolate, Restart, with_failure_policy;
+        /// Whether each key gets its own duration and jitter histograms besides its typetag's (16 lines per key in every scrape: for small topologies).
+        per_key_histograms: bool = false, Restart, with_per_key_histograms;
     }
 }
 

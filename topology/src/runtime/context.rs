@@ -26,7 +26,8 @@ use crate::runtime::{
 /// assert!(ctx.storage_pool.is_some());
 /// assert!(!ctx.shutdown.is_cancelled());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct PipelineContext {
     /// Limits how many operations run at once across all pipelines; `None`
     /// means unlimited. Prefer [`acquire`](Self::acquire) to using it directly.
@@ -34,13 +35,53 @@ pub struct PipelineContext {
     /// Object-store clients shared per bucket; `None` when pooling is off.
     /// Prefer [`store`](Self::store) to using it directly.
     pub storage_pool: Option<StoragePoolRef>,
-    /// Upper bound of each pipeline's random start delay, in seconds.
+    /// Upper bound of each pipeline's random start delay, in seconds (a
+    /// start jitter, despite the seed's name).
     pub poll_jitter_secs: u64,
     /// Cancelled once shutdown begins.
     pub shutdown: CancellationToken,
 }
 
+/// The context of [`GlobalConfig::default()`]: no concurrency limit, a
+/// storage pool, its start jitter, and a new shutdown token.
+///
+/// ```
+/// use topology::{GlobalConfig, PipelineContext};
+///
+/// let ctx = PipelineContext::default();
+/// assert_eq!(ctx.poll_jitter_secs, GlobalConfig::default().poll_jitter_secs);
+/// assert!(ctx.global_semaphore.is_none() && ctx.storage_pool.is_some());
+/// let at_once = PipelineContext::default().with_poll_jitter_secs(0);
+/// assert_eq!(at_once.poll_jitter_secs, 0);
+/// ```
+impl Default for PipelineContext {
+    fn default() -> Self {
+        let config = GlobalConfig::default();
+        Self {
+            global_semaphore: None,
+            storage_pool: config.connection_pooling.then(|| Arc::new(StoragePool::new())),
+            poll_jitter_secs: config.poll_jitter_secs,
+            shutdown: CancellationToken::new(),
+        }
+    }
+}
+
 impl PipelineContext {
+    /// With each pipeline's start delay drawn from `[0, secs)`; `0` starts
+    /// every pipeline at once (what a test usually wants).
+    #[must_use]
+    pub fn with_poll_jitter_secs(mut self, secs: u64) -> Self {
+        self.poll_jitter_secs = secs;
+        self
+    }
+
+    /// With `shutdown` as the token cancelled when shutdown begins.
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: CancellationToken) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
     /// Builds the context a topology with these settings shares, with a new
     /// shutdown token.
     pub fn from_config(config: &GlobalConfig) -> Result<Self, TopologyError> {

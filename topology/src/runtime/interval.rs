@@ -21,7 +21,7 @@ use crate::runtime::{context::PipelineContext, reporter::RunReporter};
 /// use std::time::Duration;
 /// use topology::{PipelineContext, run_every};
 ///
-/// let ctx = PipelineContext::default();
+/// let ctx = PipelineContext::default().with_poll_jitter_secs(0);
 /// let mut runs = 0;
 /// let result: Result<(), std::io::Error> = run_every(&ctx, Duration::from_millis(10), || {
 ///     runs += 1;
@@ -52,7 +52,7 @@ where
 /// use std::time::Duration;
 /// use topology::{PipelineContext, RunReporter, run_every_reporting};
 ///
-/// let ctx = PipelineContext::default();
+/// let ctx = PipelineContext::default().with_poll_jitter_secs(0);
 /// ctx.shutdown.cancel();
 /// let done: Result<(), std::io::Error> =
 ///     run_every_reporting(&ctx, Duration::from_secs(1), &RunReporter::default(), || async { Ok(()) }).await;

@@ -271,7 +271,7 @@ impl<E: Display> Display for Failure<E> {
 ///     }
 /// }
 ///
-/// let ctx = PipelineContext { poll_jitter_secs: 0, ..Default::default() };
+/// let ctx = PipelineContext::default().with_poll_jitter_secs(0);
 /// let runs = Arc::new(AtomicU32::new(0));
 /// let policy = RestartPolicy::on_failure().backoff(Duration::from_millis(1), Duration::from_millis(2));
 /// let supervised = Supervised::new("flaky", ctx.clone(), policy, move || Flaky(Arc::clone(&runs)));

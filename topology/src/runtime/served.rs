@@ -9,7 +9,10 @@ use crate::runtime::{
     context::PipelineContext,
     error::TopologyError,
     key_list::key_list,
-    metrics::server::{MetricsAddress, MetricsServer},
+    metrics::{
+        PrometheusRecorder,
+        server::{MetricsAddress, MetricsServer},
+    },
     pipeline::Pipeline,
     runner::{PipelineRunner, running::RunningPipelines, spawner::PipelineSpawner},
     running_topology::RunningTopology,
@@ -61,12 +64,18 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
     ) -> Result<(Self, PipelineRunner), TopologyError> {
         let context = PipelineContext::from_config(global)?;
         let server = match metrics {
-            MetricsAddress::Listen(address) => Some(MetricsServer::start(*address, context.shutdown.clone()).await?),
+            MetricsAddress::Listen(address) => {
+                // The one place a topology installs a process-wide recorder:
+                // serving `/metrics` needs it.
+                let recorder = PrometheusRecorder::install()?;
+                Some(MetricsServer::start(*address, context.shutdown.clone(), &recorder).await?)
+            }
             MetricsAddress::Off => None,
         };
         let mut runner = PipelineRunner::new(context, typetag)
             .shutdown_timeout(global.shutdown_timeout())
-            .failure_policy(global.failure_policy);
+            .failure_policy(global.failure_policy)
+            .per_key_histograms(global.per_key_histograms);
         // Each run's record is listed only where `/pipelines` serves it.
         if let Some(server) = &server {
             runner = runner.served_by(server);

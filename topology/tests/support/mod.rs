@@ -184,10 +184,7 @@ impl Pipeline for TestPipeline {
 
 /// A context whose pipelines start after a jitter of up to `jitter_secs`.
 pub fn context(jitter_secs: u64) -> PipelineContext {
-    PipelineContext {
-        poll_jitter_secs: jitter_secs,
-        ..Default::default()
-    }
+    PipelineContext::default().with_poll_jitter_secs(jitter_secs)
 }
 
 /// How the pipeline with `key` ended.

@@ -13,8 +13,8 @@ async fn orders(_ctx: PipelineContext, state: State<AppState>) -> Result<(), std
 }
 
 fn main() {
-    let called = topology::block_on(orders(PipelineContext::default(), State::new(AppState { rows: 3 })));
+    let called = topology::block_on(orders(PipelineContext::default().with_poll_jitter_secs(0), State::new(AppState { rows: 3 })));
     assert!(called.unwrap().is_ok());
-    let called = topology::block_on(orders(PipelineContext::default(), State::new(AppState { rows: 0 })));
+    let called = topology::block_on(orders(PipelineContext::default().with_poll_jitter_secs(0), State::new(AppState { rows: 0 })));
     assert!(called.unwrap().is_err());
 }

@@ -91,6 +91,8 @@ topology! {
         total_concurrency: 32,
         connection_pooling: true,
         shutdown_timeout_secs: 30,
+        failure_policy: shutdown,
+        per_key_histograms: true,
     },
     state: AppState { bucket: "memory://lake".to_owned() },
     instances: "pipelines:\n  tables:\n    orders: { source: memory://raw/orders }\n",
@@ -104,6 +106,8 @@ fn main() {
     // only checks what `topology!` generated, without running it.
     let settings = Topology::settings();
     assert_eq!(settings.global.total_concurrency, Some(32));
+    assert_eq!(settings.global.failure_policy, topology::FailurePolicy::Shutdown);
+    assert!(settings.global.per_key_histograms);
     assert_eq!(Topology::TYPETAG, "table");
     assert_eq!(PipelineId::ALL.len(), 6);
     assert_eq!(PipelineId::Events.as_str(), "events.v2");

@@ -165,13 +165,31 @@ impl fmt::Display for Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::{config::FailurePolicy, setting::SettingValue};
 
     /// The macro crate accepts in `global: { ... }` exactly the settings
-    /// the runtime declares.
+    /// the runtime declares, each read as the kind of value it holds.
     #[test]
     fn the_macros_know_every_global_setting() {
-        let declared: Vec<&str> = GlobalConfig::SETTINGS.iter().map(|spec| spec.name).collect();
-        assert_eq!(declared, topology_common::GLOBAL_SETTINGS);
+        use topology_common::SettingKind;
+
+        let declared: Vec<(&str, &str)> = GlobalConfig::SETTINGS
+            .iter()
+            .map(|spec| (spec.name, spec.expects))
+            .collect();
+        let in_macros: Vec<(&str, &str)> = topology_common::GLOBAL_SETTINGS
+            .iter()
+            .map(|(name, kind)| {
+                let expects = match kind {
+                    SettingKind::WholeNumber => <u64 as SettingValue>::EXPECTS,
+                    SettingKind::Limit => <Option<usize> as SettingValue>::EXPECTS,
+                    SettingKind::Switch => <bool as SettingValue>::EXPECTS,
+                    SettingKind::FailurePolicy => <FailurePolicy as SettingValue>::EXPECTS,
+                };
+                (*name, expects)
+            })
+            .collect();
+        assert_eq!(declared, in_macros);
     }
 
     #[test]

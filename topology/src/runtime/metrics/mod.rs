@@ -4,17 +4,14 @@
 //! cheap ones (a gauge or a counter, one line each); outcome counters add
 //! `outcome` (`completed`, `failed`, `cancelled`, `panicked`, `timed_out`,
 //! `aborted`). Distributions are histograms labelled by `typetag` alone,
-//! unless [`enable_per_key_histograms`] asks for one per key too. See
+//! unless `per_key_histograms` asks for one per key too. See
 //! [`metric_names`] for the full list.
 
 pub(crate) mod per_key;
 pub(crate) mod pipeline;
 pub(crate) mod server;
 
-use std::sync::{
-    Mutex, OnceLock, PoisonError,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -75,71 +72,74 @@ const DURATION_BUCKETS: &[f64] = &[
     0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
 ];
 
-/// Whether per-pipeline series are recorded; see [`enable_metrics`].
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
-/// Turns on the per-pipeline metrics.
+/// The process's Prometheus recorder: what the `metrics` facade records
+/// into, and what `/metrics` renders.
 ///
-/// Labelled per-pipeline series cost a few allocations per pipeline, so the
-/// runtime records them only once a recorder is there to receive them.
-/// [`run_pipelines`](crate::run_pipelines) and
-/// [`MetricsServer::start`](crate::MetricsServer::start) install the Prometheus recorder and call this; a
-/// program that installs its own `metrics` recorder calls it itself.
-///
-/// ```
-/// topology::enable_metrics();
-/// ```
-pub fn enable_metrics() {
-    ENABLED.store(true, Ordering::Relaxed);
-}
-
-/// Whether per-pipeline series are recorded.
-pub(crate) fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
-
-/// Whether the distributions are also recorded per key; see
-/// [`enable_per_key_histograms`].
-static PER_KEY_HISTOGRAMS: AtomicBool = AtomicBool::new(false);
-
-/// Records run duration, iteration duration and start jitter per pipeline
-/// key as well as per `typetag`: for topologies of a few pipelines, where
-/// each one's distribution matters. Each such histogram is 16 lines per key
-/// in every scrape, so leave it off for large topologies. Call it before the
-/// pipelines start.
+/// Installing it is an explicit step, since a process has one recorder:
+/// [`run_pipelines`](crate::run_pipelines) and the generated program install
+/// it before serving `/metrics`; a program that installs its own `metrics`
+/// recorder instead runs its pipelines with
+/// [`PipelineRunner`](crate::PipelineRunner), and every metric goes to its
+/// recorder.
 ///
 /// ```
-/// topology::enable_per_key_histograms();
-/// ```
-pub fn enable_per_key_histograms() {
-    PER_KEY_HISTOGRAMS.store(true, Ordering::Relaxed);
-}
-
-pub(crate) fn per_key_histograms() -> bool {
-    PER_KEY_HISTOGRAMS.load(Ordering::Relaxed)
-}
-
-/// Installs the process-wide Prometheus recorder once and returns its handle.
+/// use topology::PrometheusRecorder;
 ///
-/// A process has one global recorder; later calls reuse the first handle, so
-/// several topologies in one process (as in tests) share it.
-pub(crate) fn prometheus_handle() -> Result<PrometheusHandle, TopologyError> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    static INSTALL: Mutex<()> = Mutex::new(());
+/// let recorder = PrometheusRecorder::install().unwrap();
+/// // Once per process: installing it again gives the same recorder.
+/// let again = PrometheusRecorder::install().unwrap();
+/// metrics::counter!("demo_total").increment(1);
+/// assert!(again.render().contains("demo_total 1"));
+/// # drop(recorder);
+/// ```
+#[derive(Clone)]
+pub struct PrometheusRecorder {
+    handle: PrometheusHandle,
+}
 
-    if let Some(handle) = HANDLE.get() {
-        return Ok(handle.clone());
+impl std::fmt::Debug for PrometheusRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrometheusRecorder").finish_non_exhaustive()
     }
-    let _installing = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(handle) = HANDLE.get() {
-        return Ok(handle.clone());
+}
+
+impl PrometheusRecorder {
+    /// Installs the Prometheus recorder as the process's `metrics` recorder,
+    /// with the runtime's histogram buckets, or returns the one installed
+    /// by an earlier call.
+    ///
+    /// # Errors
+    ///
+    /// [`TopologyError::MetricsRecorder`] when another recorder was
+    /// installed first.
+    pub fn install() -> Result<Self, TopologyError> {
+        static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+        static INSTALL: Mutex<()> = Mutex::new(());
+
+        if let Some(handle) = HANDLE.get() {
+            return Ok(Self { handle: handle.clone() });
+        }
+        let _installing = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(handle) = HANDLE.get() {
+            return Ok(Self { handle: handle.clone() });
+        }
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
+            .and_then(PrometheusBuilder::install_recorder)
+            .map_err(TopologyError::MetricsRecorder)?;
+        Ok(Self {
+            handle: HANDLE.get_or_init(|| handle).clone(),
+        })
     }
-    let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
-        .and_then(PrometheusBuilder::install_recorder)
-        .map_err(TopologyError::MetricsRecorder)?;
-    enable_metrics();
-    Ok(HANDLE.get_or_init(|| handle).clone())
+
+    /// Every metric recorded so far, in Prometheus text.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    pub(crate) fn handle(&self) -> &PrometheusHandle {
+        &self.handle
+    }
 }
 
 pub(crate) fn shutting_down() {

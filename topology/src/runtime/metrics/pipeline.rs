@@ -5,10 +5,8 @@ use std::{sync::Arc, time::Duration};
 
 use metrics::{Histogram, Label};
 
-use crate::runtime::metrics::{
-    enabled,
-    metric_names::{PIPELINE_ITERATION_DURATION, PIPELINE_RUN_DURATION, PIPELINE_START_JITTER},
-    per_key_histograms,
+use crate::runtime::metrics::metric_names::{
+    PIPELINE_ITERATION_DURATION, PIPELINE_RUN_DURATION, PIPELINE_START_JITTER,
 };
 
 /// The three distributions, registered under some labels.
@@ -38,28 +36,22 @@ pub(crate) struct Distributions {
 }
 
 impl Distributions {
-    /// A run's distributions, or `None` while metrics are off. Without
-    /// per-key histograms, every run of a `typetag` shares one.
-    pub(crate) fn for_run(
-        key: &dyn std::fmt::Display,
-        typetag: &'static str,
-        cache: &mut TypetagCache,
-    ) -> Option<Arc<Self>> {
-        if !enabled() {
-            return None;
-        }
+    /// A run's distributions, recorded through whatever `metrics` recorder
+    /// the process has (none: nothing is kept). Without per-key histograms,
+    /// every run of a `typetag` shares one.
+    pub(crate) fn for_run(key: &dyn std::fmt::Display, typetag: &'static str, cache: &mut TypetagCache) -> Arc<Self> {
         let shared = cache.get(typetag);
-        if !per_key_histograms() {
-            return Some(shared);
+        if !cache.per_key {
+            return shared;
         }
         let labels = [
             Label::new("key", key.to_string()),
             Label::from_static_parts("typetag", typetag),
         ];
-        Some(Arc::new(Self {
+        Arc::new(Self {
             shared: Arc::clone(&shared.shared),
             own: Some(Histograms::register(&labels)),
-        }))
+        })
     }
 
     pub(crate) fn started(&self, jitter: Duration) {
@@ -84,20 +76,31 @@ impl Distributions {
 }
 
 /// The distributions of each `typetag` a runner has spawned, registered once
-/// each (a runner sees one or a few).
+/// each (a runner sees one or a few), and whether each key gets its own too.
 #[derive(Debug, Default)]
-pub(crate) struct TypetagCache(Vec<(&'static str, Arc<Distributions>)>);
+pub(crate) struct TypetagCache {
+    typetags: Vec<(&'static str, Arc<Distributions>)>,
+    per_key: bool,
+}
 
 impl TypetagCache {
+    /// No typetag yet; `per_key` adds each key's own histograms.
+    pub(crate) fn new(per_key: bool) -> Self {
+        Self {
+            typetags: Vec::new(),
+            per_key,
+        }
+    }
+
     fn get(&mut self, typetag: &'static str) -> Arc<Distributions> {
-        if let Some((_, series)) = self.0.iter().find(|(known, _)| *known == typetag) {
+        if let Some((_, series)) = self.typetags.iter().find(|(known, _)| *known == typetag) {
             return Arc::clone(series);
         }
         let series = Arc::new(Distributions {
             shared: Arc::new(Histograms::register(&[Label::from_static_parts("typetag", typetag)])),
             own: None,
         });
-        self.0.push((typetag, Arc::clone(&series)));
+        self.typetags.push((typetag, Arc::clone(&series)));
         series
     }
 }

@@ -20,7 +20,7 @@ use topology_common::parse_metrics_address;
 
 use crate::runtime::{
     error::TopologyError,
-    metrics::per_key,
+    metrics::{PrometheusRecorder, per_key},
     setting::SettingValue,
     status::{self, Boards, Cursor, StatusBoard, StatusView},
     watchdog::{self, either},
@@ -97,10 +97,11 @@ impl fmt::Display for MetricsAddress {
 ///
 /// ```
 /// # topology::block_on(async {
-/// use topology::{CancellationToken, MetricsServer};
+/// use topology::{CancellationToken, MetricsServer, PrometheusRecorder};
 ///
 /// let shutdown = CancellationToken::new();
-/// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), shutdown.clone())
+/// let recorder = PrometheusRecorder::install().unwrap();
+/// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), shutdown.clone(), &recorder)
 ///     .await
 ///     .unwrap();
 /// assert_ne!(server.local_addr().port(), 0);
@@ -125,16 +126,19 @@ struct Endpoint {
 }
 
 impl MetricsServer {
-    /// Installs the Prometheus recorder (once per process), binds `address`
-    /// and starts serving. `/health` reports unhealthy once `shutdown` is
-    /// cancelled. An address that cannot be bound is an error, never a log
-    /// line.
+    /// Binds `address` and starts serving what `recorder` holds. `/health`
+    /// reports unhealthy once `shutdown` is cancelled. An address that
+    /// cannot be bound is an error, never a log line.
     ///
     /// `/pipelines` and the per-key series of `/metrics` show the runs of
     /// the runners given to [`PipelineRunner::served_by`](crate::PipelineRunner::served_by).
-    pub async fn start(address: SocketAddr, shutdown: CancellationToken) -> Result<Self, TopologyError> {
+    pub async fn start(
+        address: SocketAddr,
+        shutdown: CancellationToken,
+        recorder: &PrometheusRecorder,
+    ) -> Result<Self, TopologyError> {
         let boards = Arc::new(Boards::default());
-        let prometheus = super::prometheus_handle()?;
+        let prometheus = recorder.handle().clone();
         let listener = TcpListener::bind(address)
             .await
             .map_err(|source| TopologyError::MetricsBind { address, source })?;

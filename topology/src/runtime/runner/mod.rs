@@ -11,9 +11,10 @@ use std::{fmt::Display, sync::Arc, time::Duration};
 use futures_util::FutureExt;
 
 use crate::runtime::{
-    config::FailurePolicy,
+    config::{FailurePolicy, GlobalConfig},
     context::PipelineContext,
     error::TopologyError,
+    metrics::pipeline::TypetagCache,
     metrics::server::MetricsServer,
     pipeline::Pipeline,
     record::lineage::Lineage,
@@ -58,7 +59,7 @@ pub(crate) fn pipeline_task<P: Pipeline>(
 ///     }
 /// }
 ///
-/// let runner = PipelineRunner::new(PipelineContext::default(), "job");
+/// let runner = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "job");
 /// let stats = runner.start([Once("a"), Once("b")]).run_to_completion().await;
 /// assert_eq!(stats.counts().completed, 2);
 /// # }).unwrap();
@@ -70,6 +71,7 @@ pub struct PipelineRunner {
     shutdown_timeout: Option<Duration>,
     progress_interval: Duration,
     failure_policy: FailurePolicy,
+    per_key_histograms: bool,
     /// The boards of the endpoint that serves it: each topology it starts
     /// lists its runs on a board of its own there.
     boards: Option<Arc<Boards>>,
@@ -80,17 +82,28 @@ impl PipelineRunner {
     pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
 
     /// A runner for pipelines sharing `context`; `typetag` names their kind
-    /// (such as `"table"`) in logs and metrics. The shutdown timeout starts
-    /// at 30 seconds.
+    /// (such as `"table"`) in logs and metrics. The shutdown timeout and
+    /// the failure policy start at [`GlobalConfig`]'s defaults.
     pub fn new(context: PipelineContext, typetag: &'static str) -> Self {
+        let defaults = GlobalConfig::default();
         Self {
             context,
             typetag,
-            shutdown_timeout: Some(Duration::from_secs(30)),
+            shutdown_timeout: defaults.shutdown_timeout(),
             progress_interval: Self::DEFAULT_PROGRESS_INTERVAL,
-            failure_policy: FailurePolicy::Isolate,
+            failure_policy: defaults.failure_policy,
+            per_key_histograms: defaults.per_key_histograms,
             boards: None,
         }
+    }
+
+    /// Whether each key also gets its own run-duration, iteration-duration
+    /// and start-jitter histograms, besides its `typetag`'s (16 lines per
+    /// key in every scrape: for small topologies).
+    #[must_use]
+    pub fn per_key_histograms(mut self, on: bool) -> Self {
+        self.per_key_histograms = on;
+        self
     }
 
     /// Lists each run's record at `server`, on a board of the topology's
@@ -101,10 +114,11 @@ impl PipelineRunner {
     ///
     /// ```
     /// # topology::block_on(async {
-    /// use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner};
+    /// use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner, PrometheusRecorder};
     ///
-    /// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new()).await.unwrap();
-    /// let runner = PipelineRunner::new(PipelineContext::default(), "job").served_by(&server);
+    /// let recorder = PrometheusRecorder::install().unwrap();
+    /// let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), CancellationToken::new(), &recorder).await.unwrap();
+    /// let runner = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "job").served_by(&server);
     /// # server.stop().await;
     /// # });
     /// ```
@@ -201,6 +215,7 @@ impl PipelineRunner {
             expected,
         );
         running.failure_policy = self.failure_policy;
+        running.typetags = TypetagCache::new(self.per_key_histograms);
         running.board = self.boards.as_ref().map(|boards| boards.add());
         running
     }

@@ -160,9 +160,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         F: Future<Output = TaskResult> + Send + 'static,
     {
         let slot = self.free.pop().unwrap_or(self.slots.len());
-        if let Some(distributions) = Distributions::for_run(&key, record.typetag(), &mut self.typetags) {
-            record.measure(distributions);
-        }
+        record.measure(Distributions::for_run(&key, record.typetag(), &mut self.typetags));
         let span = tracing::info_span!("pipeline", key = %key, typetag = record.typetag());
         let jitter = random_jitter(lineage.max_jitter_secs);
         let work = work(RunReporter::to(&record));

@@ -41,7 +41,7 @@ pub(super) enum Command<K> {
 /// # topology::block_on(async {
 /// use topology::{PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput};
 ///
-/// let ctx = PipelineContext::default();
+/// let ctx = PipelineContext::default().with_poll_jitter_secs(0);
 /// let shutdown = ctx.shutdown.clone();
 /// let first = Task::new("first", "job", async move {
 ///     shutdown.cancelled().await;
