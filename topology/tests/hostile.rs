@@ -43,6 +43,8 @@ async fn a_timeout_too_large_for_the_clock_means_no_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn settings_at_their_extremes_never_panic() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     for jitter in [0, 1, u64::MAX] {
         let ctx = context(jitter);
         let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(Some(Duration::ZERO));
@@ -102,6 +104,8 @@ async fn a_panic_whose_payload_panics_on_drop_is_a_panic_of_that_pipeline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_forced_shutdown_reports_pipelines_still_in_their_jitter_as_cancelled() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(3600);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(None);
     // Without jitter, so it is running when the shutdown is forced.
@@ -190,11 +194,15 @@ async fn run_with_a_blocked_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pipeline_blocking_its_thread_past_the_deadline_is_timed_out_and_the_run_ends() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     run_with_a_blocked_thread().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_pipelines_shut_down_together_with_one_outcome_each() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let running =
@@ -212,6 +220,8 @@ async fn ten_thousand_pipelines_shut_down_together_with_one_outcome_each() {
 
 #[tokio::test(start_paused = true)]
 async fn pipelines_that_finish_before_the_others_start_end_nothing_early() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(60);
     let runner = PipelineRunner::new(ctx.clone(), "table");
     let started = tokio::time::Instant::now();
@@ -231,5 +241,19 @@ async fn pipelines_that_finish_before_the_others_start_end_nothing_early() {
 /// deadline and the grace still fire, on the wall clock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn the_deadline_fires_even_when_every_worker_thread_is_blocked() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     run_with_a_blocked_thread().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_sees_the_lines_of_every_thread() {
+    let logs = LogCapture::start();
+    tokio::spawn(async { topology::tracing::info!("from a worker") })
+        .await
+        .unwrap();
+    std::thread::spawn(|| topology::tracing::info!("from a thread of its own"))
+        .join()
+        .unwrap();
+    assert_eq!(logs.lines_with(&["from a"]).len(), 2, "{}", logs.text());
 }

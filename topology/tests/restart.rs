@@ -89,6 +89,8 @@ async fn a_pipeline_that_fails_then_heals_completes_and_counts_its_restarts() {
 
 #[tokio::test(start_paused = true)]
 async fn a_crash_loop_waits_longer_each_time_then_ends_failed_while_others_run() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let policy = RestartPolicy::on_failure()
         .max_restarts(4)
@@ -128,6 +130,8 @@ async fn a_crash_loop_waits_longer_each_time_then_ends_failed_while_others_run()
 
 #[tokio::test(start_paused = true)]
 async fn a_crash_loop_of_panics_ends_as_a_panic() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let policy = RestartPolicy::on_failure().max_restarts(2);
     let stats = PipelineRunner::new(ctx.clone(), "table")
@@ -148,6 +152,8 @@ async fn a_crash_loop_of_panics_ends_as_a_panic() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_cuts_a_backoff_short() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let policy = RestartPolicy::on_failure().backoff(Duration::from_secs(3600), Duration::from_secs(3600));
     let running = PipelineRunner::new(ctx.clone(), "table").start([flaky(&ctx, policy, u32::MAX, false)]);
@@ -167,6 +173,8 @@ async fn shutdown_cuts_a_backoff_short() {
 
 #[tokio::test(start_paused = true)]
 async fn restarts_outside_the_window_do_not_count() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let supervisor = Supervisor::new(
         RestartPolicy::on_failure()
@@ -221,6 +229,8 @@ async fn failure_policy_shutdown_stops_the_topology_gracefully() {
 
 #[tokio::test(start_paused = true)]
 async fn failure_policy_isolate_keeps_the_others_running() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let running = PipelineRunner::new(ctx.clone(), "table").start([
         TestPipeline::new("broken", Behaviour::Fail, &ctx),
@@ -236,6 +246,8 @@ async fn failure_policy_isolate_keeps_the_others_running() {
 
 #[test]
 fn the_backoff_stays_within_its_bounds_at_any_count() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let policy = RestartPolicy::on_failure().backoff(Duration::from_secs(1), Duration::from_secs(60));
     for consecutive in [0, 1, 2, 7, 32, 33, 64, 1_000, u32::MAX] {
         for _ in 0..100 {
@@ -258,6 +270,8 @@ fn the_backoff_stays_within_its_bounds_at_any_count() {
 
 #[tokio::test(start_paused = true)]
 async fn a_run_that_lasted_past_the_longest_backoff_starts_the_backoff_over() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let supervisor = Supervisor::new(
         RestartPolicy::on_failure()

@@ -155,7 +155,9 @@ async fn main() -> ExitCode {
         .with_total_concurrency(Some(2))
         .with_shutdown_timeout_secs(10);
     let tables = vec!["table-a", "table-b"];
-    let result = run_pipelines("127.0.0.1:9090", &global_config, "table", |ctx| {
+    // The metrics address, as the only argument (default 127.0.0.1:9090).
+    let metrics_addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9090".to_owned());
+    let result = run_pipelines(&metrics_addr, &global_config, "table", |ctx| {
         let mut pipelines: Vec<Demo> = tables
             .iter()
             .map(|table| Demo::Table(TablePipeline::new(table, ctx.clone())))

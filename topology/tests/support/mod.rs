@@ -12,33 +12,38 @@ use std::{
 use topology::{OutcomeKind, Pipeline, PipelineContext, RunStats};
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Captures the log lines emitted on this thread while the guard lives.
+/// Captures the log lines every thread emits while the guard lives (a
+/// multi-thread runtime's workers included).
 ///
-/// One global subscriber routes every event to the buffer of the thread that
-/// emits it: per-thread default subscribers race with tracing's global
-/// callsite cache when tests run in parallel.
+/// One global subscriber writes every event to the capture in force; the
+/// captures of one test binary take turns, so that each sees its own test's
+/// lines. Every test of a binary that captures starts a capture, so that no
+/// other test's lines can reach it.
 pub struct LogCapture {
     buffer: Arc<Mutex<Vec<u8>>>,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
-thread_local! {
-    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
-}
+/// The buffer of the capture in force.
+static CAPTURE: Mutex<Option<Arc<Mutex<Vec<u8>>>>> = Mutex::new(None);
+/// One capture at a time.
+static TURN: Mutex<()> = Mutex::new(());
 
 impl LogCapture {
     pub fn start() -> Self {
         static INSTALLED: std::sync::Once = std::sync::Once::new();
         INSTALLED.call_once(|| {
             let subscriber = tracing_subscriber::fmt()
-                .with_writer(ThreadBuffer)
+                .with_writer(CaptureWriter)
                 .with_ansi(false)
                 .with_max_level(tracing::Level::DEBUG)
                 .finish();
             tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
         });
+        let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        CAPTURE.with(|capture| *capture.borrow_mut() = Some(Arc::clone(&buffer)));
-        Self { buffer }
+        *CAPTURE.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&buffer));
+        Self { buffer, _turn: turn }
     }
 
     pub fn text(&self) -> String {
@@ -57,23 +62,22 @@ impl LogCapture {
 
 impl Drop for LogCapture {
     fn drop(&mut self) {
-        CAPTURE.with(|capture| capture.borrow_mut().take());
+        CAPTURE.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }
 
-/// Writes to the capturing buffer of the current thread, if any.
-struct ThreadBuffer;
+/// Writes to the buffer of the capture in force, if any.
+struct CaptureWriter;
 
-impl io::Write for ThreadBuffer {
+impl io::Write for CaptureWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        CAPTURE.with(|capture| {
-            if let Some(buffer) = capture.borrow().as_ref() {
-                buffer
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .extend_from_slice(bytes);
-            }
-        });
+        let capture = CAPTURE.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(buffer) = capture {
+            buffer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(bytes);
+        }
         Ok(bytes.len())
     }
 
@@ -82,7 +86,7 @@ impl io::Write for ThreadBuffer {
     }
 }
 
-impl<'a> MakeWriter<'a> for ThreadBuffer {
+impl<'a> MakeWriter<'a> for CaptureWriter {
     type Writer = Self;
 
     fn make_writer(&'a self) -> Self {

@@ -37,6 +37,9 @@ pub mod metric_names {
     pub const PIPELINE_LAST_ITERATION_DURATION: &str = "topology_pipeline_last_iteration_duration_seconds";
     /// Gauge: when the pipeline's last iteration ended, in seconds since the Unix epoch.
     pub const PIPELINE_LAST_ITERATION_TIME: &str = "topology_pipeline_last_iteration_timestamp_seconds";
+    /// Gauge, by `typetag`: the bytes of each pipeline's task, what a pipeline
+    /// costs in memory besides its own allocations.
+    pub const PIPELINE_TASK_BYTES: &str = "topology_pipeline_task_bytes";
     /// Gauge: permits of the global semaphore held right now.
     pub const PERMITS_IN_USE: &str = "topology_semaphore_permits_in_use";
     /// Gauge: pipelines waiting for a permit of the global semaphore right now.
@@ -58,6 +61,7 @@ pub mod metric_names {
         PIPELINE_RESTARTS,
         PIPELINE_LAST_ITERATION_DURATION,
         PIPELINE_LAST_ITERATION_TIME,
+        PIPELINE_TASK_BYTES,
         PERMITS_IN_USE,
         PERMITS_WAITING,
         POOLED_STORES,

@@ -19,7 +19,10 @@ use tracing::Instrument;
 use crate::runtime::{
     config::FailurePolicy,
     jitter::random_jitter,
-    metrics::pipeline::{Distributions, TypetagCache},
+    metrics::{
+        metric_names::PIPELINE_TASK_BYTES,
+        pipeline::{Distributions, TypetagCache},
+    },
     record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
     runner::spawner::Command,
@@ -191,8 +194,10 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         let run = run.instrument(span);
         if self.slots.is_empty() {
             // Every pipeline of a runner has a task of this size: what each
-            // one costs beyond its own future.
-            tracing::debug!(bytes = std::mem::size_of_val(&run), "pipeline task size");
+            // one costs in memory beyond its own allocations.
+            #[allow(clippy::cast_precision_loss)] // a few kilobytes
+            let bytes = std::mem::size_of_val(&run) as f64;
+            metrics::gauge!(PIPELINE_TASK_BYTES, "typetag" => record.typetag()).set(bytes);
         }
         let task = self.tasks.spawn(run);
         record.spawned(task);
