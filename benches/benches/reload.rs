@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use topology::{CancellationToken, Instance, MetricsAddress, Settings, pipeline, topology};
+use topology::{CancellationToken, Instance, MetricsAddress, RunningTopology, Settings, pipeline, topology};
 use topology_benches::runtime;
 
 const ENTRIES: usize = 1_000;

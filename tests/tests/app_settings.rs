@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use support::{Running, example, run_to_exit};
-use topology::{Settings, State, pipeline, topology};
+use topology::{RunningTopology, Settings, State, pipeline, topology};
 
 const START: Duration = Duration::from_secs(30);
 const STOP: Duration = Duration::from_secs(20);

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use topology::{Entries, Instance, Key, MetricsAddress, Shard, State, pipeline, topology};
+use topology::{Entries, Instance, Key, MetricsAddress, RunningTopology, Shard, State, pipeline, topology};
 
 /// Which pipelines ran, shared with the test.
 #[derive(Default)]

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use topology::{CancellationToken, Entries, Instance, MetricsAddress, State, pipeline, topology};
+use topology::{CancellationToken, Entries, Instance, MetricsAddress, RunningTopology, State, pipeline, topology};
 
 /// What the pipelines did, in order.
 #[derive(Default)]

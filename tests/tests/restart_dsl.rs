@@ -9,7 +9,7 @@ use std::sync::{
     atomic::{AtomicU32, Ordering},
 };
 
-use topology::{Instance, OutcomeKind, State, pipeline, topology};
+use topology::{Instance, OutcomeKind, RunningTopology, State, pipeline, topology};
 
 #[derive(Default)]
 struct Counters {
@@ -86,7 +86,7 @@ async fn interval_pipelines_survive_a_failed_iteration_and_crash_loops_end_faile
 }
 
 mod stop_on_failure {
-    use topology::{OutcomeKind, pipeline, topology};
+    use topology::{OutcomeKind, RunningTopology, pipeline, topology};
 
     #[pipeline(key = "broken")]
     async fn broken() -> Result<(), std::io::Error> {

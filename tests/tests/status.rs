@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use topology::{CancellationToken, Instance, MetricsAddress, pipeline};
+use topology::{CancellationToken, Instance, MetricsAddress, RunningTopology, pipeline};
 
 async fn pipelines(address: std::net::SocketAddr) -> Vec<Value> {
     let response = reqwest::get(format!("http://{address}/pipelines")).await.unwrap();

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use topology::{FailurePolicy, Instance, MetricsAddress, State, pipeline, topology};
+use topology::{FailurePolicy, Instance, MetricsAddress, RunningTopology, State, pipeline, topology};
 
 /// Where the pipelines write.
 pub struct Lake {

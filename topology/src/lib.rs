@@ -52,17 +52,46 @@
 //! }
 //! ```
 
+//! # Two layers
+//!
+//! **The runtime** is the seed's vocabulary, usable by hand without the
+//! macros. [`run_pipelines`] runs a topology the way a `main` would: it
+//! installs the signal handlers and the [`PrometheusRecorder`], serves
+//! metrics, and runs the pipelines to their end. [`PipelineRunner`] is the
+//! piece beneath it, for programs that serve their own endpoint or install
+//! their own recorder: [`start`](PipelineRunner::start) and
+//! [`RunningTopology::run_to_completion`], or
+//! [`run_with_signals`](PipelineRunner::run_with_signals). Its items:
+//! [`Pipeline`], [`PipelineContext`], [`GlobalConfig`], [`PipelineRunner`],
+//! [`RunningPipelines`], [`RunningTopology`], [`RunStats`], [`Task`],
+//! [`RestartPolicy`] and [`Supervised`], [`MetricsServer`],
+//! [`ShutdownSignals`], [`StoragePool`], [`Shard`], [`TopologyError`].
+//!
+//! **The generated program** is built on the runtime: [`topology!`] and
+//! [`pipeline`] generate it, and its items are what generated code and
+//! tests of it name: [`Settings`] (with [`ReplicaConfig`]), [`AppSettings`],
+//! [`StartedTopology`] and its [`Reloader`], [`Instance`] and [`Entries`],
+//! [`FromContext`], [`Key`] and [`State`], [`ProgramError`].
+//!
+//! Three crates appear in the runtime's own signatures and are re-exported
+//! for that reason, their versions part of this crate's API:
+//! [`object_store`] ([`PipelineContext::store`] returns its `ObjectStore`),
+//! tokio's [`Semaphore`] (the context's `global_semaphore`) and
+//! tokio-util's [`CancellationToken`] (its `shutdown`); [`tracing`] is the
+//! logging facade pipelines log through.
+
 mod program;
 mod runtime;
 
 // The runtime, usable by hand.
+/// Re-exported: [`PipelineContext::store`] returns its `ObjectStore`.
+pub use object_store;
 pub use runtime::block_on::block_on;
 pub use runtime::concurrency::ConcurrencyPermit;
 pub use runtime::config::{FailurePolicy, GlobalConfig, UnknownFailurePolicy};
 pub use runtime::context::PipelineContext;
 pub use runtime::error::TopologyError;
 pub use runtime::interval::{run_every, run_every_reporting};
-pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
 pub use runtime::metrics::{PrometheusRecorder, metric_names};
 pub use runtime::pipeline::Pipeline;
@@ -77,7 +106,11 @@ pub use runtime::shard::{Shard, ShardError};
 pub use runtime::shutdown::{ShutdownHandle, ShutdownSignal, ShutdownSignals};
 pub use runtime::stats::{OutcomeCounts, OutcomeKind, PipelineOutcome, RunStats};
 pub use runtime::storage::{StorageError, StoragePool, StoragePoolRef};
-pub use runtime::task::{BoxFuture, Task, TaskError, TaskOutput, TaskResult};
+pub use runtime::task::{Task, TaskError, TaskFuture, TaskOutput, TaskResult};
+/// Re-exported: the type of [`PipelineContext::global_semaphore`].
+pub use tokio::sync::Semaphore;
+/// Re-exported: the type of [`PipelineContext::shutdown`].
+pub use tokio_util::sync::CancellationToken;
 
 // The program `topology!` generates.
 pub use program::app::AppSettings;
@@ -90,7 +123,6 @@ pub use program::reload::{ReloadReport, Reloader};
 pub use program::settings::{ReplicaConfig, Settings};
 pub use program::started::StartedTopology;
 
-pub use object_store;
 /// Marks an `async fn` as a pipeline of a [`topology!`].
 ///
 /// Arguments: `key = "..."` (required: letters, digits, `.`, `_`, `-`),
@@ -137,7 +169,7 @@ pub use tracing;
 /// `state: <expression>`, `main: false`, `crate: path`, `pipelines: [...]`.
 ///
 /// ```
-/// use topology::{State, pipeline, topology};
+/// use topology::{RunningTopology, State, pipeline, topology};
 ///
 /// struct AppState {
 ///     greeting: &'static str,
@@ -175,5 +207,3 @@ pub use topology_macros::topology;
 #[doc(hidden)]
 #[path = "program/private.rs"]
 pub mod __private;
-pub use tokio::sync::Semaphore;
-pub use tokio_util::sync::CancellationToken;

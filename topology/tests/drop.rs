@@ -13,7 +13,9 @@ use std::{
     time::Duration,
 };
 
-use topology::{CancellationToken, Pipeline, PipelineContext, PipelineRunner, State, pipeline, topology};
+use topology::{
+    CancellationToken, Pipeline, PipelineContext, PipelineRunner, ShutdownSignals, State, pipeline, topology,
+};
 
 /// Set when the pipeline's future is dropped.
 struct Dropped(Arc<AtomicBool>);
@@ -69,10 +71,13 @@ async fn dropping_what_was_started_stops_it() {
 
     // A run dropped while it watches signals stops its watcher thread.
     let runner = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "job");
-    let watched = tokio::spawn(async move { runner.run([Parked]).await });
+    let watched = tokio::spawn(async move {
+        let signals = ShutdownSignals::install().expect("handlers");
+        runner.run_with_signals(signals, [Parked]).await
+    });
     assert!(
         eventually(|| signal_threads() == 1).await,
-        "the run watches signals on its own thread"
+        "the signals are received on a thread of their own"
     );
     watched.abort();
     assert!(

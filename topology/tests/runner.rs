@@ -94,6 +94,8 @@ async fn every_outcome_kind_is_reported_with_its_key() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_during_jitter_cancels_pipelines_that_never_started() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ran = Arc::new(Mutex::new(Vec::new()));
     // A jitter of an hour: every pipeline is still waiting to start.
     let ctx = context(3600);
@@ -116,6 +118,8 @@ async fn shutdown_during_jitter_cancels_pipelines_that_never_started() {
 
 #[tokio::test(start_paused = true)]
 async fn pipelines_start_within_their_jitter() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ran = Arc::new(Mutex::new(Vec::new()));
     let ctx = context(10);
     let runner = PipelineRunner::new(ctx.clone(), "table");
@@ -178,6 +182,8 @@ async fn shutdown_timeout_aborts_and_names_the_straggler() {
 
 #[tokio::test(start_paused = true)]
 async fn a_zero_timeout_waits_forever() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let runner = PipelineRunner::new(ctx.clone(), "table").shutdown_timeout(None);
     let running = runner.start([TestPipeline::new(
@@ -220,6 +226,8 @@ async fn forcing_aborts_at_once_and_marks_the_stats() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_leaves_the_other_pipelines_running() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let ran = Arc::new(Mutex::new(Vec::new()));
     let runner = PipelineRunner::new(ctx.clone(), "table");
@@ -266,6 +274,8 @@ async fn pipelines_log_inside_a_span_carrying_their_key() {
 
 #[tokio::test(start_paused = true)]
 async fn an_interval_iteration_in_flight_completes_after_shutdown() {
+    // Captures take turns: this test's lines must not reach another's.
+    let _turn = LogCapture::start();
     let ctx = context(0);
     let iterations = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&iterations);

@@ -206,6 +206,7 @@ fn resize(semaphore: &Arc<Semaphore>, old: usize, next: usize) -> Option<JoinHan
 
 /// What a reload changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReloadReport {
     /// Keys of pipelines started for new entries.
     pub started: Vec<String>,

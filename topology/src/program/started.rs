@@ -22,7 +22,7 @@ use crate::{
 /// endpoint closed.
 ///
 /// ```
-/// use topology::{PipelineContext, pipeline, topology};
+/// use topology::{PipelineContext, RunningTopology, pipeline, topology};
 ///
 /// #[pipeline(key = "orders")]
 /// async fn orders(ctx: PipelineContext) {
@@ -98,27 +98,18 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.served.shutdown_handle()
     }
-
-    /// Waits until every pipeline has ended, stops the metrics endpoint, and
-    /// returns every outcome.
-    pub async fn run_to_completion(self) -> RunStats<K> {
-        self.served.run_to_completion().await
-    }
-
-    /// Starts a graceful shutdown.
-    pub fn shutdown(&self) {
-        self.served.shutdown();
-    }
 }
 
+/// Running it to its end: waits until every pipeline has ended, stops the
+/// metrics endpoint, and returns every outcome.
 impl<K: Clone + Display + Send + 'static> RunningTopology for StartedTopology<K> {
     type Stats = RunStats<K>;
 
     async fn run_to_completion(self) -> RunStats<K> {
-        StartedTopology::run_to_completion(self).await
+        self.served.run_to_completion().await
     }
 
     fn shutdown(&self) {
-        StartedTopology::shutdown(self);
+        self.served.shutdown();
     }
 }

@@ -35,6 +35,7 @@ use crate::runtime::{context::PipelineContext, pipeline::Pipeline, reporter::Run
 /// assert_eq!(RestartPolicy::on_failure().backoff_max, Duration::from_secs(60));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RestartPolicy {
     /// The most restarts within [`window`](Self::window) before giving up.
     pub max_restarts: u32,

@@ -73,6 +73,7 @@ impl fmt::Display for OutcomeKind {
 
 /// How one pipeline ended.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct PipelineOutcome<K> {
     /// The pipeline's key.
     pub key: K,
@@ -94,6 +95,7 @@ impl<K> PipelineOutcome<K> {
 
 /// How many pipelines ended each way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OutcomeCounts {
     /// Returned `Ok`.
     pub completed: usize,
@@ -152,23 +154,23 @@ impl OutcomeCounts {
 /// Every pipeline's outcome from one run of a topology.
 ///
 /// ```
-/// use topology::{OutcomeKind, PipelineOutcome, RunStats, TaskError, TaskOutput};
-/// use std::time::Duration;
+/// # topology::block_on(async {
+/// use topology::{OutcomeKind, PipelineContext, PipelineRunner, RunningTopology, Task, TaskError, TaskOutput};
 ///
-/// let stats = RunStats {
-///     outcomes: vec![
-///         PipelineOutcome { key: "a", result: Ok(TaskOutput::default()), elapsed: Duration::ZERO, restarts: 0 },
-///         PipelineOutcome { key: "b", result: Err(TaskError::Cancelled), elapsed: Duration::ZERO, restarts: 0 },
-///     ],
-///     forgotten: Default::default(),
-///     forced: false,
-/// };
+/// let ctx = PipelineContext::default().with_poll_jitter_secs(0);
+/// let tasks = [
+///     Task::new("a", "job", async { Ok(TaskOutput::default()) }),
+///     Task::new("b", "job", async { Err(TaskError::failed(std::io::Error::other("disk full"))) }),
+/// ];
+/// let stats = PipelineRunner::new(ctx, "job").start_tasks(tasks).run_to_completion().await;
 /// assert_eq!(stats.counts().completed, 1);
-/// assert!(stats.is_success());
-/// assert_eq!(stats.not_completed().collect::<Vec<_>>(), [(&"b", OutcomeKind::Cancelled)]);
-/// assert_eq!(stats.exit_code(), std::process::ExitCode::SUCCESS);
+/// assert!(!stats.is_success());
+/// assert_eq!(stats.not_completed().collect::<Vec<_>>(), [(&"b", OutcomeKind::Failed)]);
+/// assert_eq!(stats.exit_code(), std::process::ExitCode::FAILURE);
+/// # }).unwrap();
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RunStats<K> {
     /// One outcome per run, in the order they ended; but for the runs
     /// whose entries a reload removed or changed, which are counted in

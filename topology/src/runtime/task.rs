@@ -5,7 +5,7 @@ use std::{error::Error, fmt, pin::Pin};
 use crate::runtime::error::chain;
 
 /// A boxed, sendable future that ends with a [`TaskResult`].
-pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = TaskResult> + Send + 'a>>;
+pub type TaskFuture<'a> = Pin<Box<dyn Future<Output = TaskResult> + Send + 'a>>;
 
 /// How a task ended.
 pub type TaskResult = Result<TaskOutput, TaskError>;
@@ -109,7 +109,7 @@ pub struct Task<K> {
     /// What identifies the task in logs, metrics and outcomes.
     pub key: K,
     /// The work.
-    pub future: BoxFuture<'static>,
+    pub future: TaskFuture<'static>,
     /// The kind of component, such as `"table"` or `"pipeline"`.
     pub typetag: &'static str,
 }

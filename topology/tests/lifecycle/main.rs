@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-use topology::{CancellationToken, Instance, Key, MetricsAddress, State, pipeline, topology};
+use topology::{CancellationToken, Instance, Key, MetricsAddress, RunningTopology, State, pipeline, topology};
 
 /// What every run of every key is doing: how many runs of each key are
 /// live, and whether two ever were at once.

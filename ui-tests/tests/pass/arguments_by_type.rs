@@ -4,7 +4,7 @@
 //! is recognised.
 #![deny(warnings)]
 
-use topology::{FromContext, Key, PipelineContext, State, pipeline, topology};
+use topology::{FromContext, Key, PipelineContext, RunningTopology, State, pipeline, topology};
 
 struct AppState {
     bucket: &'static str,

@@ -3,7 +3,7 @@
 #![deny(warnings)]
 
 use anyhow::Context as _;
-use topology::{TaskError, pipeline, topology};
+use topology::{RunningTopology, TaskError, pipeline, topology};
 
 #[pipeline(key = "boxed")]
 async fn boxed() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

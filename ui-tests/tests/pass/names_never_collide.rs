@@ -2,7 +2,7 @@
 //! like a crate it uses, or like a module beside it.
 #![deny(warnings)]
 
-use topology::{pipeline, topology};
+use topology::{RunningTopology, pipeline, topology};
 
 /// Named like the `metrics` crate it calls.
 #[pipeline(key = "metrics")]

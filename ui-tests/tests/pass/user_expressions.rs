@@ -2,7 +2,7 @@
 //! capture the names they use.
 #![deny(warnings)]
 
-use topology::{State, pipeline, topology};
+use topology::{RunningTopology, State, pipeline, topology};
 
 struct AppState {
     bucket: String,

@@ -13,7 +13,6 @@ use futures_util::FutureExt;
 use crate::runtime::{
     config::{FailurePolicy, GlobalConfig},
     context::PipelineContext,
-    error::TopologyError,
     metrics::pipeline::TypetagCache,
     metrics::server::MetricsServer,
     pipeline::Pipeline,
@@ -220,21 +219,12 @@ impl PipelineRunner {
         running
     }
 
-    /// Installs the signal handlers, then runs every pipeline to its end.
-    ///
-    /// The first SIGINT, SIGTERM or SIGQUIT starts a graceful shutdown; any
-    /// signal after that aborts every pipeline at once.
-    pub async fn run<P: Pipeline>(
-        self,
-        pipelines: impl IntoIterator<Item = P>,
-    ) -> Result<RunStats<P::Key>, TopologyError> {
-        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-        Ok(self.run_with_signals(signals, pipelines).await)
-    }
-
-    /// Runs every pipeline to its end, shutting down on `signals`. Install the
-    /// signals before building anything that may take time, so that an early
-    /// signal is not lost.
+    /// Runs every pipeline to its end, shutting down on `signals`: the first
+    /// SIGINT, SIGTERM or SIGQUIT starts a graceful shutdown, any signal
+    /// after that aborts every pipeline at once. Install the signals before
+    /// building anything that may take time, so that an early signal is not
+    /// lost. ([`run_pipelines`](crate::run_pipelines) does all of this and
+    /// serves metrics too.)
     pub async fn run_with_signals<P: Pipeline>(
         self,
         signals: ShutdownSignals,

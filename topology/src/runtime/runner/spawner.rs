@@ -13,11 +13,11 @@ use crate::runtime::{
     record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
     status::{StatusBoard, new_record},
-    task::BoxFuture,
+    task::TaskFuture,
 };
 
 /// Builds a run's work from its reporter.
-pub(crate) type MakeWork = Box<dyn FnOnce(RunReporter) -> BoxFuture<'static> + Send>;
+pub(crate) type MakeWork = Box<dyn FnOnce(RunReporter) -> TaskFuture<'static> + Send>;
 
 /// What a [`PipelineSpawner`] asks of the collecting loop.
 pub(super) enum Command<K> {
@@ -96,7 +96,7 @@ impl<K: Display> PipelineSpawner<K> {
         &self,
         key: K,
         typetag: &'static str,
-        work: BoxFuture<'static>,
+        work: TaskFuture<'static>,
         max_jitter_secs: u64,
     ) -> Result<(), TopologyEnded> {
         self.send(Command::Spawn {
