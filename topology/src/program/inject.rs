@@ -7,38 +7,53 @@ use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{context::PipelineContext, storage::StoragePoolRef};
 
-/// A type that a `#[pipeline]` function can take as an argument, built from
-/// the shared context and the pipeline's key.
-///
-/// Implement it for your own types to have them injected:
-///
-/// ```
-/// use topology::{FromContext, Key, PipelineContext};
-///
-/// /// Where this pipeline writes, derived from its key.
-/// struct Sink(String);
-///
-/// impl FromContext for Sink {
-///     fn from_context(_ctx: &PipelineContext, key: &Key) -> Self {
-///         Sink(format!("file:///tmp/out/{key}"))
-///     }
-/// }
-/// # let ctx = PipelineContext::default().with_poll_jitter_secs(0);
-/// # assert_eq!(Sink::from_context(&ctx, &Key::from("orders")).0, "file:///tmp/out/orders");
-/// ```
-///
-/// Built in: [`PipelineContext`], [`CancellationToken`] (the shutdown
-/// token), `Option<Arc<Semaphore>>` (the global semaphore),
-/// `Option<StoragePoolRef>` (the storage pool), [`Key`] (the pipeline's own
-/// key). [`State<T>`] gives the topology's shared state.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a pipeline argument",
-    label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family, with `each = T`), `Entries<T>` (every entry of the family with `each = T`), or a type that implements `topology::FromContext`"
-)]
-pub trait FromContext: Sized {
-    /// Builds the argument for the pipeline with `key`.
-    fn from_context(ctx: &PipelineContext, key: &Key) -> Self;
+/// Declares a trait whose missing implementation means "this type cannot be
+/// a pipeline argument", with the one list of the types that can: every
+/// such compiler message names the same types.
+macro_rules! on_not_injectable {
+    (message = $message:literal $(, note = $note:literal)?; $item:item) => {
+        #[diagnostic::on_unimplemented(
+            message = $message,
+            label = "cannot be injected",
+            note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family declared with `each = T`), `Entries<T>` (every entry of the family with `each = T`), or a type that implements `topology::FromContext`"
+            $(, note = $note)?
+        )]
+        $item
+    };
+}
+
+pub(crate) use on_not_injectable;
+
+on_not_injectable! {
+    message = "`{Self}` cannot be a pipeline argument";
+    /// A type that a `#[pipeline]` function can take as an argument, built from
+    /// the shared context and the pipeline's key.
+    ///
+    /// Implement it for your own types to have them injected:
+    ///
+    /// ```
+    /// use topology::{FromContext, Key, PipelineContext};
+    ///
+    /// /// Where this pipeline writes, derived from its key.
+    /// struct Sink(String);
+    ///
+    /// impl FromContext for Sink {
+    ///     fn from_context(_ctx: &PipelineContext, key: &Key) -> Self {
+    ///         Sink(format!("file:///tmp/out/{key}"))
+    ///     }
+    /// }
+    /// # let ctx = PipelineContext::default().with_poll_jitter_secs(0);
+    /// # assert_eq!(Sink::from_context(&ctx, &Key::from("orders")).0, "file:///tmp/out/orders");
+    /// ```
+    ///
+    /// Built in: [`PipelineContext`], [`CancellationToken`] (the shutdown
+    /// token), `Option<Arc<Semaphore>>` (the global semaphore),
+    /// `Option<StoragePoolRef>` (the storage pool), [`Key`] (the pipeline's own
+    /// key). [`State<T>`] gives the topology's shared state.
+    pub trait FromContext: Sized {
+        /// Builds the argument for the pipeline with `key`.
+        fn from_context(ctx: &PipelineContext, key: &Key) -> Self;
+    }
 }
 
 impl FromContext for PipelineContext {

@@ -12,20 +12,19 @@ use std::{marker::PhantomData, sync::Arc};
 
 use crate::program::{
     dsl::Deps,
-    inject::{FromContext, State},
+    inject::{FromContext, State, on_not_injectable},
     instance::{Instance, entries::Entries},
 };
 
-/// A type a pipeline with entries `I` (`()`, or `Instance<T>` for a family
-/// with `each = T`) can take as an argument.
-#[diagnostic::on_unimplemented(
+on_not_injectable! {
     message = "`{Self}` cannot be an argument of this pipeline",
-    label = "cannot be injected",
-    note = "pipeline arguments are injected by type: `PipelineContext`, `CancellationToken` (the shutdown token), `Option<Arc<Semaphore>>` (the global semaphore), `Option<StoragePoolRef>` (the storage pool), `Key` (the pipeline's own key), `State<T>` (the topology's `state`), `Instance<T>` (the entry of a family declared with `each = T`; this pipeline's entry type is `{I}`, and `()` means it has no `each`), `Entries<T>` (every entry of the family with `each = T`), or a type that implements `topology::FromContext`"
-)]
-pub trait PipelineArg<I> {
-    /// Where the argument comes from.
-    type Source;
+    note = "this pipeline's entry is `{I}`; `()` means it has no `each` and takes no `Instance`";
+    /// A type a pipeline with entries `I` (`()`, or `Instance<T>` for a
+    /// family with `each = T`) can take as an argument.
+    pub trait PipelineArg<I> {
+        /// Where the argument comes from.
+        type Source;
+    }
 }
 
 /// The argument is the topology's state.
