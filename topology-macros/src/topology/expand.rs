@@ -335,7 +335,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             const DECLARED: &[(&str, bool)] = &[ #( (#keys, #families) ),* ];
             let mut plan = #p::Vec::new();
             #(
-                for (name, instance) in #plans(&settings.instances, DECLARED, families)? {
+                for #p::Planned { name, instance } in #plans(&settings.instances, DECLARED, families)? {
                     plan.push(__TopologyPlan::#variants(name, instance));
                 }
             )*

@@ -27,7 +27,7 @@ pub(crate) fn after(duration: Duration) -> CancellationToken {
 /// Ends when `tokio_timer` does or `wall_clock` is cancelled, whichever is
 /// first: the tokio timer keeps paused time in tests exact, the wall clock
 /// keeps a blocked runtime from waiting forever.
-pub(crate) async fn either(tokio_timer: impl Future<Output = ()>, wall_clock: Option<&CancellationToken>) {
+pub(crate) async fn timer_or_wall_clock(tokio_timer: impl Future<Output = ()>, wall_clock: Option<&CancellationToken>) {
     match wall_clock {
         Some(token) => {
             tokio::select! {

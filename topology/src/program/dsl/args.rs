@@ -32,7 +32,7 @@ pub struct FromState<T>(PhantomData<T>);
 /// The argument is the family entry the pipeline runs for.
 pub struct FromEntry;
 /// The argument is built by [`FromContext`].
-pub struct FromCtx;
+pub struct ViaFromContext;
 /// The argument is every entry of the family with `each = T`.
 pub struct FromEntries<T>(PhantomData<T>);
 
@@ -49,7 +49,7 @@ impl<I, T> PipelineArg<I> for Entries<T> {
 }
 
 impl<I, T: FromContext> PipelineArg<I> for T {
-    type Source = FromCtx;
+    type Source = ViaFromContext;
 }
 
 /// Checks, at the argument's own tokens, that a pipeline with entries `I`
@@ -85,7 +85,7 @@ impl<S, I, T: Send + Sync + 'static> Build<S, I, Entries<T>> for FromEntries<T> 
     }
 }
 
-impl<S, I, A: FromContext> Build<S, I, A> for FromCtx {
+impl<S, I, A: FromContext> Build<S, I, A> for ViaFromContext {
     fn build(deps: &Deps<S>, _instance: &I) -> A {
         A::from_context(&deps.ctx, &deps.key)
     }

@@ -13,7 +13,7 @@
 use std::marker::PhantomData;
 
 use crate::program::{
-    dsl::args::{FromCtx, FromEntries, FromEntry, FromState, PipelineArg},
+    dsl::args::{FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext},
     instance::Instance,
 };
 
@@ -41,7 +41,7 @@ pub trait SourceNeeds<F, Idx> {}
 
 impl<F, T> SourceNeeds<F, ()> for FromState<T> {}
 impl<F> SourceNeeds<F, ()> for FromEntry {}
-impl<F> SourceNeeds<F, ()> for FromCtx {}
+impl<F> SourceNeeds<F, ()> for ViaFromContext {}
 impl<F: HasFamily<T, Idx>, T, Idx> SourceNeeds<F, Idx> for FromEntries<T> {}
 
 /// One argument `A` of a pipeline with entries `I`, in its `Needs` list.
@@ -81,7 +81,7 @@ impl<T> SourceKind for FromState<T> {
 impl SourceKind for FromEntry {
     const ENTRIES: bool = false;
 }
-impl SourceKind for FromCtx {
+impl SourceKind for ViaFromContext {
     const ENTRIES: bool = false;
 }
 impl<T> SourceKind for FromEntries<T> {

@@ -74,12 +74,21 @@ pub trait PipelineInfo {
     ) -> Result<Vec<Planned<Self::Instance>>, ProgramError>;
 }
 
-/// One pipeline to start: its instance name (for a family) and what it receives.
-pub type Planned<I> = (Option<Arc<str>>, I);
+/// One pipeline to start: its entry's name (for a family) and what it
+/// receives.
+pub struct Planned<I> {
+    /// The entry's name: the `<name>` of the key `<family>/<name>`.
+    pub name: Option<Arc<str>>,
+    /// What the pipeline receives: `()`, or its `Instance<T>`.
+    pub instance: I,
+}
 
 /// The plan of a single pipeline.
 pub fn plan_single() -> Result<Vec<Planned<()>>, ProgramError> {
-    Ok(vec![(None, ())])
+    Ok(vec![Planned {
+        name: None,
+        instance: (),
+    }])
 }
 
 /// The plan of a family: one pipeline per entry.
@@ -98,7 +107,10 @@ pub fn plan_family<T: InstanceValue>(
     families.insert(family, source, &entries);
     Ok(entries
         .into_iter()
-        .map(|instance| (Some(Arc::from(instance.name())), instance))
+        .map(|instance| Planned {
+            name: Some(Arc::from(instance.name())),
+            instance,
+        })
         .collect())
 }
 

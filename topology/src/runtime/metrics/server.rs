@@ -23,7 +23,7 @@ use crate::runtime::{
     metrics::{PrometheusRecorder, per_key},
     setting::SettingValue,
     status::{self, Boards, Cursor, StatusBoard, StatusView},
-    watchdog::{self, either},
+    watchdog::{self, timer_or_wall_clock},
 };
 
 /// Where the metrics endpoint listens, or `Off`.
@@ -195,7 +195,7 @@ impl MetricsServer {
     pub async fn stop(mut self) {
         self.stop.cancel();
         let grace = watchdog::after(Self::STOP_GRACE);
-        let grace = either(tokio::time::sleep(Self::STOP_GRACE), Some(&grace));
+        let grace = timer_or_wall_clock(tokio::time::sleep(Self::STOP_GRACE), Some(&grace));
         match tokio::select! {
             joined = &mut self.task => Some(joined),
             () = grace => None,

@@ -20,7 +20,7 @@ use crate::runtime::{
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
     task::{TaskError, TaskOutput, TaskResult},
-    watchdog::either,
+    watchdog::timer_or_wall_clock,
 };
 
 impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K> {
@@ -76,7 +76,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                         self.take_joined(joined, now, &state, &mut stats);
                     }
                 }
-                () = either(wait_until(deadline), deadline_clock.as_ref()) => {
+                () = timer_or_wall_clock(wait_until(deadline), deadline_clock.as_ref()) => {
                     state.timed_out = true;
                     tracing::error!(
                         "shutdown deadline passed; aborting {} pipelines still running: {}",
@@ -86,7 +86,7 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                     self.tasks.abort_all();
                     state.aborted();
                 }
-                () = either(wait_until(state.abandon_at), abandon_clock.as_ref()), if state.abandon_at.is_some() => {
+                () = timer_or_wall_clock(wait_until(state.abandon_at), abandon_clock.as_ref()), if state.abandon_at.is_some() => {
                     // An aborted task ends at its next `.await`; one that
                     // blocks its thread never gets there. Stop waiting for
                     // it, so that the process still ends.
@@ -129,7 +129,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         stats: &mut RunStats<K>,
     ) {
         match joined {
-            Ok((_, (slot, result))) => self.collect(slot, result, now, stats),
+            Ok((_, Ended { slot, result })) => self.collect(slot, result, now, stats),
             // Aborted together at the deadline or by force: swept up at the
             // end, each reported by what its record says it was doing.
             Err(error) if error.is_cancelled() && state.abandon_at.is_some() => {}

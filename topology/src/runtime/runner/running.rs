@@ -42,7 +42,11 @@ pub(super) struct Slot<K> {
 pub(super) type Commands<K> = (UnboundedSender<Command<K>>, UnboundedReceiver<Command<K>>);
 
 /// What a pipeline's task ends with: its slot and its result.
-pub(super) type Ended = (usize, TaskResult);
+/// What a run's task ends with: its slot and its result.
+pub(super) struct Ended {
+    pub(super) slot: usize,
+    pub(super) result: TaskResult,
+}
 
 /// Pipelines that have been spawned and not yet collected.
 ///
@@ -174,7 +178,10 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         let run = if jitter.is_zero() && lineage.after.is_none() {
             if record.stopping(&self.shutdown) {
                 // Asked to stop before it was spawned: it never starts.
-                Either::Left(ready((slot, record.finish(Err(TaskError::Cancelled)))))
+                Either::Left(ready(Ended {
+                    slot,
+                    result: record.finish(Err(TaskError::Cancelled)),
+                }))
             } else {
                 Either::Right(Either::Left(body))
             }
@@ -187,7 +194,10 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
                 if start {
                     Either::Left(body)
                 } else {
-                    Either::Right(ready((slot, cancelled.finish(Err(TaskError::Cancelled)))))
+                    Either::Right(ready(Ended {
+                        slot,
+                        result: cancelled.finish(Err(TaskError::Cancelled)),
+                    }))
                 }
             })))
         };
@@ -266,7 +276,10 @@ where
             }
             // Here rather than when collected: `/pipelines` shows the end
             // even while nobody awaits the outcomes.
-            (slot, record.finish(result))
+            Ended {
+                slot,
+                result: record.finish(result),
+            }
         })
     })
 }
