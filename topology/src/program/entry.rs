@@ -176,6 +176,7 @@ fn start_up_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
 /// ```
 pub fn init_test_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A subscriber already installed (by an earlier test) wins.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_test_writer()

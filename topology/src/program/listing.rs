@@ -37,6 +37,7 @@ pub(crate) fn render(listings: &[PipelineListing], shard: Shard) -> String {
                 )
             },
         );
+        // Writing to a `String` cannot fail.
         let _ = writeln!(text, "{:width$}  shard {shard}  {interval}  {restart}", listing.key);
     }
     text

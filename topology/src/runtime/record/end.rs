@@ -79,6 +79,7 @@ impl PipelineRecord {
 
     /// Keeps the handle of the task that runs it.
     pub(crate) fn spawned(&self, task: AbortHandle) {
+        // Set once, when its task is spawned: a second handle cannot come.
         let _ = self.task.set(task);
     }
 

@@ -251,6 +251,7 @@ impl PipelineRecord {
 
     /// Records its durations in `distributions` from now on.
     pub(crate) fn measure(&self, distributions: Arc<Distributions>) {
+        // Set once, before its task runs: a second set cannot come.
         let _ = self.distributions.set(distributions);
     }
 
