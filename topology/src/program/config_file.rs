@@ -38,6 +38,27 @@ impl Settings {
             self.apply_app_section(path, app)?;
         }
         if let Some(section) = file.global {
+            let rejected = section
+                .settings
+                .global
+                .rejected()
+                .or_else(|| section.settings.replica.rejected());
+            if let Some(rejected) = rejected {
+                let value = section
+                    .settings
+                    .values()
+                    .into_iter()
+                    .find(|(name, _)| *name == rejected.setting)
+                    .map(|(_, value)| value)
+                    .unwrap_or_default();
+                return Err(ProgramError::ConfigFile {
+                    path: path.to_owned(),
+                    message: format!(
+                        "`global.{}`: invalid value `{value}`: {}",
+                        rejected.setting, rejected.reason
+                    ),
+                });
+            }
             for name in &section.given {
                 self.copy_setting(&section.settings, name);
             }

@@ -90,6 +90,28 @@ impl SettingValue for Option<usize> {
     }
 }
 
+/// A visitor reading a setting's value from its text, for the values whose
+/// YAML form is their text (`shard: 0/3`, `metrics_addr: "off"`).
+pub(crate) struct FromText<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for FromText<T> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T: SettingValue> serde::de::Visitor<'_> for FromText<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTS)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        T::parse_text(text).map_err(E::custom)
+    }
+}
+
 /// A setting's value that is out of its bounds, or unreadable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Rejected {
@@ -181,8 +203,9 @@ macro_rules! declare_settings {
                 Ok(())
             }
 
-            /// Sets `name` from a deserializer (a YAML value), bounds
-            /// checked, so that an error carries the value's location.
+            /// Sets `name` from a deserializer (a YAML value), so that an
+            /// error in the value carries its location. The bounds are
+            /// checked afterwards, by [`rejected`](Self::rejected).
             pub(crate) fn set_from<'de, D: serde::Deserializer<'de>>(
                 &mut self,
                 name: &str,
@@ -190,14 +213,7 @@ macro_rules! declare_settings {
             ) -> Result<(), D::Error> {
                 match name {
                     $(stringify!($field) => {
-                        let value = <$ty as serde::Deserialize>::deserialize(deserializer)?;
-                        $($check(&value).map_err(|reason| {
-                            <D::Error as serde::de::Error>::custom(format_args!(
-                                "invalid value `{}`: {reason}",
-                                $crate::runtime::setting::SettingValue::show(&value),
-                            ))
-                        })?;)?
-                        self.$field = value;
+                        self.$field = <$ty as serde::Deserialize>::deserialize(deserializer)?;
                     })+
                     _ => {}
                 }

@@ -205,10 +205,11 @@ impl SettingValue for Shard {
     }
 }
 
+/// Read from its text; an error is raised while the value is read, so that
+/// it carries the value's location.
 impl<'de> serde::Deserialize<'de> for Shard {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        deserializer.deserialize_str(crate::runtime::setting::FromText::<Self>::default())
     }
 }
 

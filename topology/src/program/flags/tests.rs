@@ -275,3 +275,55 @@ fn an_app_section_needs_app_settings() {
         .to_string();
     assert!(error.contains("TOPOLOGY_APP_LAKE_URL"), "{error}");
 }
+
+#[test]
+fn every_declared_setting_comes_from_every_source() {
+    use crate::runtime::{metrics::server::MetricsAddress, shard::Shard};
+
+    // The file's `global:` takes the replica's settings too, each checked where it stands.
+    let file = "global:\n  shard: 1/2\n  metrics_addr: \"off\"\n  per_key_histograms: true\n";
+    let settings = resolved(&[], &[], Some(file)).unwrap();
+    assert_eq!(settings.replica.shard, Shard::new(1, 2).unwrap());
+    assert_eq!(settings.replica.metrics_addr, MetricsAddress::Off);
+    assert!(settings.global.per_key_histograms);
+    let error = resolved(&[], &[], Some("global:\n  poll_jitter_secs: 1\n  shard: 2/2\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("`global.shard` at line 3") && error.contains("not below the count 2"),
+        "{error}"
+    );
+    let error = resolved(&[], &[], Some("global:\n  metrics_addr: 9090\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`global.metrics_addr` at line 2"), "{error}");
+    // An empty section changes nothing.
+    assert_eq!(
+        resolved(&[], &[], Some("global:\n")).unwrap(),
+        resolved(&[], &[], None).unwrap()
+    );
+    // Each setting's variable and flag, derived from its name.
+    for spec in specs() {
+        let var = env_var(spec.name);
+        let value = match spec.name {
+            "total_concurrency" => "7",
+            "connection_pooling" => "false",
+            "per_key_histograms" => "true",
+            "failure_policy" => "shutdown",
+            "shard" => "0/3",
+            "metrics_addr" => "127.0.0.1:0",
+            _ => "42",
+        };
+        let from_env = resolved(&[], &[(&var, value)], None).unwrap();
+        let flag = format!("--{}", flag(spec.name));
+        let from_flag = resolved(&[&flag, value], &[], None).unwrap();
+        assert_eq!(from_env, from_flag, "{}", spec.name);
+        assert_ne!(from_env, Settings::default(), "{} from {var}", spec.name);
+        let shown = from_env
+            .values()
+            .into_iter()
+            .find(|(name, _)| *name == spec.name)
+            .map(|(_, shown)| shown);
+        assert_eq!(shown.as_deref(), Some(value), "{}", spec.name);
+    }
+}

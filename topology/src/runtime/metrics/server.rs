@@ -76,10 +76,11 @@ impl SettingValue for MetricsAddress {
     }
 }
 
+/// Read from its text; an error is raised while the value is read, so that
+/// it carries the value's location.
 impl<'de> serde::Deserialize<'de> for MetricsAddress {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        deserializer.deserialize_str(crate::runtime::setting::FromText::<Self>::default())
     }
 }
 
