@@ -4,35 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-use std::{
-    fs,
-    path::{Path, PathBuf},
-};
+mod sources;
 
-/// Every `.rs` file under `dir`, recursively.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
+use std::path::{Path, PathBuf};
 
-/// The file's code without comments (doc links may name the public paths).
-fn code(path: &Path) -> String {
-    fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use sources::{code, rust_files};
 
 /// The first path segment of every `crate::` path in `code`, a group
 /// `crate::{a::x, b}` giving each of its top-level members (`a`, `b`).

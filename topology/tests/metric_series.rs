@@ -10,8 +10,8 @@ use std::{collections::BTreeMap, time::Duration};
 
 use support::get;
 use topology::{
-    CancellationToken, GlobalConfig, MetricsServer, Pipeline, PipelineContext, PipelineRunner, RunReporter,
-    RunningTopology, run_every_reporting,
+    CancellationToken, GlobalConfig, Pipeline, PipelineContext, PipelineRunner, RunReporter, RunningTopology,
+    run_every_reporting,
 };
 
 const PIPELINES: usize = 200;
@@ -54,13 +54,7 @@ impl Pipeline for Series {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_pipeline_adds_a_fixed_handful_of_lines() {
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        CancellationToken::new(),
-        &topology::PrometheusRecorder::install().expect("recorder"),
-    )
-    .await
-    .unwrap();
+    let server = support::serve_metrics(CancellationToken::new()).await;
     let ctx = PipelineContext::from_config(&GlobalConfig::default().with_poll_jitter_secs(0)).unwrap();
     // Half run one interval iteration, half a plain run.
     let pipelines = (0..PIPELINES).map(|i| Series {

@@ -20,13 +20,7 @@ async fn metrics_follow_the_pipelines_and_health_turns_503_on_shutdown() {
             .with_total_concurrency(Some(4)),
     )
     .expect("valid config");
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().expect("address"),
-        ctx.shutdown.clone(),
-        &topology::PrometheusRecorder::install().expect("recorder"),
-    )
-    .await
-    .expect("bind");
+    let server = support::serve_metrics(ctx.shutdown.clone()).await;
     let base = format!("http://{}", server.local_addr());
 
     let held = ctx.acquire().await;
@@ -162,13 +156,7 @@ async fn a_malformed_metrics_address_names_the_setting_and_value() {
 async fn a_client_that_never_finishes_its_request_cannot_keep_the_endpoint_open() {
     use tokio::io::AsyncWriteExt;
 
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        CancellationToken::new(),
-        &topology::PrometheusRecorder::install().expect("recorder"),
-    )
-    .await
-    .expect("serving");
+    let server = support::serve_metrics(CancellationToken::new()).await;
     // Half a request, and a second connection that says nothing at all.
     let mut half = tokio::net::TcpStream::connect(server.local_addr())
         .await

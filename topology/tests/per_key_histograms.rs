@@ -7,17 +7,11 @@
 mod support;
 
 use support::get;
-use topology::{CancellationToken, MetricsServer, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput};
+use topology::{CancellationToken, PipelineContext, PipelineRunner, RunningTopology, Task, TaskOutput};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_key_has_its_own_histograms_when_asked() {
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        CancellationToken::new(),
-        &topology::PrometheusRecorder::install().expect("recorder"),
-    )
-    .await
-    .unwrap();
+    let server = support::serve_metrics(CancellationToken::new()).await;
     let ctx = PipelineContext::default().with_poll_jitter_secs(0);
     let tasks = ["a", "b"].map(|key| Task::new(key, "few", async { Ok(TaskOutput::default()) }));
     let stats = PipelineRunner::new(ctx.clone(), "few")

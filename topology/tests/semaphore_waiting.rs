@@ -10,18 +10,12 @@ use std::time::Duration;
 
 use support::{get, value};
 
-use topology::{CancellationToken, GlobalConfig, MetricsServer, PipelineContext};
+use topology::{CancellationToken, GlobalConfig, PipelineContext};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelines_waiting_for_a_permit_are_counted_until_they_stop_waiting() {
     let ctx = PipelineContext::from_config(&GlobalConfig::default().with_total_concurrency(Some(1))).unwrap();
-    let server = MetricsServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        CancellationToken::new(),
-        &topology::PrometheusRecorder::install().expect("recorder"),
-    )
-    .await
-    .unwrap();
+    let server = support::serve_metrics(CancellationToken::new()).await;
     let url = format!("http://{}/metrics", server.local_addr());
     let waiting = || async { value(&get(url.clone()).await.1, "topology_semaphore_waiting") };
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::runtime::{
     error::TopologyError,
-    setting::{SettingValue, declare_settings},
+    setting::{SettingValue, declare_settings, text_setting},
 };
 
 declare_settings! {
@@ -97,17 +97,7 @@ impl std::str::FromStr for FailurePolicy {
 #[error("unknown failure policy `{0}`: expected {expects}", expects = FailurePolicy::EXPECTS)]
 pub struct UnknownFailurePolicy(String);
 
-impl SettingValue for FailurePolicy {
-    const EXPECTS: &'static str = "`isolate` or `shutdown`";
-
-    fn parse_text(text: &str) -> Result<Self, String> {
-        text.parse().map_err(|_| format!("expected {}", Self::EXPECTS))
-    }
-
-    fn show(&self) -> String {
-        self.to_string()
-    }
-}
+text_setting!(FailurePolicy, "`isolate` or `shutdown`");
 
 impl std::fmt::Display for FailurePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -90,6 +90,34 @@ impl SettingValue for Option<usize> {
     }
 }
 
+/// Implements [`SettingValue`] for a type read with `FromStr` and shown
+/// with `Display`: `expects` says what it takes; `detailed` keeps the parse
+/// error's own words in the reason (where they say more than "expected").
+macro_rules! text_setting {
+    ($ty:ty, $expects:literal) => {
+        $crate::runtime::setting::text_setting!($ty, $expects, |_| format!("expected {}", $expects));
+    };
+    ($ty:ty, $expects:literal, detailed) => {
+        $crate::runtime::setting::text_setting!($ty, $expects, |error: <$ty as std::str::FromStr>::Err| error
+            .to_string());
+    };
+    ($ty:ty, $expects:literal, $reason:expr) => {
+        impl $crate::runtime::setting::SettingValue for $ty {
+            const EXPECTS: &'static str = $expects;
+
+            fn parse_text(text: &str) -> Result<Self, String> {
+                text.parse().map_err($reason)
+            }
+
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+    };
+}
+
+pub(crate) use text_setting;
+
 /// A visitor reading a setting's value from its text, for the values whose
 /// YAML form is their text (`shard: 0/3`, `metrics_addr: "off"`).
 pub(crate) struct FromText<T>(std::marker::PhantomData<T>);

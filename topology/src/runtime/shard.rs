@@ -6,7 +6,7 @@ use std::{fmt, str::FromStr};
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::runtime::setting::SettingValue;
+use crate::runtime::setting::text_setting;
 
 /// This replica's part of the keys: shard `index` of `count`.
 ///
@@ -193,17 +193,7 @@ impl Shard {
     }
 }
 
-impl SettingValue for Shard {
-    const EXPECTS: &'static str = "`i/n` with i below n, such as `0/3`";
-
-    fn parse_text(text: &str) -> Result<Self, String> {
-        text.parse().map_err(|error: ShardError| error.to_string())
-    }
-
-    fn show(&self) -> String {
-        self.to_string()
-    }
-}
+text_setting!(Shard, "`i/n` with i below n, such as `0/3`", detailed);
 
 /// Read from its text; an error is raised while the value is read, so that
 /// it carries the value's location.

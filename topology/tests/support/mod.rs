@@ -212,3 +212,13 @@ pub fn value(scrape: &str, series: &str) -> Option<f64> {
         .lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
+
+/// A metrics endpoint on a free loopback port, serving the process's
+/// Prometheus recorder; `/health` turns unhealthy when `shutdown` is
+/// cancelled.
+pub async fn serve_metrics(shutdown: topology::CancellationToken) -> topology::MetricsServer {
+    let recorder = topology::PrometheusRecorder::install().expect("recorder");
+    topology::MetricsServer::start("127.0.0.1:0".parse().unwrap(), shutdown, &recorder)
+        .await
+        .expect("serving on a free port")
+}

@@ -21,7 +21,7 @@ use topology_common::parse_metrics_address;
 use crate::runtime::{
     error::TopologyError,
     metrics::{PrometheusRecorder, per_key},
-    setting::SettingValue,
+    setting::{SettingValue, text_setting},
     status::{self, Boards, Cursor, StatusBoard, StatusView},
     watchdog::{self, timer_or_wall_clock},
 };
@@ -64,17 +64,10 @@ impl FromStr for MetricsAddress {
 #[error("invalid metrics address `{0}`: expected {expects}", expects = MetricsAddress::EXPECTS)]
 pub struct InvalidMetricsAddress(String);
 
-impl SettingValue for MetricsAddress {
-    const EXPECTS: &'static str = "`off` or an address with a port, such as `0.0.0.0:9090`";
-
-    fn parse_text(text: &str) -> Result<Self, String> {
-        text.parse().map_err(|_| format!("expected {}", Self::EXPECTS))
-    }
-
-    fn show(&self) -> String {
-        self.to_string()
-    }
-}
+text_setting!(
+    MetricsAddress,
+    "`off` or an address with a port, such as `0.0.0.0:9090`"
+);
 
 /// Read from its text; an error is raised while the value is read, so that
 /// it carries the value's location.
