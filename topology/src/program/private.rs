@@ -15,7 +15,7 @@ pub use crate::program::dsl::result::{
 };
 pub use crate::program::dsl::state::{FallibleState, PlainState, state_from_app};
 pub use crate::program::dsl::{
-    Deps, InstanceValue, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_interval, run_once,
+    Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_interval, run_once,
     run_supervised, run_supervised_interval,
 };
 pub use crate::program::entry::{main, main_with_args, start};

@@ -92,7 +92,7 @@ pub fn plan_single() -> Result<Vec<Planned<()>>, ProgramError> {
 }
 
 /// The plan of a family: one pipeline per entry.
-pub fn plan_family<T: InstanceValue>(
+pub fn plan_family<T: EntryType>(
     sources: &[InstanceSource],
     declared: &[(&'static str, bool)],
     families: &mut FamilyTable,
@@ -120,9 +120,9 @@ pub fn plan_family<T: InstanceValue>(
     label = "entries are deserialized from the configuration",
     note = "`each = T` needs `T: serde::Deserialize + Send + Sync + 'static`: add `#[derive(serde::Deserialize)]`"
 )]
-pub trait InstanceValue: DeserializeOwned + Send + Sync + 'static {}
+pub trait EntryType: DeserializeOwned + Send + Sync + 'static {}
 
-impl<T: DeserializeOwned + Send + Sync + 'static> InstanceValue for T {}
+impl<T: DeserializeOwned + Send + Sync + 'static> EntryType for T {}
 
 /// A `#[pipeline]` function, callable in a topology whose state is `S`.
 #[diagnostic::on_unimplemented(

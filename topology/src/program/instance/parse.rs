@@ -126,7 +126,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Families<'_, '_, T> {
                 )));
             }
             if family == self.view.family {
-                let entries = Entries {
+                let entries = EntriesSeed {
                     unknown: &mut *self.view.unknown,
                     marker: std::marker::PhantomData,
                 };
@@ -153,12 +153,12 @@ fn list(names: &[&str]) -> String {
 }
 
 /// `pipelines.<family>:`: a map from instance name to its value.
-struct Entries<'u, T> {
+struct EntriesSeed<'u, T> {
     unknown: &'u mut Vec<(String, String)>,
     marker: std::marker::PhantomData<T>,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entries<'_, T> {
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for EntriesSeed<'_, T> {
     type Value = Vec<Instance<T>>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -166,7 +166,7 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entries<'_, T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
+impl<'de, T: DeserializeOwned> Visitor<'de> for EntriesSeed<'_, T> {
     type Value = Vec<Instance<T>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,7 +191,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
             if !names.insert(name.clone()) {
                 return Err(de::Error::custom(format!("instance `{name}` is listed twice")));
             }
-            let entry = Entry::<T> {
+            let entry = EntrySeed::<T> {
                 name: &name,
                 unknown: &mut *self.unknown,
                 marker: std::marker::PhantomData,
@@ -204,13 +204,13 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
 }
 
 /// One entry's value, noting the fields the type ignored.
-struct Entry<'n, 'u, T> {
+struct EntrySeed<'n, 'u, T> {
     name: &'n str,
     unknown: &'u mut Vec<(String, String)>,
     marker: std::marker::PhantomData<T>,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entry<'_, '_, T> {
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for EntrySeed<'_, '_, T> {
     type Value = T;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
