@@ -223,3 +223,26 @@ async fn settings_set_by_type_reach_the_state() {
         "invalid value `300` for setting `app.times` (from a test): invalid value: integer `300`, expected u8"
     );
 }
+
+#[test]
+fn one_file_holds_global_app_and_pipelines_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lake.yaml");
+    std::fs::write(
+        &config,
+        "app:\n  objects_per_feed: 2\npipelines:\n  ingest:\n    audit: { prefix: audit }\nglobal:\n  poll_jitter_secs: 0\n",
+    )
+    .unwrap();
+    let path = config.display().to_string();
+    let mut running = Running::start(&example("lake"), &["--config", &path, "--metrics-addr", "off"], &[]);
+    running.wait_for("poll_jitter_secs=0", Duration::from_secs(30));
+    running.wait_for("lake: fed tables=1 per_table=2", Duration::from_secs(30));
+    running.signal(Signal::SIGTERM);
+    let status = running.wait_exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{}", running.stderr());
+    assert!(
+        running.stderr().contains("starting 2 pipelines: feeder, ingest/audit"),
+        "{}",
+        running.stderr()
+    );
+}

@@ -29,9 +29,9 @@ impl Settings {
             path: path.to_owned(),
             message,
         })?;
-        if file.pipelines.is_some() || file.global.is_some() {
+        if file.pipelines.is_some() || file.global.is_some() || file.app.is_some() {
             let mut source = InstanceSource::new(format!("configuration file `{}`", path.display()), text);
-            source.global_applied = true;
+            source.from_config_file = true;
             self.instances.insert(0, source);
         }
         if let Some(app) = file.app {
@@ -104,8 +104,17 @@ struct ConfigFile {
 
 /// Parses the file, naming the offending key and its location on error.
 fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
-    if text.trim().is_empty() {
-        return Ok(ConfigFile::default());
+    // An empty file is more likely one truncated mid-write than a wish for
+    // the defaults: starting (or reloading) from it would silently drop
+    // every setting and entry the file held.
+    let blank = text
+        .lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with('#') || line == "---");
+    if blank {
+        return Err(
+            "the file is empty (or only comments); give at least one of `global:`, `app:` and `pipelines:`".to_owned(),
+        );
     }
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {

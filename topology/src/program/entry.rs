@@ -50,7 +50,7 @@ where
     let shard = settings.replica.shard;
     let mut launcher = Launcher::new(blueprint, state, shard, spec.typetag);
     let prepared = launcher.prepare(settings)?;
-    let idle_replica = shard != Shard::ALL && prepared.ready.is_empty();
+    let idle = prepared.ready.is_empty();
     if shard != Shard::ALL {
         tracing::info!(
             %shard,
@@ -72,9 +72,12 @@ where
         // Cannot fail: the topology has not begun collecting, let alone ended.
         let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter, None);
     }
-    if idle_replica {
-        // A replica whose share is empty stays up, healthy, until it is
-        // told to stop: the orchestrator would restart one that exited.
+    if idle {
+        // A replica with nothing to run (its share is empty, or the file
+        // empties every family) stays up, healthy, until it is told to
+        // stop: the orchestrator would restart one that exited, and a
+        // reload may give it pipelines.
+        tracing::info!("this replica runs no pipelines; it waits for a reload (SIGHUP) or a signal to stop");
         spawner.hold_until_shutdown();
     }
     started.apply_pending();

@@ -25,7 +25,9 @@ pub(crate) fn family_entries<T: DeserializeOwned>(
 ) -> Result<(Vec<Instance<T>>, usize), ProgramError> {
     for (index, source) in sources.iter().enumerate() {
         if let Some(entries) = read_family::<T>(source, declared, family)? {
-            if entries.is_empty() {
+            // The configuration file may empty a family on purpose (an
+            // operator stopping every entry); defaults given in code may not.
+            if entries.is_empty() && !source.from_config_file {
                 return Err(ProgramError::Instances {
                     origin: source.origin.clone(),
                     message: format!("`pipelines.{family}` has no entries; list at least one, or remove it"),
@@ -54,7 +56,7 @@ fn read_family<T: DeserializeOwned>(
     let view = FileView {
         declared,
         family,
-        global_applied: source.global_applied,
+        from_config_file: source.from_config_file,
         unknown: &mut unknown,
         misplaced: &mut misplaced,
         entries: None::<Vec<Instance<T>>>,

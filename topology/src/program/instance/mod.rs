@@ -81,7 +81,7 @@ pub struct InstanceSource {
     /// Whether its `global:` section was applied to the settings: only a
     /// configuration file's is. Anywhere else a `global:` section would be
     /// silently ignored, so it is an error.
-    pub(crate) global_applied: bool,
+    pub(crate) from_config_file: bool,
 }
 
 impl InstanceSource {
@@ -91,7 +91,7 @@ impl InstanceSource {
         Self {
             origin: origin.into(),
             text: text.into(),
-            global_applied: false,
+            from_config_file: false,
         }
     }
 }
@@ -122,7 +122,7 @@ mod tests {
 
     fn config_file(text: &str) -> InstanceSource {
         let mut file = source("file", text);
-        file.global_applied = true;
+        file.from_config_file = true;
         file
     }
 

@@ -18,9 +18,10 @@ pub(super) struct Misplaced {
 pub(super) struct FileView<'a, T> {
     pub(super) declared: &'a [&'static str],
     pub(super) family: &'a str,
-    /// Whether a `global:` section is read elsewhere (in a configuration
-    /// file) rather than ignored.
-    pub(super) global_applied: bool,
+    /// Whether the text is the configuration file, whose `global:` and
+    /// `app:` sections are read elsewhere; in other sources they would be
+    /// ignored, so they are errors there.
+    pub(super) from_config_file: bool,
     /// `(entry, field)` of every field the entry type ignored.
     pub(super) unknown: &'a mut Vec<(String, String)>,
     /// The key of a mistake that serde's position would misplace.
@@ -40,7 +41,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
     type Value = Option<Vec<Instance<T>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a configuration with `global:` and `pipelines:` sections")
+        f.write_str("a configuration with `global:`, `app:` and `pipelines:` sections")
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -54,20 +55,21 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
                 return Err(de::Error::custom(format!("`{key}` is given twice; keep one")));
             }
             seen.push(key.clone());
-            if key == "global" && !self.global_applied {
+            if matches!(key.as_str(), "global" | "app") && !self.from_config_file {
                 *self.misplaced = Some(Misplaced {
-                    path: vec![key],
+                    path: vec![key.clone()],
                     occurrence: 1,
                 });
-                return Err(de::Error::custom(
-                    "a `global:` section is read only from the configuration file (`--config`); \
-                     here it would be ignored: move these settings to `global: { ... }` in topology!, \
-                     or to the configuration file",
-                ));
+                return Err(de::Error::custom(format!(
+                    "a `{key}:` section is read only from the configuration file (`--config`); \
+                     here it would be ignored: move these settings to `{key}: ...` in topology!, \
+                     or to the configuration file"
+                )));
             }
             match key.as_str() {
                 "pipelines" => map.next_value_seed(Families { view: &mut self })?,
-                "global" => {
+                // Read by the settings, from the same file.
+                "global" | "app" => {
                     map.next_value::<IgnoredAny>()?;
                 }
                 _ => {
@@ -76,7 +78,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
                         occurrence: 1,
                     });
                     return Err(de::Error::custom(format!(
-                        "unknown section `{key}`; the sections are `pipelines` and, in a configuration file, `global`"
+                        "unknown section `{key}`; the sections are `pipelines` and, in a configuration file, `global` and `app`"
                     )));
                 }
             }
