@@ -170,3 +170,22 @@ fn a_table_added_on_sighup_starts_on_exactly_one_replica() {
         assert_eq!(replica.wait_exit(STOP).code(), Some(0), "{}", replica.stderr());
     }
 }
+
+#[test]
+fn list_on_a_shard_that_owns_nothing_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(&dir, 2);
+    // Of 1024 shards, most own neither of the two keys.
+    let empty = (0..1024)
+        .map(|i| format!("{i}/1024"))
+        .find(|shard| {
+            listed(shard, &config)
+                .iter()
+                .all(|line| line.contains("runs no pipelines"))
+        })
+        .expect("a shard that owns no key");
+    assert_eq!(
+        listed(&empty, &config),
+        [format!("shard {empty} runs no pipelines (of the 2 declared)")]
+    );
+}

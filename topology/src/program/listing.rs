@@ -40,6 +40,14 @@ pub(crate) fn render(listings: &[PipelineListing], shard: Shard) -> String {
         // Writing to a `String` cannot fail.
         let _ = writeln!(text, "{:width$}  shard {shard}  {interval}  {restart}", listing.key);
     }
+    if text.is_empty() {
+        // Said, not left blank: an empty output reads as a broken command.
+        let _ = writeln!(
+            text,
+            "shard {shard} runs no pipelines (of the {} declared)",
+            listings.len()
+        );
+    }
     text
 }
 
@@ -50,6 +58,23 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shard_that_owns_nothing_says_so() {
+        let listings = [PipelineListing {
+            key: "orders".to_owned(),
+            interval: None,
+            restart: None,
+        }];
+        let other = (0..3)
+            .filter_map(|index| Shard::new(index, 3))
+            .find(|shard| !shard.owns("orders"))
+            .unwrap();
+        assert_eq!(
+            render(&listings, other),
+            format!("shard {other} runs no pipelines (of the 1 declared)\n")
+        );
+    }
 
     #[test]
     fn lines_name_the_key_shard_interval_and_restart_policy() {

@@ -33,9 +33,16 @@ impl Shard {
     /// One shard holding every key: no sharding.
     pub const ALL: Self = Self { index: 0, count: 1 };
 
-    /// Shard `index` of `count`; `None` unless `index < count`.
+    /// The most shards the keys can be spread over. Each key is ranked
+    /// against every shard, so the count bounds the cost of assigning keys
+    /// (at this bound, about a millisecond per thousand keys); no
+    /// deployment runs more replicas than this.
+    pub const MAX_COUNT: u32 = 1024;
+
+    /// Shard `index` of `count`; `None` unless `index < count` and `count`
+    /// is at most [`MAX_COUNT`](Self::MAX_COUNT).
     pub fn new(index: u32, count: u32) -> Option<Self> {
-        (index < count).then_some(Self { index, count })
+        (index < count && count <= Self::MAX_COUNT).then_some(Self { index, count })
     }
 
     /// This shard's index, from 0.
@@ -94,6 +101,12 @@ pub enum ShardError {
     /// The count is 0.
     #[error("the shard count must be at least 1")]
     NoShards,
+    /// The count is above [`Shard::MAX_COUNT`].
+    #[error("the shard count {count} is above the most shards, {max}: each key is ranked against every shard", max = Shard::MAX_COUNT)]
+    TooManyShards {
+        /// The count given.
+        count: u32,
+    },
     /// The index is not below the count.
     #[error("the shard index {index} is not below the count {count} (indexes count from 0)")]
     IndexNotBelowCount {
@@ -105,6 +118,12 @@ pub enum ShardError {
     /// The hostname does not end in `-N`.
     #[error("hostname `{hostname}` has no ordinal suffix (such as `name-2`)")]
     NoOrdinal {
+        /// The hostname.
+        hostname: String,
+    },
+    /// The hostname ends in `-N` with N too large to be an ordinal.
+    #[error("hostname `{hostname}` ends in an ordinal too large to be one")]
+    OrdinalTooLarge {
         /// The hostname.
         hostname: String,
     },
@@ -139,22 +158,35 @@ impl FromStr for Shard {
 
     /// `i/n`, as in `TOPOLOGY_SHARD=1/3`.
     fn from_str(text: &str) -> Result<Self, ShardError> {
-        let number = |part: &str| part.trim().parse::<u32>().ok();
         let Some((Some(index), Some(count))) = text
             .trim()
             .split_once('/')
-            .map(|(index, count)| (number(index), number(count)))
+            .map(|(index, count)| (whole_number(index.trim()), whole_number(count.trim())))
         else {
             return Err(ShardError::NotAFraction);
         };
-        if count == 0 {
-            return Err(ShardError::NoShards);
-        }
-        Self::new(index, count).ok_or(ShardError::IndexNotBelowCount { index, count })
+        Self::checked(index, count)
     }
 }
 
+/// Digits only: `u32::from_str` would also take a sign.
+fn whole_number(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 impl Shard {
+    /// Shard `index` of `count`, or why not.
+    fn checked(index: u32, count: u32) -> Result<Self, ShardError> {
+        match count {
+            0 => Err(ShardError::NoShards),
+            count if count > Self::MAX_COUNT => Err(ShardError::TooManyShards { count }),
+            count => Self::new(index, count).ok_or(ShardError::IndexNotBelowCount { index, count }),
+        }
+    }
+
     /// Shard `ordinal - first` of `count`, the ordinal read from the end of
     /// a StatefulSet pod's hostname (`ingest-2` is ordinal 2) and `first`
     /// the set's first ordinal (its `spec.ordinals.start`, usually 0).
@@ -167,16 +199,18 @@ impl Shard {
     /// assert!(Shard::from_hostname("ingest-1", 3, 2).is_err());
     /// ```
     pub fn from_hostname(hostname: &str, count: u32, first: u32) -> Result<Self, ShardError> {
-        if count == 0 {
-            return Err(ShardError::NoShards);
-        }
-        let ordinal = hostname
-            .trim()
+        let hostname = hostname.trim();
+        Self::checked(0, count)?;
+        let suffix = hostname
             .rsplit_once('-')
-            .and_then(|(_, ordinal)| ordinal.parse::<u32>().ok())
+            .map(|(_, suffix)| suffix)
+            .filter(|suffix| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()))
             .ok_or_else(|| ShardError::NoOrdinal {
                 hostname: hostname.to_owned(),
             })?;
+        let ordinal = whole_number(suffix).ok_or_else(|| ShardError::OrdinalTooLarge {
+            hostname: hostname.to_owned(),
+        })?;
         let index = ordinal
             .checked_sub(first)
             .ok_or_else(|| ShardError::OrdinalBelowFirst {

@@ -83,7 +83,7 @@ fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Re
         origin: format!("environment variable {var}"),
         reason,
     };
-    let count_value: u32 = count.trim().parse().map_err(|_| {
+    let count_value: u32 = whole_number(count).ok_or_else(|| {
         invalid(
             SHARDS_VAR,
             count,
@@ -96,7 +96,7 @@ fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Re
     // A StatefulSet with `spec.ordinals.start` numbers its pods from there.
     let first = match env(ORDINAL_START_VAR) {
         None => 0,
-        Some(text) => text.trim().parse::<u32>().map_err(|_| {
+        Some(text) => whole_number(&text).ok_or_else(|| {
             invalid(
                 ORDINAL_START_VAR,
                 &text,
@@ -112,6 +112,15 @@ fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Re
         };
         invalid(SHARDS_VAR, count, reason)
     })
+}
+
+/// Digits only (`u32::from_str` would also take a sign), around whitespace.
+fn whole_number(text: &str) -> Option<u32> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// What `--help` opens with: the program's description, then what it runs.

@@ -327,3 +327,42 @@ fn every_declared_setting_comes_from_every_source() {
         assert_eq!(shown.as_deref(), Some(value), "{}", spec.name);
     }
 }
+
+#[test]
+fn shards_at_their_edges_are_refused_with_the_reason() {
+    for (env, needle) in [
+        (
+            vec![("TOPOLOGY_SHARDS", "4294967295"), ("HOSTNAME", "ingest-0")],
+            "above the most shards, 1024",
+        ),
+        (vec![("TOPOLOGY_SHARD", "0/4294967295")], "above the most shards, 1024"),
+        (vec![("TOPOLOGY_SHARD", "+1/3")], "expected `i/n` with whole numbers"),
+        (vec![("TOPOLOGY_SHARD", "1/+3")], "expected `i/n` with whole numbers"),
+        (
+            vec![("TOPOLOGY_SHARDS", "+2"), ("HOSTNAME", "ingest-0")],
+            "expected a whole number of shards",
+        ),
+        (
+            vec![("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest-4294967296")],
+            "ends in an ordinal too large to be one",
+        ),
+        (
+            vec![
+                ("TOPOLOGY_SHARDS", "3"),
+                ("HOSTNAME", "ingest-2"),
+                ("TOPOLOGY_SHARD_ORDINAL_START", "+1"),
+            ],
+            "TOPOLOGY_SHARD_ORDINAL_START",
+        ),
+    ] {
+        let error = resolved(&[], &env, None).unwrap_err().to_string();
+        assert!(error.contains(needle), "{env:?}: {error}");
+    }
+    // The kernel's hostname ends in a newline; it is read without it.
+    let error = resolved(&[], &[("TOPOLOGY_SHARDS", "3"), ("HOSTNAME", "ingest\n")], None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("hostname `ingest` has no ordinal"), "{error}");
+    let settings = resolved(&[], &[("TOPOLOGY_SHARDS", "1024"), ("HOSTNAME", "ingest-1023\n")], None).unwrap();
+    assert_eq!(settings.replica.shard.to_string(), "1023/1024");
+}

@@ -207,11 +207,11 @@ mod tests {
             ),
             (
                 "global:\n  poll_jitter_secs: 1\npipelines:\n  ingest:\n    a: { source: x }\n",
-                "file: line 1: a `global:` section is read only from the configuration file (`--config`); here it would be ignored: move these settings to `global: { ... }` in topology!, or to the configuration file",
+                "file: line 1: a `global:` section is read only from the configuration file (`--config`); here it would be ignored: move these settings to `global: ...` in topology!, or to the configuration file",
             ),
             (
                 "pipelines:\n  ingest:\n    a: { source: x }\npipeline:\n  export: {}\n",
-                "file: line 4: unknown section `pipeline`; the sections are `pipelines` and, in a configuration file, `global`",
+                "file: line 4: unknown section `pipeline`; the sections are `pipelines` and, in a configuration file, `global` and `app`",
             ),
             (
                 "pipelines:\n  ingest:\n    a: { rowz: 1 }\n",
