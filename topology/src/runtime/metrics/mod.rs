@@ -71,6 +71,93 @@ pub mod metric_names {
 
 pub(crate) use metric_names::{PERMITS_IN_USE, PERMITS_WAITING, POOLED_STORES, SHUTTING_DOWN};
 
+use metric_names::{
+    PIPELINE_ITERATION_DURATION, PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES,
+    PIPELINE_RESTARTS, PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS,
+    PIPELINE_TASK_BYTES,
+};
+
+/// Each metric's `# HELP` text, in the order of [`metric_names::ALL`]: what
+/// a dashboard's reader sees, and what `promtool check metrics` asks for.
+const HELP: [(&str, &str); 14] = [
+    (
+        PIPELINE_RUNNING,
+        "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.",
+    ),
+    (
+        PIPELINE_STARTS,
+        "How many times the pipeline started running, restarts included.",
+    ),
+    (PIPELINE_OUTCOMES, "How the pipeline's runs ended, by outcome."),
+    (
+        PIPELINE_RUN_DURATION,
+        "How long each run of a pipeline took, in seconds.",
+    ),
+    (
+        PIPELINE_ITERATION_DURATION,
+        "How long each reported iteration of a pipeline took, in seconds.",
+    ),
+    (
+        PIPELINE_START_JITTER,
+        "The random delay before a pipeline started, in seconds.",
+    ),
+    (
+        PIPELINE_RESTARTS,
+        "How many times the pipeline was restarted after a failure.",
+    ),
+    (
+        PIPELINE_LAST_ITERATION_DURATION,
+        "How long the pipeline's last iteration took, in seconds.",
+    ),
+    (
+        PIPELINE_LAST_ITERATION_TIME,
+        "When the pipeline's last iteration ended, in seconds since the Unix epoch.",
+    ),
+    (
+        PIPELINE_TASK_BYTES,
+        "The bytes of each pipeline's task: what a pipeline costs in memory besides its own allocations.",
+    ),
+    (PERMITS_IN_USE, "Permits of the global semaphore held right now."),
+    (
+        PERMITS_WAITING,
+        "Pipelines waiting for a permit of the global semaphore right now.",
+    ),
+    (POOLED_STORES, "Object-store clients held by the storage pool."),
+    (SHUTTING_DOWN, "1 once shutdown has begun, else 0."),
+];
+
+/// The `# HELP` text of the metric `name`.
+pub(crate) fn help(name: &str) -> &'static str {
+    HELP.iter()
+        .find(|(known, _)| *known == name)
+        .map_or("", |(_, help)| help)
+}
+
+/// Describes the metrics recorded through the facade, and sets the gauges a
+/// dashboard reads to 0, so that a replica's panels read 0 from its start
+/// rather than "no data".
+fn describe() {
+    for name in [
+        PIPELINE_RUN_DURATION,
+        PIPELINE_ITERATION_DURATION,
+        PIPELINE_START_JITTER,
+    ] {
+        ::metrics::describe_histogram!(name, ::metrics::Unit::Seconds, help(name));
+    }
+    for name in [
+        PIPELINE_TASK_BYTES,
+        PERMITS_IN_USE,
+        PERMITS_WAITING,
+        POOLED_STORES,
+        SHUTTING_DOWN,
+    ] {
+        ::metrics::describe_gauge!(name, help(name));
+    }
+    for name in [PERMITS_IN_USE, PERMITS_WAITING, SHUTTING_DOWN] {
+        ::metrics::gauge!(name).set(0.0);
+    }
+}
+
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
 const DURATION_BUCKETS: &[f64] = &[
     0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
@@ -131,6 +218,7 @@ impl PrometheusRecorder {
             .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), DURATION_BUCKETS)
             .and_then(PrometheusBuilder::install_recorder)
             .map_err(TopologyError::MetricsRecorder)?;
+        describe();
         Ok(Self {
             handle: HANDLE.get_or_init(|| handle).clone(),
         })
@@ -148,4 +236,16 @@ impl PrometheusRecorder {
 
 pub(crate) fn shutting_down() {
     ::metrics::gauge!(SHUTTING_DOWN).set(1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_its_help() {
+        let described: Vec<&str> = HELP.iter().map(|(name, _)| *name).collect();
+        assert_eq!(described, metric_names::ALL);
+        assert!(HELP.iter().all(|(_, help)| help.ends_with('.')));
+    }
 }

@@ -11,9 +11,12 @@ use prometheus::{
 };
 
 use crate::runtime::{
-    metrics::metric_names::{
-        PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
-        PIPELINE_RUNNING, PIPELINE_STARTS,
+    metrics::{
+        help,
+        metric_names::{
+            PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
+            PIPELINE_RUNNING, PIPELINE_STARTS,
+        },
     },
     record::{Phase, PipelineRecord},
     stats::OutcomeKind,
@@ -65,29 +68,49 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
         }
     });
     let families = [
-        family(PIPELINE_RUNNING, HELP_RUNNING, MetricType::GAUGE, &keys, |series| {
-            vec![(None, series.running)]
-        }),
-        family(PIPELINE_STARTS, HELP_STARTS, MetricType::COUNTER, &keys, |series| {
-            vec![(None, series.starts as f64)]
-        }),
-        family(PIPELINE_RESTARTS, HELP_RESTARTS, MetricType::COUNTER, &keys, |series| {
-            // A key that never restarted has no line: most never do.
-            (series.restarts > 0)
-                .then_some((None, series.restarts as f64))
-                .into_iter()
-                .collect()
-        }),
-        family(PIPELINE_OUTCOMES, HELP_OUTCOMES, MetricType::COUNTER, &keys, |series| {
-            OutcomeKind::ALL
-                .iter()
-                .filter(|kind| series.outcomes[**kind as usize] > 0)
-                .map(|kind| (Some(kind.as_str()), series.outcomes[*kind as usize] as f64))
-                .collect()
-        }),
+        family(
+            PIPELINE_RUNNING,
+            help(PIPELINE_RUNNING),
+            MetricType::GAUGE,
+            &keys,
+            |series| vec![(None, series.running)],
+        ),
+        family(
+            PIPELINE_STARTS,
+            help(PIPELINE_STARTS),
+            MetricType::COUNTER,
+            &keys,
+            |series| vec![(None, series.starts as f64)],
+        ),
+        family(
+            PIPELINE_RESTARTS,
+            help(PIPELINE_RESTARTS),
+            MetricType::COUNTER,
+            &keys,
+            |series| {
+                // A key that never restarted has no line: most never do.
+                (series.restarts > 0)
+                    .then_some((None, series.restarts as f64))
+                    .into_iter()
+                    .collect()
+            },
+        ),
+        family(
+            PIPELINE_OUTCOMES,
+            help(PIPELINE_OUTCOMES),
+            MetricType::COUNTER,
+            &keys,
+            |series| {
+                OutcomeKind::ALL
+                    .iter()
+                    .filter(|kind| series.outcomes[**kind as usize] > 0)
+                    .map(|kind| (Some(kind.as_str()), series.outcomes[*kind as usize] as f64))
+                    .collect()
+            },
+        ),
         family(
             PIPELINE_LAST_ITERATION_DURATION,
-            HELP_LAST_ITERATION_DURATION,
+            help(PIPELINE_LAST_ITERATION_DURATION),
             MetricType::GAUGE,
             &keys,
             |series| {
@@ -100,7 +123,7 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
         ),
         family(
             PIPELINE_LAST_ITERATION_TIME,
-            HELP_LAST_ITERATION_TIME,
+            help(PIPELINE_LAST_ITERATION_TIME),
             MetricType::GAUGE,
             &keys,
             |series| {
@@ -123,14 +146,6 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
     }
     text
 }
-
-const HELP_RUNNING: &str =
-    "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.";
-const HELP_STARTS: &str = "How many times the pipeline started running, restarts included.";
-const HELP_RESTARTS: &str = "How many times the pipeline was restarted after a failure.";
-const HELP_OUTCOMES: &str = "How the pipeline's runs ended, by outcome.";
-const HELP_LAST_ITERATION_DURATION: &str = "How long the pipeline's last iteration took, in seconds.";
-const HELP_LAST_ITERATION_TIME: &str = "When the pipeline's last iteration ended, in seconds since the Unix epoch.";
 
 /// One metric family: for each key, the values `values` gives, each with an
 /// optional `outcome` label.
