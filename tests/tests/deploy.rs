@@ -19,8 +19,9 @@ const START: Duration = Duration::from_secs(30);
 const STOP: Duration = Duration::from_secs(20);
 
 /// What the program may take after its shutdown deadline: 1 s for aborted
-/// pipelines, 2 s for open metrics connections, 5 s for the runtime.
-const GRACES_AFTER_DEADLINE: u64 = 1 + 2 + 5;
+/// pipelines, 2 s for open metrics connections (the runtime's own wait is
+/// skipped once pipelines were given up on).
+const GRACES_AFTER_DEADLINE: u64 = 1 + 2;
 
 fn manifest() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/statefulset.yaml")).unwrap();
@@ -188,4 +189,15 @@ fn the_dashboard_queries_only_metrics_the_program_exports() {
             "the dashboard shows `{wanted}`"
         );
     }
+}
+
+#[test]
+fn the_default_shutdown_fits_kubernetes_default_grace_period() {
+    // Kubernetes' default `terminationGracePeriodSeconds`.
+    const KUBERNETES_DEFAULT_GRACE: u64 = 30;
+    let timeout = topology::GlobalConfig::default().shutdown_timeout_secs;
+    assert!(
+        timeout + GRACES_AFTER_DEADLINE < KUBERNETES_DEFAULT_GRACE,
+        "{timeout} s + {GRACES_AFTER_DEADLINE} s of graces must end within {KUBERNETES_DEFAULT_GRACE} s"
+    );
 }

@@ -173,7 +173,7 @@ async fn live_settings_change_and_the_others_wait_for_a_restart() {
         [
             "poll_jitter_secs 0 → 3",
             "total_concurrency 2 → 5",
-            "shutdown_timeout_secs 30 → 7"
+            "shutdown_timeout_secs 25 → 7"
         ]
     );
     assert_eq!(report.needs_restart, ["connection_pooling"]);

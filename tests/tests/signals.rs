@@ -191,4 +191,9 @@ fn a_signal_is_seen_and_the_process_ends_when_every_worker_thread_is_blocked() {
     assert!(log.contains("shutdown deadline passed"), "{log}");
     assert!(log.contains("giving up on them"), "{log}");
     assert!(log.contains("key=misbehaving") && log.contains("timed_out"), "{log}");
+    // Its thread stays blocked: the runtime's own wait for it is skipped.
+    assert!(
+        log.contains("exiting without waiting for the threads of pipelines given up on"),
+        "{log}"
+    );
 }

@@ -18,7 +18,7 @@ use crate::{
         started::StartedTopology,
     },
     runtime::{
-        block_on::block_on,
+        block_on::block_on_then,
         error::{TopologyError, chain},
         pipeline::Pipeline,
         running_topology::run_until_signalled,
@@ -143,17 +143,28 @@ where
         defaults.check_environment(std::env::vars_os())?;
         resolve(defaults, &matches, |var| std::env::var(var).ok())
     };
-    let outcome = block_on(async move {
-        // Before anything else, so that a signal during start-up is queued, not fatal.
-        let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-        let hangups = Hangups::install()?;
-        let started = start(settings).await?;
-        if let Some(reloader) = started.reloader() {
-            tokio::spawn(hangups.reload_each(reloader, reread));
-        }
-        let handle = started.shutdown_handle();
-        Ok::<RunStats<K>, ProgramError>(run_until_signalled(signals, handle, started).await)
-    });
+    let outcome = block_on_then(
+        async move {
+            // Before anything else, so that a signal during start-up is queued, not fatal.
+            let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+            let hangups = Hangups::install()?;
+            let started = start(settings).await?;
+            if let Some(reloader) = started.reloader() {
+                tokio::spawn(hangups.reload_each(reloader, reread));
+            }
+            let handle = started.shutdown_handle();
+            Ok::<RunStats<K>, ProgramError>(run_until_signalled(signals, handle, started).await)
+        },
+        |outcome| match outcome {
+            // Tasks given up on may block their threads for good: waiting for
+            // them would only spend the orchestrator's grace period.
+            Ok(stats) if stats.counts().timed_out + stats.counts().aborted > 0 => {
+                tracing::info!("exiting without waiting for the threads of pipelines given up on");
+                false
+            }
+            _ => true,
+        },
+    );
     match outcome {
         Ok(Ok(stats)) => stats.exit_code(),
         Ok(Err(error)) => start_up_error(&error),

@@ -18,8 +18,23 @@ const RUNTIME_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// assert_eq!(answer, 42);
 /// ```
 pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
+    block_on_then(future, |_| true)
+}
+
+/// [`block_on`], waiting for the runtime's blocking tasks only when
+/// `worth_waiting` says the output leaves something that can still finish:
+/// after the runner has given up on tasks that block their threads, the
+/// wait would only spend the orchestrator's grace period.
+pub(crate) fn block_on_then<F: Future>(
+    future: F,
+    worth_waiting: impl FnOnce(&F::Output) -> bool,
+) -> io::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let output = runtime.block_on(future);
-    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_GRACE);
+    if worth_waiting(&output) {
+        runtime.shutdown_timeout(RUNTIME_SHUTDOWN_GRACE);
+    } else {
+        runtime.shutdown_background();
+    }
     Ok(output)
 }

@@ -32,8 +32,8 @@ declare_settings! {
         total_concurrency: Option<usize> = None, Live, with_total_concurrency, check = concurrency_in_bounds;
         /// Whether pipelines share object-store clients per store.
         connection_pooling: bool = true, Restart, with_connection_pooling;
-        /// How long shutdown waits for running pipelines before aborting them, in seconds; 0 waits forever.
-        shutdown_timeout_secs: u64 = 30, Live, with_shutdown_timeout_secs;
+        /// How long shutdown waits for running pipelines before aborting them, in seconds; 0 waits forever (the default, with the graces after it, ends within Kubernetes' default 30 s grace period).
+        shutdown_timeout_secs: u64 = 25, Live, with_shutdown_timeout_secs;
         /// What happens when a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology.
         failure_policy: FailurePolicy = FailurePolicy::Isolate, Restart, with_failure_policy;
         /// Whether each key gets its own duration and jitter histograms besides its typetag's (16 lines per key in every scrape: for small topologies).
@@ -147,7 +147,7 @@ impl GlobalConfig {
     /// use std::time::Duration;
     /// use topology::GlobalConfig;
     ///
-    /// assert_eq!(GlobalConfig::default().shutdown_timeout(), Some(Duration::from_secs(30)));
+    /// assert_eq!(GlobalConfig::default().shutdown_timeout(), Some(Duration::from_secs(25)));
     /// let forever = GlobalConfig::default().with_shutdown_timeout_secs(0);
     /// assert_eq!(forever.shutdown_timeout(), None);
     /// ```
