@@ -242,3 +242,41 @@ fn json_logs_carry_the_key_and_typetag_as_fields() {
         "{stderr}"
     );
 }
+
+#[test]
+fn in_json_mode_every_line_is_one_json_object_panics_and_multi_line_errors_included() {
+    for mode in ["panic", "fail"] {
+        let mut running = Running::start(
+            &example("failure_modes"),
+            &[],
+            &[
+                ("TOPOLOGY_LOG_FORMAT", "json"),
+                ("FAILURE_MODE", mode),
+                ("RUST_BACKTRACE", "1"),
+            ],
+        );
+        running.wait_for("pipeline", START);
+        running.signal(Signal::SIGTERM);
+        running.wait_exit(STOP);
+        let stderr = running.stderr();
+        for line in stderr.lines() {
+            let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+            assert!(parsed.is_ok(), "{mode}: not one JSON object: {line:?}\n{stderr}");
+        }
+        if mode == "panic" {
+            let panic = stderr
+                .lines()
+                .find(|line| line.contains("panicked: index out of range"))
+                .unwrap_or_else(|| panic!("the panic as a JSON line:\n{stderr}"));
+            let panic: serde_json::Value = serde_json::from_str(panic).unwrap();
+            assert_eq!(panic["span"]["key"].as_str(), Some("misbehaving"), "{panic}");
+            assert!(
+                panic["panic.location"]
+                    .as_str()
+                    .is_some_and(|at| at.contains("failure_modes.rs")),
+                "{panic}"
+            );
+            assert!(panic["panic.backtrace"].is_string(), "{panic}");
+        }
+    }
+}

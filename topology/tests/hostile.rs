@@ -257,3 +257,38 @@ async fn a_capture_sees_the_lines_of_every_thread() {
         .unwrap();
     assert_eq!(logs.lines_with(&["from a"]).len(), 2, "{}", logs.text());
 }
+
+/// Fails with an error whose text spans lines, as an S3 XML body does.
+struct XmlFailure;
+
+impl Pipeline for XmlFailure {
+    type Key = String;
+    type Error = std::io::Error;
+
+    fn key(&self) -> &String {
+        static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        KEY.get_or_init(|| "s3-sink".to_owned())
+    }
+
+    async fn run(self) -> std::io::Result<()> {
+        Err(std::io::Error::other("<Error>\n  <Code>SlowDown</Code>\n</Error>"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_multi_line_error_stays_one_log_line() {
+    let logs = LogCapture::start();
+    let ctx = context(0);
+    let stats = PipelineRunner::new(ctx, "table")
+        .start([XmlFailure])
+        .run_to_completion()
+        .await;
+    assert_eq!(kind_of(&stats, "s3-sink"), OutcomeKind::Failed);
+    let lines = logs.lines_with(&["pipeline failed", "key=s3-sink"]);
+    assert_eq!(lines.len(), 1, "{}", logs.text());
+    assert!(
+        lines[0].contains("<Error>\\n  <Code>SlowDown</Code>\\n</Error>"),
+        "{}",
+        logs.text()
+    );
+}

@@ -206,11 +206,34 @@ fn init_logging(json: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     // A subscriber the program installed itself wins.
-    let _ = if json {
+    let installed = if json {
         builder.json().flatten_event(true).try_init()
     } else {
         builder.with_ansi(std::io::stderr().is_terminal()).try_init()
     };
+    if json && installed.is_ok() {
+        std::panic::set_hook(Box::new(log_panic));
+    }
+}
+
+/// A panic as one JSON log line, instead of the default hook's plain text
+/// between the JSON lines: in the panicking pipeline's span (so with its
+/// key), with where it happened, and the backtrace when `RUST_BACKTRACE`
+/// asks for one.
+fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(panic payload is not a string)");
+    let location = info.location().map(ToString::to_string).unwrap_or_default();
+    let backtrace = std::backtrace::Backtrace::capture();
+    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+        tracing::error!(panic.location = %location, panic.backtrace = %backtrace, "panicked: {message}");
+    } else {
+        tracing::error!(panic.location = %location, "panicked: {message}");
+    }
 }
 
 /// Whether `TOPOLOGY_LOG_FORMAT` asks for JSON; anything but `text` or

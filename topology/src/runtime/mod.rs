@@ -13,6 +13,7 @@ pub(crate) mod interval;
 pub(crate) mod jitter;
 pub(crate) mod key_list;
 pub(crate) mod metrics;
+pub(crate) mod one_line;
 pub(crate) mod pipeline;
 pub(crate) mod record;
 pub(crate) mod reporter;

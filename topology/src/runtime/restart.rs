@@ -14,7 +14,9 @@ use std::{
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use crate::runtime::{context::PipelineContext, pipeline::Pipeline, reporter::RunReporter, task::TaskError};
+use crate::runtime::{
+    context::PipelineContext, one_line::OneLine, pipeline::Pipeline, reporter::RunReporter, task::TaskError,
+};
 
 /// When and how often a failed pipeline is started again.
 ///
@@ -172,9 +174,10 @@ impl Supervisor {
             let Some((number, delay)) = self.next_restart() else {
                 tracing::error!(
                     max_restarts = self.policy.max_restarts,
-                    "pipeline failed {} times within {}s; giving up: {failure}",
+                    "pipeline failed {} times within {}s; giving up: {}",
                     self.policy.max_restarts.saturating_add(1),
-                    self.policy.window.as_secs()
+                    self.policy.window.as_secs(),
+                    OneLine(&failure)
                 );
                 return failure.end();
             };
@@ -185,8 +188,9 @@ impl Supervisor {
             tracing::warn!(
                 attempt = number,
                 delay_secs = delay.as_secs_f64(),
-                "pipeline failed; restarting in {:.1}s (restart {number}): {failure}",
-                delay.as_secs_f64()
+                "pipeline failed; restarting in {:.1}s (restart {number}): {}",
+                delay.as_secs_f64(),
+                OneLine(&failure)
             );
             if let Some(record) = record {
                 record.restarting(delay, failure.to_string());

@@ -11,6 +11,7 @@ use tokio::{
 
 use crate::runtime::{
     config::FailurePolicy,
+    one_line::{OneLine, one_line},
     record::PipelineRecord,
     runner::{
         RunningTopology,
@@ -229,7 +230,7 @@ fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult
     };
     match result {
         Ok(TaskOutput { message: Some(message) }) => {
-            tracing::info!(%key, typetag, "pipeline completed{after}: {message}");
+            tracing::info!(%key, typetag, "pipeline completed{after}: {}", one_line(message));
         }
         Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed{after}"),
         Err(TaskError::Cancelled) if record.started() => {
@@ -242,6 +243,6 @@ fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult
             "pipeline{after} timed out: it did not stop within the shutdown timeout once its entry changed or left; aborted"
         ),
         Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
-        Err(error) => tracing::error!(%key, typetag, "pipeline{after} {error}"),
+        Err(error) => tracing::error!(%key, typetag, "pipeline{after} {}", OneLine(error)),
     }
 }
