@@ -4,7 +4,11 @@ use std::net::SocketAddr;
 
 /// Parses a metrics address: `None` for `off` (any case), else the socket
 /// address, with `localhost:PORT` read as `127.0.0.1:PORT`. Surrounding
-/// whitespace is ignored. `Err` carries what was expected, in words.
+/// whitespace is ignored.
+///
+/// # Errors
+///
+/// What was expected, in words, when `text` is neither.
 ///
 /// ```
 /// use topology_common::parse_metrics_address;

@@ -10,6 +10,7 @@
 /// assert_eq!(closest("kye", &["key", "interval"]), Some("key"));
 /// assert_eq!(closest("colour", &["key", "interval"]), None);
 /// ```
+#[must_use]
 pub fn closest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = given.chars().count().max(3) / 3;
     candidates

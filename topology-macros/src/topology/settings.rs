@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use proc_macro2::{Delimiter, TokenTree};
-use syn::{Lit, LitStr};
+use syn::{Lit, LitStr, spanned::Spanned};
 
 use super::ast::{Field, Fields, accept, group};
 // The runtime's global settings: its tests check this list against their
@@ -22,7 +22,9 @@ pub(crate) enum Metrics {
 /// One checked value of `global { ... }`.
 pub(crate) enum Value {
     WholeNumber(u64),
-    Limit(u64),
+    /// With where it was written: its upper bound is the target's, checked
+    /// by the compiler at that place.
+    Limit(u64, proc_macro2::Span),
     Switch(bool),
     /// `true` for `shutdown`, `false` for `isolate`.
     FailureShutdown(bool),
@@ -93,7 +95,7 @@ pub(super) fn global(field: &Field, errors: &mut Errors) -> Global {
                     );
                     None
                 } else {
-                    Some(Value::Limit(limit))
+                    Some(Value::Limit(limit, entry.value_tokens().span()))
                 }
             }),
             SettingKind::Switch => boolean(entry, errors).map(Value::Switch),

@@ -21,8 +21,17 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
     for (name, value) in &global.0 {
         let value = match value {
             Value::WholeNumber(value) => quote!(#value),
-            Value::Limit(value) => {
+            Value::Limit(value, span) => {
                 let value = usize::try_from(*value).unwrap_or(usize::MAX);
+                // The most permits depend on the target: the compiler checks
+                // the bound, at the value as written.
+                let bound = quote_spanned! {*span=>
+                    const _: () = ::core::assert!(
+                        #value <= #p::MAX_CONCURRENCY,
+                        "this concurrency limit is above the most permits a semaphore holds (`GlobalConfig::MAX_CONCURRENCY`); leave `total_concurrency` out for no limit"
+                    );
+                };
+                lines.push(bound);
                 quote!(#p::Some(#value))
             }
             Value::Switch(value) => quote!(#value),

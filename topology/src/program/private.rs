@@ -29,6 +29,8 @@ pub use crate::program::spec::ProgramSpec;
 pub use crate::program::started::StartedTopology;
 pub use crate::runtime::config::{FailurePolicy, GlobalConfig};
 pub use crate::runtime::error::TopologyError;
+/// The most permits a semaphore holds, for the bound `topology!` checks.
+pub const MAX_CONCURRENCY: usize = crate::runtime::config::GlobalConfig::MAX_CONCURRENCY;
 pub use crate::runtime::metrics::server::MetricsAddress;
 pub use crate::runtime::pipeline::Pipeline;
 pub use crate::runtime::reporter::RunReporter;
