@@ -45,33 +45,64 @@ fn a_scrape_describes_every_family_and_has_the_dashboard_gauges_from_start() {
             "`{family}` has no # HELP:\n{scrape}"
         );
     }
-    promtool_check(&scrape);
+    // Runs by state, every state present from the first run on.
+    for state in ["waiting", "running", "restarting", "completed", "failed"] {
+        assert!(
+            scrape.contains(&format!("topology_pipelines{{state=\"{state}\",typetag=")),
+            "{state}:\n{scrape}"
+        );
+    }
+    promtool(&["check", "metrics"], Some(&scrape));
     running.signal(Signal::SIGTERM);
     assert_eq!(running.wait_exit(START).code(), Some(0), "{}", running.stderr());
 }
 
-/// `promtool check metrics` on `scrape`, where promtool is installed
-/// (Debian's `prometheus` package; `.ci/run` installs it).
-fn promtool_check(scrape: &str) {
+#[test]
+fn the_alerting_rules_pass_promtool_and_name_only_exported_metrics() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/alerts.yaml");
+    let rules = std::fs::read_to_string(path).unwrap();
+    let mut named = 0;
+    for word in rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.starts_with("topology_") {
+            named += 1;
+            assert!(topology::metric_names::ALL.contains(&word), "{word} is not exported");
+        }
+    }
+    assert!(named >= 5, "{rules}");
+    promtool(&["check", "rules", path], None);
+}
+
+/// Runs promtool with `args` (and `input` on its standard input) where it
+/// is installed (Debian's `prometheus` package; `.ci/run` installs it), and
+/// fails on anything it reports.
+fn promtool(args: &[&str], input: Option<&str>) {
     let Ok(mut child) = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
     else {
-        println!("promtool is not installed: `promtool check metrics` skipped");
+        println!("promtool is not installed: `promtool {}` skipped", args.join(" "));
         return;
     };
-    child.stdin.take().unwrap().write_all(scrape.as_bytes()).unwrap();
+    // Dropped after writing (or at once), so that promtool sees the end.
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(input) = input {
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    drop(stdin);
     let output = child.wait_with_output().unwrap();
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(
-        output.status.success() && said.trim().is_empty(),
-        "promtool check metrics:\n{said}\n{scrape}"
-    );
+    let clean = if args[1] == "rules" {
+        // `check rules` reports what it read; anything else is a finding.
+        output.status.success() && !said.contains("WARNING") && !said.contains("FAILED")
+    } else {
+        output.status.success() && said.trim().is_empty()
+    };
+    assert!(clean, "promtool {}:\n{said}", args.join(" "));
 }

@@ -10,6 +10,7 @@
 pub(crate) mod per_key;
 pub(crate) mod pipeline;
 pub(crate) mod server;
+pub(crate) mod states;
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -40,6 +41,9 @@ pub mod metric_names {
     /// Gauge, by `typetag`: the bytes of each pipeline's task, what a pipeline
     /// costs in memory besides its own allocations.
     pub const PIPELINE_TASK_BYTES: &str = "topology_pipeline_task_bytes";
+    /// Gauge, by `typetag` and `state` (`waiting`, `running`, `restarting`,
+    /// `completed`, `failed`): how many runs are in each state.
+    pub const PIPELINES: &str = "topology_pipelines";
     /// Gauge: permits of the global semaphore held right now.
     pub const PERMITS_IN_USE: &str = "topology_semaphore_permits_in_use";
     /// Gauge: pipelines waiting for a permit of the global semaphore right now.
@@ -62,6 +66,7 @@ pub mod metric_names {
         PIPELINE_LAST_ITERATION_DURATION,
         PIPELINE_LAST_ITERATION_TIME,
         PIPELINE_TASK_BYTES,
+        PIPELINES,
         PERMITS_IN_USE,
         PERMITS_WAITING,
         POOLED_STORES,
@@ -74,12 +79,12 @@ pub(crate) use metric_names::{PERMITS_IN_USE, PERMITS_WAITING, POOLED_STORES, SH
 use metric_names::{
     PIPELINE_ITERATION_DURATION, PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES,
     PIPELINE_RESTARTS, PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS,
-    PIPELINE_TASK_BYTES,
+    PIPELINE_TASK_BYTES, PIPELINES,
 };
 
 /// Each metric's `# HELP` text, in the order of [`metric_names::ALL`]: what
 /// a dashboard's reader sees, and what `promtool check metrics` asks for.
-const HELP: [(&str, &str); 14] = [
+const HELP: [(&str, &str); 15] = [
     (
         PIPELINE_RUNNING,
         "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.",
@@ -116,6 +121,10 @@ const HELP: [(&str, &str); 14] = [
     (
         PIPELINE_TASK_BYTES,
         "The bytes of each pipeline's task: what a pipeline costs in memory besides its own allocations.",
+    ),
+    (
+        PIPELINES,
+        "Runs of pipelines by state: waiting, running, restarting, completed, or failed (ended failed, panicked, timed out or aborted).",
     ),
     (PERMITS_IN_USE, "Permits of the global semaphore held right now."),
     (

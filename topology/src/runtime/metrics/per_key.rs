@@ -17,6 +17,7 @@ use crate::runtime::{
             PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
             PIPELINE_RUNNING, PIPELINE_STARTS,
         },
+        states::States,
     },
     record::{Phase, PipelineRecord},
     stats::OutcomeKind,
@@ -44,8 +45,10 @@ const CHUNK: usize = 4096;
 pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
     let mut keys: Vec<KeySeries> = Vec::new();
     let mut places: HashMap<String, usize> = HashMap::new();
+    let mut states = States::default();
     for_each(boards, CHUNK, |record: &PipelineRecord| {
         let snapshot = record.snapshot();
+        states.add(&snapshot);
         let index = *places.entry(snapshot.key.to_owned()).or_insert_with(|| {
             keys.push(KeySeries {
                 key: snapshot.key.to_owned(),
@@ -137,6 +140,7 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
     ];
     let families: Vec<MetricFamily> = families
         .into_iter()
+        .chain([states.family()])
         .filter(|family| !family.get_metric().is_empty())
         .collect();
     let mut text = Vec::new();
