@@ -7,6 +7,7 @@
 //! unless `per_key_histograms` asks for one per key too. See
 //! [`metric_names`] for the full list.
 
+pub(crate) mod family;
 pub(crate) mod per_key;
 pub(crate) mod pipeline;
 pub(crate) mod server;

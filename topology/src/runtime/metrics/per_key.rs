@@ -7,11 +7,12 @@ use std::{collections::HashMap, sync::Arc};
 
 use prometheus::{
     Encoder, TextEncoder,
-    proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType},
+    proto::{MetricFamily, MetricType},
 };
 
 use crate::runtime::{
     metrics::{
+        family::{family as empty_family, label, metric},
         help,
         metric_names::{
             PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
@@ -160,10 +161,7 @@ fn family(
     keys: &[KeySeries],
     values: impl Fn(&KeySeries) -> Vec<(Option<&'static str>, f64)>,
 ) -> MetricFamily {
-    let mut family = MetricFamily::default();
-    family.set_name(name.to_owned());
-    family.set_help(help.to_owned());
-    family.set_field_type(kind);
+    let mut family = empty_family(name, help, kind);
     let mut metrics = Vec::new();
     for series in keys {
         for (outcome, value) in values(series) {
@@ -171,26 +169,9 @@ fn family(
             if let Some(outcome) = outcome {
                 labels.push(label("outcome", outcome));
             }
-            let mut metric = Metric::from_label(labels);
-            if kind == MetricType::COUNTER {
-                let mut counter = Counter::default();
-                counter.set_value(value);
-                metric.set_counter(counter);
-            } else {
-                let mut gauge = Gauge::default();
-                gauge.set_value(value);
-                metric.set_gauge(gauge);
-            }
-            metrics.push(metric);
+            metrics.push(metric(kind, labels, value));
         }
     }
     family.set_metric(metrics);
     family
-}
-
-fn label(name: &str, value: &str) -> LabelPair {
-    let mut pair = LabelPair::default();
-    pair.set_name(name.to_owned());
-    pair.set_value(value.to_owned());
-    pair
 }

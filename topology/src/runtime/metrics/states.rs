@@ -5,10 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use prometheus::proto::{Gauge, LabelPair, Metric, MetricFamily, MetricType};
+use prometheus::proto::{MetricFamily, MetricType};
 
 use crate::runtime::{
-    metrics::{help, metric_names::PIPELINES},
+    metrics::{
+        family::{family, label, metric},
+        help,
+        metric_names::PIPELINES,
+    },
     record::{Phase, snapshot::Snapshot},
 };
 
@@ -36,29 +40,16 @@ impl States {
 
     /// The family, one line per typetag and state.
     pub(crate) fn family(&self) -> MetricFamily {
-        let mut family = MetricFamily::default();
-        family.set_name(PIPELINES.to_owned());
-        family.set_help(help(PIPELINES).to_owned());
-        family.set_field_type(MetricType::GAUGE);
+        let mut family = family(PIPELINES, help(PIPELINES), MetricType::GAUGE);
         let mut metrics = Vec::new();
         for (typetag, counts) in &self.0 {
             for (state, count) in STATES.iter().zip(counts) {
-                let mut metric = Metric::from_label(vec![label("state", state), label("typetag", typetag)]);
-                let mut gauge = Gauge::default();
+                let labels = vec![label("state", state), label("typetag", typetag)];
                 #[allow(clippy::cast_precision_loss)] // a count of runs
-                gauge.set_value(*count as f64);
-                metric.set_gauge(gauge);
-                metrics.push(metric);
+                metrics.push(metric(MetricType::GAUGE, labels, *count as f64));
             }
         }
         family.set_metric(metrics);
         family
     }
-}
-
-fn label(name: &str, value: &str) -> LabelPair {
-    let mut pair = LabelPair::default();
-    pair.set_name(name.to_owned());
-    pair.set_value(value.to_owned());
-    pair
 }
