@@ -1,7 +1,7 @@
 //! What the `topology` runtime and the `topology-macros` crate must agree
 //! on, kept in one place so that a compile-time check and the check at start
-//! can never drift apart: the metrics-address syntax, the names of the
-//! global settings `topology!` accepts, and "did you mean".
+//! can never drift apart: the metrics-address syntax, the names and kinds of
+//! the global settings `topology!` accepts, and "did you mean".
 //!
 //! This crate is an implementation detail of `topology`; its items carry no
 //! stability promise of their own.
@@ -45,11 +45,3 @@ pub const GLOBAL_SETTINGS: &[(&str, SettingKind)] = &[
     ("failure_policy", SettingKind::FailurePolicy),
     ("per_key_histograms", SettingKind::Switch),
 ];
-
-/// How many keys a one-line summary names before it says "and N more": a
-/// start-up line of 100 000 keys helps nobody.
-///
-/// ```
-/// assert_eq!(topology_common::KEYS_SHOWN, 20);
-/// ```
-pub const KEYS_SHOWN: usize = 20;

@@ -38,24 +38,12 @@ impl Settings {
             self.apply_app_section(path, app)?;
         }
         if let Some(section) = file.global {
-            let rejected = section
-                .settings
-                .global
-                .rejected()
-                .or_else(|| section.settings.replica.rejected());
-            if let Some(rejected) = rejected {
-                let value = section
-                    .settings
-                    .values()
-                    .into_iter()
-                    .find(|(name, _)| *name == rejected.setting)
-                    .map(|(_, value)| value)
-                    .unwrap_or_default();
+            if let Some(rejected) = section.settings.rejected() {
                 return Err(ProgramError::ConfigFile {
                     path: path.to_owned(),
                     message: format!(
-                        "`global.{}`: invalid value `{value}`: {}",
-                        rejected.setting, rejected.reason
+                        "`global.{}`: invalid value `{}`: {}",
+                        rejected.setting, rejected.value, rejected.reason
                     ),
                 });
             }

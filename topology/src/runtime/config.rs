@@ -125,19 +125,11 @@ impl GlobalConfig {
     pub fn validate(&self) -> Result<(), TopologyError> {
         match self.rejected() {
             None => Ok(()),
-            Some(rejected) => {
-                let value = self
-                    .values()
-                    .into_iter()
-                    .find(|(name, _)| *name == rejected.setting)
-                    .map(|(_, value)| value)
-                    .unwrap_or_default();
-                Err(TopologyError::InvalidSetting {
-                    setting: rejected.setting,
-                    value,
-                    reason: rejected.reason,
-                })
-            }
+            Some(rejected) => Err(TopologyError::InvalidSetting {
+                setting: rejected.setting,
+                value: rejected.value,
+                reason: rejected.reason,
+            }),
         }
     }
 

@@ -4,7 +4,8 @@
 
 use std::fmt::Display;
 
-pub(crate) use topology_common::KEYS_SHOWN;
+/// How many keys a line names before it says "and N more".
+pub(crate) const KEYS_SHOWN: usize = 20;
 
 /// The first [`KEYS_SHOWN`] of `keys`, `, `-separated, then ` and N more`.
 pub(crate) fn key_list<D: Display>(keys: impl IntoIterator<Item = D>) -> String {

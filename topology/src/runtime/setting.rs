@@ -145,14 +145,10 @@ impl<T: SettingValue> serde::de::Visitor<'_> for FromText<T> {
 pub(crate) struct Rejected {
     /// The setting.
     pub(crate) setting: &'static str,
+    /// Its value, as text.
+    pub(crate) value: String,
     /// Why the value cannot be used.
     pub(crate) reason: String,
-}
-
-impl fmt::Display for Rejected {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {}", self.setting, self.reason)
-    }
 }
 
 /// Declares a struct of settings from one table. Each row is
@@ -262,6 +258,7 @@ macro_rules! declare_settings {
                     if let Err(reason) = $check(&self.$field) {
                         return Some($crate::runtime::setting::Rejected {
                             setting: stringify!($field),
+                            value: $crate::runtime::setting::SettingValue::show(&self.$field),
                             reason,
                         });
                     }

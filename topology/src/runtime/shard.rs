@@ -161,7 +161,7 @@ impl FromStr for Shard {
         let Some((Some(index), Some(count))) = text
             .trim()
             .split_once('/')
-            .map(|(index, count)| (whole_number(index.trim()), whole_number(count.trim())))
+            .map(|(index, count)| (whole_number(index), whole_number(count)))
         else {
             return Err(ShardError::NotAFraction);
         };
@@ -169,12 +169,14 @@ impl FromStr for Shard {
     }
 }
 
-/// Digits only: `u32::from_str` would also take a sign.
-fn whole_number(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+/// A shard count, index or ordinal: digits only (`u32::from_str` would also
+/// take a sign), around whitespace.
+pub(crate) fn whole_number(text: &str) -> Option<u32> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    digits.parse().ok()
 }
 
 impl Shard {

@@ -12,7 +12,7 @@ use crate::{
         settings::{CONFIG_VAR, ORDINAL_START_VAR, SHARDS_VAR, Settings, env_var, flag, specs},
         spec::ProgramSpec,
     },
-    runtime::shard::{Shard, ShardError},
+    runtime::shard::{Shard, ShardError, whole_number},
 };
 
 pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
@@ -112,15 +112,6 @@ fn shard_from_hostname(count: &str, env: &impl Fn(&str) -> Option<String>) -> Re
         };
         invalid(SHARDS_VAR, count, reason)
     })
-}
-
-/// Digits only (`u32::from_str` would also take a sign), around whitespace.
-fn whole_number(text: &str) -> Option<u32> {
-    let digits = text.trim();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 /// What `--help` opens with: the program's description, then what it runs.

@@ -17,7 +17,7 @@ use crate::{
     runtime::{
         config::GlobalConfig,
         metrics::server::MetricsAddress,
-        setting::{SettingSpec, declare_settings},
+        setting::{Rejected, SettingSpec, declare_settings},
         shard::Shard,
     },
 };
@@ -117,21 +117,20 @@ impl Settings {
     /// Checks the values that parsing alone cannot (bounds that span
     /// settings, values set in code).
     pub fn validate(&self) -> Result<(), ProgramError> {
-        let rejected = self.global.rejected().or_else(|| self.replica.rejected());
-        match rejected {
+        match self.rejected() {
             None => Ok(()),
             Some(rejected) => Err(ProgramError::InvalidSetting {
                 setting: rejected.setting.to_owned(),
-                value: self
-                    .values()
-                    .into_iter()
-                    .find(|(name, _)| *name == rejected.setting)
-                    .map(|(_, value)| value)
-                    .unwrap_or_default(),
+                value: rejected.value,
                 origin: "the settings".to_owned(),
                 reason: rejected.reason,
             }),
         }
+    }
+
+    /// The first setting out of its bounds, if any.
+    pub(crate) fn rejected(&self) -> Option<Rejected> {
+        self.global.rejected().or_else(|| self.replica.rejected())
     }
 
     /// Each setting's name and value as text, in the order of [`specs`].
