@@ -15,7 +15,7 @@ use std::{
 
 use criterion::{BenchmarkId, Criterion};
 use tokio::task::JoinSet;
-use topology::{CancellationToken, PipelineContext, PipelineRunner, RunningTopology};
+use topology::{CancellationToken, PipelineContext, PipelineRunner, RunningTopology, random_jitter};
 use topology_benches::{Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_parked, until_started};
 
 const GROUP: &str = "shutdown";
@@ -75,7 +75,7 @@ fn shutdown(c: &mut Criterion) {
                     let mut set = JoinSet::new();
                     for key in keys(size) {
                         let token = token.clone();
-                        let jitter = Duration::from_nanos(fastrand::u64(0..3_600_000_000_000)); // as the runner draws it
+                        let jitter = random_jitter(3600);
                         set.spawn(async move {
                             token.run_until_cancelled(tokio::time::sleep(jitter)).await;
                             key

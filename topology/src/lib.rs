@@ -92,6 +92,7 @@ pub use runtime::config::{FailurePolicy, GlobalConfig, UnknownFailurePolicy};
 pub use runtime::context::PipelineContext;
 pub use runtime::error::TopologyError;
 pub use runtime::interval::{run_every, run_every_reporting};
+pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
 pub use runtime::metrics::{PrometheusRecorder, metric_names};
 pub use runtime::pipeline::Pipeline;

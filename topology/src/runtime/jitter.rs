@@ -8,7 +8,15 @@ use std::time::Duration;
 ///
 /// Spreading the starts keeps a topology of many pipelines from hitting its
 /// sources all at once after a deploy.
-pub(crate) fn random_jitter(max_secs: u64) -> Duration {
+///
+/// ```
+/// use std::time::Duration;
+/// use topology::random_jitter;
+///
+/// assert_eq!(random_jitter(0), Duration::ZERO);
+/// assert!(random_jitter(10) < Duration::from_secs(10));
+/// ```
+pub fn random_jitter(max_secs: u64) -> Duration {
     if max_secs == 0 {
         return Duration::ZERO;
     }
