@@ -35,16 +35,25 @@ pub fn example(name: &str) -> PathBuf {
 
 /// The path of the lifecycle tests' program, built once per test run.
 pub fn lifecycle_program() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
+    test_program("lifecycle")
+}
+
+/// The path of a program of this package (`src/bin/{name}.rs`), built once
+/// per test run.
+pub fn test_program(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap();
+    built
+        .entry(name.to_owned())
+        .or_insert_with(|| {
             escargot::CargoBuild::new()
                 .package("topology-tests")
-                .bin("lifecycle")
+                .bin(name)
                 .current_release()
                 .current_target()
                 .run()
-                .unwrap_or_else(|error| panic!("cannot build the lifecycle program: {error}"))
+                .unwrap_or_else(|error| panic!("cannot build the test program {name}: {error}"))
                 .path()
                 .to_owned()
         })

@@ -21,6 +21,7 @@ use crate::{
         block_on::block_on_then,
         error::{TopologyError, chain},
         pipeline::Pipeline,
+        redact::{RedactedStderr, redact},
         running_topology::run_until_signalled,
         served::announce,
         shard::Shard,
@@ -131,7 +132,7 @@ where
     if matches.get_flag("list") {
         return match (spec.list)(&settings) {
             Ok(listings) => {
-                print!("{}", render(&listings, settings.replica.shard));
+                print!("{}", redact(&render(&listings, settings.replica.shard)));
                 ExitCode::SUCCESS
             }
             Err(error) => start_up_error(&error),
@@ -175,7 +176,7 @@ where
 /// Every error that stops the program before it runs, in one format:
 /// printed, not logged, so that it shows even with logging filtered out.
 fn start_up_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
-    eprintln!("error: {}", chain(error));
+    eprintln!("error: {}", redact(&chain(error)));
     ExitCode::from(CONFIG_ERROR_EXIT_CODE)
 }
 
@@ -204,20 +205,21 @@ fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(RedactedStderr);
     // A subscriber the program installed itself wins.
     let installed = if json {
         builder.json().flatten_event(true).try_init()
     } else {
         builder.with_ansi(std::io::stderr().is_terminal()).try_init()
     };
-    if json && installed.is_ok() {
+    if installed.is_ok() {
         std::panic::set_hook(Box::new(log_panic));
     }
 }
 
-/// A panic as one JSON log line, instead of the default hook's plain text
-/// between the JSON lines: in the panicking pipeline's span (so with its
+/// A panic as one log event (one JSON line in JSON mode), instead of the
+/// default hook's plain text, which would bypass the redaction of
+/// credentials and split the JSON lines: in the panicking pipeline's span (so with its
 /// key), with where it happened, and the backtrace when `RUST_BACKTRACE`
 /// asks for one.
 fn log_panic(info: &std::panic::PanicHookInfo<'_>) {

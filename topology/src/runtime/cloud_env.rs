@@ -1,11 +1,22 @@
 //! The environment every cloud tool reads (`AWS_*`, `GOOGLE_*`, `AZURE_*`):
 //! cloud clients start from it, and options given in code win over it.
 
-use std::ffi::OsString;
+use std::{ffi::OsString, fmt};
+
+use crate::runtime::redact::MASK;
 
 /// The cloud variables of an environment, as client options.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct CloudEnv(Vec<(String, String)>);
+
+/// Names only: any of the values may be a credential.
+impl fmt::Debug for CloudEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, _)| (name, MASK)))
+            .finish()
+    }
+}
 
 /// Each cloud's variable prefix, by URL scheme.
 fn prefix(scheme: &str) -> Option<&'static str> {

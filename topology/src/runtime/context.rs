@@ -16,6 +16,7 @@ use crate::runtime::{
 /// The resources shared by every pipeline of a topology.
 ///
 /// Cloning is cheap: clones share the semaphore, the pool and the token.
+/// Its `Debug` can be logged: the pool's credentials are masked.
 ///
 /// ```
 /// use topology::{GlobalConfig, PipelineContext};

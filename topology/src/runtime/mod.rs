@@ -16,6 +16,7 @@ pub(crate) mod metrics;
 pub(crate) mod one_line;
 pub(crate) mod pipeline;
 pub(crate) mod record;
+pub(crate) mod redact;
 pub(crate) mod reporter;
 pub(crate) mod restart;
 pub(crate) mod run;

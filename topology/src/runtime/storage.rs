@@ -3,18 +3,24 @@
 use std::{
     collections::{BTreeMap, HashMap},
     ffi::OsString,
+    fmt,
     sync::{Arc, Mutex, PoisonError},
 };
 
 use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory, path::Path, prefix::PrefixStore};
 use url::Url;
 
-use crate::runtime::{cloud_env::CloudEnv, metrics::POOLED_STORES};
+use crate::runtime::{
+    cloud_env::CloudEnv,
+    metrics::POOLED_STORES,
+    redact::{MASK, redact},
+};
 
 /// A shared [`StoragePool`], as held by [`PipelineContext`](crate::PipelineContext).
 pub type StoragePoolRef = Arc<StoragePool>;
 
-/// Why an object store could not be opened.
+/// Why an object store could not be opened. The URLs it holds have their
+/// credentials masked, so that it can be printed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
@@ -53,12 +59,28 @@ pub enum StorageError {
 }
 
 /// Which client may serve a URL: the same scheme, bucket and options.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct BucketKey {
     scheme: String,
     /// User information, host and port: what selects the store.
     authority: String,
     options: BTreeMap<String, String>,
+}
+
+/// Its `Debug` shows the bucket with its password masked, and the option
+/// names.
+impl fmt::Debug for BucketKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BucketKey")
+            .field("bucket", &redact(&format!("{}://{}", self.scheme, self.authority)))
+            .field("options", &masked(&self.options))
+            .finish()
+    }
+}
+
+/// Option names with their values masked: any of them may be a credential.
+fn masked(options: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    options.keys().map(|name| (name.as_str(), MASK)).collect()
 }
 
 /// Object-store clients shared per bucket.
@@ -79,11 +101,33 @@ struct BucketKey {
 /// pool.store("memory://other").unwrap();
 /// assert_eq!(pool.len(), 2); // one client per bucket
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` never shows a credential: passwords and option values are
+/// masked, and the clients (which hold credentials) are not shown.
+///
+/// ```
+/// use topology::StoragePool;
+///
+/// let pool = StoragePool::with_environment([("AWS_SECRET_ACCESS_KEY", "hunter2")]);
+/// pool.store_with_options("memory://u:hunter2@lake", [("token", "hunter2")]).unwrap();
+/// let shown = format!("{pool:?}");
+/// assert!(shown.contains("AWS_SECRET_ACCESS_KEY") && shown.contains("token"));
+/// assert!(!shown.contains("hunter2"), "{shown}");
+/// ```
 pub struct StoragePool {
     buckets: Mutex<HashMap<BucketKey, Arc<dyn ObjectStore>>>,
     /// What cloud clients start from, read once when the pool is made.
     environment: CloudEnv,
+}
+
+impl fmt::Debug for StoragePool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("StoragePool")
+            .field("buckets", &buckets.keys().collect::<Vec<_>>())
+            .field("environment", &self.environment)
+            .finish()
+    }
 }
 
 impl Default for StoragePool {
@@ -181,12 +225,12 @@ struct Location {
 impl Location {
     fn parse(raw: &str) -> Result<Self, StorageError> {
         let url = Url::parse(raw).map_err(|source| StorageError::InvalidUrl {
-            url: raw.to_owned(),
+            url: shown(raw),
             source,
         })?;
         // Object keys are case sensitive: the path is kept exactly as given.
         let prefix = Path::from_url_path(url.path()).map_err(|source| StorageError::Backend {
-            url: raw.to_owned(),
+            url: shown(raw),
             source: source.into(),
         })?;
         Ok(Self { url, prefix })
@@ -223,7 +267,7 @@ fn open_bucket(
 ) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let url = &location.url;
     let feature_disabled = |feature| StorageError::FeatureDisabled {
-        url: url.to_string(),
+        url: shown(url.as_str()),
         feature,
     };
     match url.scheme() {
@@ -241,11 +285,18 @@ fn open_bucket(
                 .into_iter()
                 .chain(options.iter().map(|(key, value)| (key.clone(), value.clone())));
             let (store, _) = object_store::parse_url_opts(&root, options).map_err(|source| StorageError::Backend {
-                url: url.to_string(),
+                url: shown(url.as_str()),
                 source,
             })?;
             Ok(Arc::from(store))
         }
-        _ => Err(StorageError::UnsupportedScheme { url: url.to_string() }),
+        _ => Err(StorageError::UnsupportedScheme {
+            url: shown(url.as_str()),
+        }),
     }
+}
+
+/// A URL as an error shows it: with its credentials masked.
+fn shown(url: &str) -> String {
+    redact(url).into_owned()
 }

@@ -18,7 +18,7 @@ use std::{
 use tokio::{sync::Notify, task::AbortHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::metrics::pipeline::Distributions;
+use crate::runtime::{metrics::pipeline::Distributions, redact::redact};
 
 /// Where a record is listed, so that it can take itself off when forgotten.
 pub(crate) trait Listing: Send + Sync + std::fmt::Debug {
@@ -245,7 +245,10 @@ impl PipelineRecord {
         let at_unix_ms = now_ms();
         self.cold(|cold| {
             cold.healthy_since_ms = None;
-            cold.last_error = Some(LastError { message, at_unix_ms });
+            cold.last_error = Some(LastError {
+                message: redact(&message).into_owned(),
+                at_unix_ms,
+            });
         });
     }
 
