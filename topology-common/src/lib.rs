@@ -1,15 +1,18 @@
 //! What the `topology` runtime and the `topology-macros` crate must agree
 //! on, kept in one place so that a compile-time check and the check at start
 //! can never drift apart: the metrics-address syntax, the names and kinds of
-//! the global settings `topology!` accepts, and "did you mean".
+//! the global settings `topology!` accepts, the duration syntax, and "did
+//! you mean".
 //!
 //! This crate is an implementation detail of `topology`; its items carry no
 //! stability promise of their own.
 
 mod address;
+mod duration;
 mod suggest;
 
 pub use address::parse_metrics_address;
+pub use duration::parse_millis;
 pub use suggest::closest;
 
 /// What a global setting holds, as `topology!` checks its literal.

@@ -6,7 +6,6 @@
 //! phases; an error in any phase is reported at the offending token while the
 //! user's own code is still emitted, so that nothing else breaks around it.
 
-mod duration;
 mod errors;
 mod paths;
 mod pipeline;

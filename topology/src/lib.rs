@@ -120,6 +120,7 @@ pub use program::error::ProgramError;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::entries::Entries;
 pub use program::instance::{Instance, InstanceSource};
+pub use program::policy::PolicyOverride;
 pub use program::reload::{ReloadReport, Reloader};
 pub use program::settings::{ReplicaConfig, Settings};
 pub use program::started::StartedTopology;

@@ -10,7 +10,7 @@ use syn::{
 };
 
 use super::restart::{self, RestartArgs};
-use crate::{duration, errors::Errors, suggest};
+use crate::{errors::Errors, suggest};
 
 /// Every argument `#[pipeline]` accepts.
 const ARGUMENTS: &[&str] = &[
@@ -98,7 +98,7 @@ impl PipelineArgs {
             };
             match name.as_str() {
                 "key" => parsed.key = check_key(value, errors),
-                "interval" => match duration::parse_millis(&value.value()) {
+                "interval" => match topology_common::parse_millis(&value.value()) {
                     Ok(millis) => parsed.interval_millis = Some(millis),
                     Err(message) => errors.error(&value, format!("invalid `interval`: {message}")),
                 },

@@ -55,20 +55,9 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         }
     });
     let result_check = result_check(&item.sig.output, private);
-    // Only the way this pipeline runs is compiled for it.
-    let period = args
-        .interval_millis
-        .map(|millis| quote!(#private::Duration::from_millis(#millis)));
-    let run = match (period, args.restart.on_failure_policy(private)) {
-        (None, None) => quote!(#private::run_once::<#state, Self>(#deps, #instance, #reporter)),
-        (Some(period), None) => quote!(#private::run_interval::<#state, Self>(#deps, #instance, #reporter, #period)),
-        (None, Some(policy)) => {
-            quote!(#private::run_supervised::<#state, Self>(#deps, #instance, #reporter, #policy))
-        }
-        (Some(period), Some(policy)) => {
-            quote!(#private::run_supervised_interval::<#state, Self>(#deps, #instance, #reporter, #period, #policy))
-        }
-    };
+    // The interval and restart policy come with the deps: configuration
+    // may override what the attribute declares.
+    let run = quote!(#private::run_scheduled::<#state, Self>(#deps, #instance, #reporter));
     // Spanned at the function's name: a future that is not `Send` is
     // reported there.
     let call = quote_spanned! {name.span()=>

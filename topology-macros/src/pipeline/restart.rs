@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
-use crate::{duration, errors::Errors};
+use crate::errors::Errors;
 
 /// The restart arguments given; durations in milliseconds.
 #[derive(Default)]
@@ -54,7 +54,7 @@ impl RestartArgs {
             }
             return;
         }
-        let millis = match duration::parse_millis(&text.value()) {
+        let millis = match topology_common::parse_millis(&text.value()) {
             Ok(millis) => Some(millis),
             Err(message) => {
                 errors.error(&text, format!("invalid `{name}`: {message}"));
@@ -97,7 +97,7 @@ impl RestartArgs {
     }
 
     /// The policy itself, when there is one.
-    pub(crate) fn on_failure_policy(&self, private: &TokenStream) -> Option<TokenStream> {
+    fn on_failure_policy(&self, private: &TokenStream) -> Option<TokenStream> {
         if !self.on_failure {
             return None;
         }

@@ -47,7 +47,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         .iter()
         .map(|listed| {
             let info = info(listed);
-            quote!((#info::INTERVAL, #info::RESTART))
+            quote!(#p::Schedule::declared(#info::INTERVAL, #info::RESTART))
         })
         .collect();
     let takes_entries = topology.pipelines.iter().map(|listed| {
@@ -363,6 +363,8 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                     key_of: Self::__key_of,
                     make: Self::__make,
                     takes_entries: Self::__takes_entries,
+                    schedule: Self::__schedule,
+                    declared: Self::SPEC.declared,
                 }
             }
 
@@ -374,19 +376,17 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             }
 
             #[doc(hidden)]
+            fn __schedule(plan: &__TopologyPlan) -> #p::Schedule {
+                match plan {
+                    #( __TopologyPlan::#variants(..) => #schedules, )*
+                }
+            }
+
+            #[doc(hidden)]
             fn __list(
                 settings: &#p::Settings,
             ) -> #p::Result<#p::Vec<#p::PipelineListing>, #p::ProgramError> {
-                let mut families = #p::FamilyTable::default();
-                #p::Ok(Self::__plan(settings, &mut families)?
-                    .iter()
-                    .map(|plan| {
-                        let (interval, restart) = match plan {
-                            #( __TopologyPlan::#variants(..) => #schedules, )*
-                        };
-                        #p::PipelineListing { key: #p::ToString::to_string(&Self::__key_of(plan)), interval, restart }
-                    })
-                    .collect())
+                #p::list_pipelines(settings, &Self::__blueprint::<()>())
             }
 
             /// The program: flags, configuration, logging, signals, exit code.

@@ -1,7 +1,8 @@
 //! The YAML configuration file: its `global:` section over the settings,
-//! its `pipelines:` section kept for the families, every mistake located.
+//! its `pipelines:` section kept for the families, its `app:` and
+//! `policies:` sections, every mistake located.
 
-use std::path::Path;
+use std::{collections::BTreeMap, path::Path};
 
 use serde::Deserialize;
 
@@ -29,13 +30,29 @@ impl Settings {
             path: path.to_owned(),
             message,
         })?;
-        if file.pipelines.is_some() || file.global.is_some() || file.app.is_some() {
+        if file.pipelines.is_some() || file.global.is_some() || file.app.is_some() || file.policies.is_some() {
             let mut source = InstanceSource::new(format!("configuration file `{}`", path.display()), text);
             source.from_config_file = true;
             self.instances.insert(0, source);
         }
         if let Some(app) = file.app {
             self.apply_app_section(path, app)?;
+        }
+        let origin = format!("configuration file `{}`", path.display());
+        for (key, fields) in file.policies.unwrap_or_default() {
+            for (field, value) in fields {
+                let text = match value {
+                    serde_yaml_ng::Value::String(text) => text,
+                    serde_yaml_ng::Value::Number(number) => number.to_string(),
+                    _ => {
+                        return Err(ProgramError::ConfigFile {
+                            path: path.to_owned(),
+                            message: format!("`policies.{key}.{field}`: expected a number or text, such as `5` or `30s`"),
+                        });
+                    }
+                };
+                self.policies.set(&key, &field, &text, &origin)?;
+            }
         }
         if let Some(section) = file.global {
             if let Some(rejected) = section.settings.rejected() {
@@ -88,6 +105,8 @@ struct ConfigFile {
     pipelines: Option<serde::de::IgnoredAny>,
     /// The application's own settings, checked against its type at start.
     app: Option<serde_yaml_ng::Mapping>,
+    /// Restart policies and intervals by key, then field.
+    policies: Option<BTreeMap<String, BTreeMap<String, serde_yaml_ng::Value>>>,
 }
 
 /// Parses the file, naming the offending key and its location on error.
@@ -101,7 +120,7 @@ fn parse_yaml(text: &str) -> Result<ConfigFile, String> {
         .all(|line| line.is_empty() || line.starts_with('#') || line == "---");
     if blank {
         return Err(
-            "the file is empty (or only comments); give at least one of `global:`, `app:` and `pipelines:`".to_owned(),
+            "the file is empty (or only comments); give at least one of `global:`, `app:`, `pipelines:` and `policies:`".to_owned(),
         );
     }
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);

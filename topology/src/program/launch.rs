@@ -7,7 +7,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{
-    program::{dsl::Deps, error::ProgramError, inject::Key, instance::entries::FamilyTable, settings::Settings},
+    program::{
+        dsl::Deps,
+        error::ProgramError,
+        inject::Key,
+        instance::entries::FamilyTable,
+        policy::{Resolved, Schedule},
+        settings::Settings,
+    },
     runtime::{
         context::PipelineContext,
         pipeline::Pipeline,
@@ -30,6 +37,18 @@ pub struct Blueprint<S, K, Plan, P> {
     pub make: fn(Plan, K, Deps<S>) -> P,
     /// Whether a planned pipeline takes `Entries<T>`.
     pub takes_entries: fn(&Plan) -> bool,
+    /// A planned pipeline's interval and restart policy, as declared.
+    pub schedule: fn(&Plan) -> Schedule,
+    /// The keys of the pipelines and families declared.
+    pub declared: &'static [&'static str],
+}
+
+impl<S, K: std::fmt::Display, Plan, P> Blueprint<S, K, Plan, P> {
+    /// The schedule in force for `plan`, named `name`: as declared, with
+    /// what `settings` set over it.
+    pub(crate) fn schedule_of(&self, settings: &Settings, plan: &Plan, name: &str) -> Result<Resolved, ProgramError> {
+        settings.policies.resolve(name, (self.schedule)(plan))
+    }
 }
 
 /// A pipeline planned for this replica, not built yet.
@@ -41,6 +60,8 @@ pub(crate) struct Ready<K, Plan> {
     /// changes (its entry's configuration, or every entry for a pipeline
     /// that takes `Entries<T>`).
     pub(crate) fingerprint: u64,
+    /// Its interval and restart policy.
+    pub(crate) schedule: Schedule,
 }
 
 /// The latest run of a key, as the launcher keeps it.
@@ -93,32 +114,33 @@ where
 
     /// Plans `settings`.
     pub(crate) fn prepare(&self, settings: &Settings) -> Result<Prepared<K, Plan>, ProgramError> {
+        settings.policies.check(self.blueprint.declared)?;
         let mut families = FamilyTable::default();
         let planned = (self.blueprint.plan)(settings, &mut families)?;
         let total = planned.len();
         let fingerprints = families.fingerprints(&settings.instances);
         let digest = digest(&fingerprints);
-        let ready = planned
-            .into_iter()
-            .filter_map(|plan| {
-                let key = (self.blueprint.key_of)(&plan);
-                let name = key.to_string();
-                if !self.shard.owns(&name) {
-                    return None;
-                }
-                let fingerprint = match fingerprints.get(&name) {
-                    Some(&fingerprint) => fingerprint,
-                    None if (self.blueprint.takes_entries)(&plan) => digest,
-                    None => 0,
-                };
-                Some(Ready {
-                    plan,
-                    key,
-                    name,
-                    fingerprint,
-                })
-            })
-            .collect();
+        let mut ready = Vec::new();
+        for plan in planned {
+            let key = (self.blueprint.key_of)(&plan);
+            let name = key.to_string();
+            if !self.shard.owns(&name) {
+                continue;
+            }
+            let fingerprint = match fingerprints.get(&name) {
+                Some(&fingerprint) => fingerprint,
+                None if (self.blueprint.takes_entries)(&plan) => digest,
+                None => 0,
+            };
+            let schedule = self.blueprint.schedule_of(settings, &plan, &name)?.schedule;
+            ready.push(Ready {
+                plan,
+                key,
+                name,
+                fingerprint,
+                schedule,
+            });
+        }
         Ok(Prepared {
             ready,
             total,
@@ -148,6 +170,7 @@ where
             state: Arc::clone(&self.state),
             key: Key::from(ready.name.clone()),
             families: Arc::clone(families),
+            schedule: ready.schedule,
         };
         let pipeline = (self.blueprint.make)(ready.plan, ready.key.clone(), deps);
         let lineage = Lineage {

@@ -15,15 +15,15 @@ pub use crate::program::dsl::result::{
 };
 pub use crate::program::dsl::state::{FallibleState, PlainState, state_from_app};
 pub use crate::program::dsl::{
-    Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_interval, run_once,
-    run_supervised, run_supervised_interval,
+    Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_scheduled,
 };
 pub use crate::program::entry::{main, main_with_args, start};
 pub use crate::program::error::ProgramError;
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
 pub use crate::program::launch::Blueprint;
-pub use crate::program::listing::PipelineListing;
+pub use crate::program::listing::{PipelineListing, list_pipelines};
+pub use crate::program::policy::Schedule;
 pub use crate::program::settings::Settings;
 pub use crate::program::spec::ProgramSpec;
 pub use crate::program::started::StartedTopology;

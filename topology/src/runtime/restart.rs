@@ -26,7 +26,9 @@ use crate::runtime::{
 /// success, or a run that lasted longer than `backoff_max`, resets the
 /// backoff. More than
 /// `max_restarts` restarts within `window` is a crash loop: the pipeline ends
-/// with its last failure.
+/// with its last failure. With [`UNLIMITED`](Self::UNLIMITED) restarts it
+/// never gives up, restarting with the capped backoff, as Kubernetes does
+/// for a crash-looping container.
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,7 +41,8 @@ use crate::runtime::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RestartPolicy {
-    /// The most restarts within [`window`](Self::window) before giving up.
+    /// The most restarts within [`window`](Self::window) before giving up;
+    /// [`UNLIMITED`](Self::UNLIMITED) never gives up.
     pub max_restarts: u32,
     /// The span over which restarts are counted.
     pub window: Duration,
@@ -56,6 +59,21 @@ impl Default for RestartPolicy {
 }
 
 impl RestartPolicy {
+    /// `max_restarts` that means no limit.
+    ///
+    /// ```
+    /// use topology::RestartPolicy;
+    ///
+    /// let forever = RestartPolicy::on_failure().max_restarts(RestartPolicy::UNLIMITED);
+    /// assert!(forever.is_unlimited() && !RestartPolicy::on_failure().is_unlimited());
+    /// ```
+    pub const UNLIMITED: u32 = u32::MAX;
+
+    /// Whether it restarts without limit.
+    pub const fn is_unlimited(&self) -> bool {
+        self.max_restarts == Self::UNLIMITED
+    }
+
     /// Restart after a failure: 5 restarts in 10 minutes, waiting 1 s
     /// doubling to 60 s.
     pub const fn on_failure() -> Self {
@@ -209,6 +227,11 @@ impl Supervisor {
     fn next_restart(&self) -> Option<(u32, Duration)> {
         let now = Instant::now();
         let mut history = self.history();
+        history.consecutive = history.consecutive.saturating_add(1);
+        if self.policy.is_unlimited() {
+            // No budget to keep: the window's history would only grow.
+            return Some((history.consecutive, self.policy.delay(history.consecutive)));
+        }
         while history
             .restarts
             .front()
@@ -220,7 +243,6 @@ impl Supervisor {
             return None;
         }
         history.restarts.push_back(now);
-        history.consecutive = history.consecutive.saturating_add(1);
         let number = u32::try_from(history.restarts.len()).unwrap_or(u32::MAX);
         Some((number, self.policy.delay(history.consecutive)))
     }

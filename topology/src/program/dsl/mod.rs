@@ -17,6 +17,7 @@ use crate::{
         error::ProgramError,
         inject::Key,
         instance::{Instance, InstanceSource, entries::FamilyTable, locate::family_entries},
+        policy::Schedule,
     },
     runtime::{
         context::PipelineContext,
@@ -36,6 +37,9 @@ pub struct Deps<S> {
     pub key: Key,
     /// Every family's entries, for `Entries<T>` arguments.
     pub families: Arc<FamilyTable>,
+    /// Its interval and restart policy: `#[pipeline(...)]`'s, with what
+    /// configuration sets over them.
+    pub schedule: Schedule,
 }
 
 /// A `#[pipeline]` function's key and name, seen through the hidden struct
@@ -135,11 +139,8 @@ pub trait PipelineFn<S>: 'static {
     type Instance: Send + Sync + 'static;
     /// Runs the function once with injected arguments.
     fn call(deps: &Deps<S>, instance: &Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
-    /// Runs the pipeline: once, every interval, under a supervisor, or both.
-    /// `#[pipeline]` implements it with the one of [`run_once`],
-    /// [`run_interval`], [`run_supervised`] and [`run_supervised_interval`]
-    /// its arguments ask for, so that only that one is compiled for it.
-    /// Its restarts and iterations go to `reporter`, the run's record.
+    /// Runs the pipeline as its schedule says ([`run_scheduled`]). Its
+    /// restarts and iterations go to `reporter`, the run's record.
     fn run(
         deps: Deps<S>,
         instance: Self::Instance,
@@ -147,50 +148,26 @@ pub trait PipelineFn<S>: 'static {
     ) -> impl Future<Output = Result<(), BoxError>> + Send;
 }
 
-/// Runs a pipeline function once.
-pub async fn run_once<S, F: PipelineFn<S>>(
-    deps: Deps<S>,
-    instance: F::Instance,
-    _reporter: RunReporter,
-) -> Result<(), BoxError> {
-    F::call(&deps, &instance).await
-}
-
-/// Runs a pipeline function every `period` until shutdown.
-pub async fn run_interval<S, F: PipelineFn<S>>(
+/// Runs a pipeline function as its schedule says: once or every interval
+/// until shutdown; restarted after failures as its policy says, or not (an
+/// interval pipeline's failed iteration is retried after the backoff, and
+/// the budget spans the iterations). Decided when it starts, since
+/// configuration may change either.
+pub async fn run_scheduled<S, F: PipelineFn<S>>(
     deps: Deps<S>,
     instance: F::Instance,
     reporter: RunReporter,
-    period: Duration,
 ) -> Result<(), BoxError> {
-    run_every_reporting(&deps.ctx, period, &reporter, || F::call(&deps, &instance)).await
-}
-
-/// Runs a pipeline function, restarted after failures as `policy` says.
-pub async fn run_supervised<S, F: PipelineFn<S>>(
-    deps: Deps<S>,
-    instance: F::Instance,
-    reporter: RunReporter,
-    policy: RestartPolicy,
-) -> Result<(), BoxError> {
-    Supervisor::new(policy)
-        .reporting_to(reporter)
-        .run(&deps.ctx, || F::call(&deps, &instance))
-        .await
-}
-
-/// Runs a pipeline function every `period`; a failed iteration is retried
-/// after the backoff, and the budget spans the iterations.
-pub async fn run_supervised_interval<S, F: PipelineFn<S>>(
-    deps: Deps<S>,
-    instance: F::Instance,
-    reporter: RunReporter,
-    period: Duration,
-    policy: RestartPolicy,
-) -> Result<(), BoxError> {
-    let supervisor = Supervisor::new(policy).reporting_to(reporter.clone());
-    run_every_reporting(&deps.ctx, period, &reporter, || {
-        supervisor.run(&deps.ctx, || F::call(&deps, &instance))
-    })
-    .await
+    let Schedule { interval, restart } = deps.schedule;
+    let supervisor = restart.map(|policy| Supervisor::new(policy).reporting_to(reporter.clone()));
+    let attempt = || async {
+        match &supervisor {
+            Some(supervisor) => supervisor.run(&deps.ctx, || F::call(&deps, &instance)).await,
+            None => F::call(&deps, &instance).await,
+        }
+    };
+    match interval {
+        Some(period) => run_every_reporting(&deps.ctx, period, &reporter, attempt).await,
+        None => attempt().await,
+    }
 }

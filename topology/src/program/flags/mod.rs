@@ -9,7 +9,7 @@ use crate::{
     program::{
         app,
         error::ProgramError,
-        settings::{CONFIG_VAR, ORDINAL_START_VAR, SHARDS_VAR, Settings, env_var, flag, specs},
+        settings::{CONFIG_VAR, ORDINAL_START_VAR, POLICIES_VAR, SHARDS_VAR, Settings, env_var, flag, specs},
         spec::ProgramSpec,
     },
     runtime::shard::{Shard, ShardError, whole_number},
@@ -42,7 +42,23 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
             Arg::new("list")
                 .long("list")
                 .action(ArgAction::SetTrue)
-                .help("Print the pipelines this replica would run (key, shard, interval, restart policy) and exit"),
+                .help("Print the pipelines this replica would run (key, shard, interval, restart policy and its source) and exit"),
+        )
+        .arg(
+            Arg::new("policy")
+                .long("policy")
+                .value_name("KEY.FIELD=VALUE")
+                .action(ArgAction::Append)
+                .help(format!(
+                    "Set a restart policy or interval over #[pipeline]'s, for a pipeline, a family, an entry \
+                     (family/name) or every pipeline (*): fields {}; repeatable [env: {POLICIES_VAR}, \
+                     comma-separated]",
+                    crate::program::policy::FIELDS
+                        .iter()
+                        .map(|(field, _)| *field)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
         );
     for (field, current) in defaults.app.fields() {
         command = command.arg(
@@ -158,6 +174,9 @@ pub(super) fn resolve(
         if let Some(value) = matches.get_one::<String>(&flag) {
             settings.app.set(&field, value, &format!("flag --{flag}"))?;
         }
+    }
+    for list in matches.get_many::<String>("policy").into_iter().flatten() {
+        settings.policies.apply_list(list, "flag --policy")?;
     }
     settings.validate()?;
     Ok(settings)

@@ -16,6 +16,8 @@ pub(crate) const SHARDS_VAR: &str = "TOPOLOGY_SHARDS";
 pub(crate) const ORDINAL_START_VAR: &str = "TOPOLOGY_SHARD_ORDINAL_START";
 /// `text` or `json` logs.
 pub(crate) const LOG_FORMAT_VAR: &str = "TOPOLOGY_LOG_FORMAT";
+/// Restart policies and intervals, as `key.field=value,...`.
+pub(crate) const POLICIES_VAR: &str = "TOPOLOGY_POLICIES";
 
 impl Settings {
     /// Rejects `TOPOLOGY_*` variables that name no setting (a misspelt one
@@ -26,7 +28,7 @@ impl Settings {
     ) -> Result<(), ProgramError> {
         let known: Vec<String> = specs()
             .map(|spec| env_var(spec.name))
-            .chain([CONFIG_VAR, SHARDS_VAR, ORDINAL_START_VAR, LOG_FORMAT_VAR].map(str::to_owned))
+            .chain([CONFIG_VAR, SHARDS_VAR, ORDINAL_START_VAR, LOG_FORMAT_VAR, POLICIES_VAR].map(str::to_owned))
             .chain(self.app.fields().map(|(field, _)| app::env_var(field)))
             .collect();
         let known_names: Vec<&str> = known.iter().map(String::as_str).collect();
@@ -73,6 +75,10 @@ impl Settings {
             if let Some(value) = lookup(&var) {
                 self.app.set(&field, &value, &format!("environment variable {var}"))?;
             }
+        }
+        if let Some(list) = lookup(POLICIES_VAR) {
+            self.policies
+                .apply_list(&list, &format!("environment variable {POLICIES_VAR}"))?;
         }
         Ok(())
     }

@@ -10,10 +10,10 @@ mod setters;
 
 use std::{fmt, net::SocketAddr};
 
-pub(crate) use environment::{CONFIG_VAR, LOG_FORMAT_VAR, ORDINAL_START_VAR, SHARDS_VAR};
+pub(crate) use environment::{CONFIG_VAR, LOG_FORMAT_VAR, ORDINAL_START_VAR, POLICIES_VAR, SHARDS_VAR};
 
 use crate::{
-    program::{app::AppSettings, error::ProgramError, instance::InstanceSource},
+    program::{app::AppSettings, error::ProgramError, instance::InstanceSource, policy::Policies},
     runtime::{
         config::GlobalConfig,
         metrics::server::MetricsAddress,
@@ -71,6 +71,9 @@ pub struct Settings {
     /// The application's own settings (`app: T` in `topology!`; empty
     /// when it declares none).
     pub app: AppSettings,
+    /// Restart policies and intervals set by configuration, by key (see
+    /// [`with_policy`](Self::with_policy)).
+    pub(crate) policies: Policies,
 }
 
 /// Every setting, in the order `--help` lists them.

@@ -3,6 +3,7 @@
 use crate::{
     program::{
         instance::InstanceSource,
+        policy::PolicyOverride,
         settings::{ReplicaConfig, Settings},
     },
     runtime::config::GlobalConfig,
@@ -78,5 +79,31 @@ impl Settings {
     /// ```
     pub fn add_instances(&mut self, origin: impl Into<String>, text: impl Into<String>) {
         self.instances.insert(0, InstanceSource::new(origin, text));
+    }
+
+    /// With the restart policy or interval of `key` (a pipeline, a family,
+    /// one entry as `family/name`, or `*` for every pipeline) changed as
+    /// `policy` says, over what the file, the environment and the flags set.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use topology::{PolicyOverride, Settings};
+    ///
+    /// let forever = PolicyOverride::default().unlimited_restarts().backoff_max(Duration::from_secs(5));
+    /// let settings = Settings::default()
+    ///     .with_policy("ingest", forever.clone())
+    ///     .with_policy("feeder", PolicyOverride::default().interval(Duration::from_millis(100)));
+    /// assert_eq!(settings.policy("ingest"), Some(&forever));
+    /// assert_eq!(settings.policy("orders"), None);
+    /// ```
+    #[must_use]
+    pub fn with_policy(mut self, key: &str, policy: PolicyOverride) -> Self {
+        self.policies.merge(key, policy);
+        self
+    }
+
+    /// What configuration sets for `key`'s policy, if anything.
+    pub fn policy(&self, key: &str) -> Option<&PolicyOverride> {
+        self.policies.get(key)
     }
 }

@@ -1,7 +1,16 @@
-//! Duration literals such as `"500ms"`, `"30s"`, `"5m"`, `"1h30m"`.
+//! Duration literals such as `"500ms"`, `"30s"`, `"5m"`, `"1h30m"`: one
+//! syntax for `#[pipeline(interval = ...)]` and the policies an operator
+//! sets in configuration.
 
 /// Parses a duration literal into milliseconds, or says what is wrong.
-pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
+///
+/// ```
+/// use topology_common::parse_millis;
+///
+/// assert_eq!(parse_millis("1h30m"), Ok(5_400_000));
+/// assert!(parse_millis("0s").unwrap_err().contains("greater than zero"));
+/// ```
+pub fn parse_millis(text: &str) -> Result<u64, String> {
     const HELP: &str = "write a number and a unit, such as \"500ms\", \"30s\", \"5m\" or \"1h30m\"";
     let text = text.trim();
     if text.is_empty() {
