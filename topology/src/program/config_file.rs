@@ -47,7 +47,9 @@ impl Settings {
                     _ => {
                         return Err(ProgramError::ConfigFile {
                             path: path.to_owned(),
-                            message: format!("`policies.{key}.{field}`: expected a number or text, such as `5` or `30s`"),
+                            message: format!(
+                                "`policies.{key}.{field}`: expected a number or text, such as `5` or `30s`"
+                            ),
                         });
                     }
                 };

@@ -4,7 +4,9 @@
 use std::{fmt::Write as _, time::Duration};
 
 use crate::{
-    program::{error::ProgramError, instance::entries::FamilyTable, launch::Blueprint, policy::Resolved, settings::Settings},
+    program::{
+        error::ProgramError, instance::entries::FamilyTable, launch::Blueprint, policy::Resolved, settings::Settings,
+    },
     runtime::shard::Shard,
 };
 
@@ -61,7 +63,11 @@ pub(crate) fn render(listings: &[PipelineListing], shard: Shard) -> String {
         );
         let sources = listing.resolved.sources();
         // Writing to a `String` cannot fail.
-        let _ = writeln!(text, "{:width$}  shard {shard}  {interval}  {restart}  {sources}", listing.key);
+        let _ = writeln!(
+            text,
+            "{:width$}  shard {shard}  {interval}  {restart}  {sources}",
+            listing.key
+        );
     }
     if text.is_empty() {
         // Said, not left blank: an empty output reads as a broken command.
@@ -81,10 +87,7 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        program::policy::Schedule,
-        runtime::restart::RestartPolicy,
-    };
+    use crate::{program::policy::Schedule, runtime::restart::RestartPolicy};
 
     fn listing(key: &str, schedule: Schedule, overridden: Vec<(&'static str, String)>) -> PipelineListing {
         PipelineListing {

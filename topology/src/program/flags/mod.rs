@@ -38,12 +38,9 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                     }
                 )),
         )
-        .arg(
-            Arg::new("list")
-                .long("list")
-                .action(ArgAction::SetTrue)
-                .help("Print the pipelines this replica would run (key, shard, interval, restart policy and its source) and exit"),
-        )
+        .arg(Arg::new("list").long("list").action(ArgAction::SetTrue).help(
+            "Print the pipelines this replica would run (key, shard, interval, restart policy and its source) and exit",
+        ))
         .arg(
             Arg::new("policy")
                 .long("policy")

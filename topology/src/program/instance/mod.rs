@@ -211,7 +211,7 @@ mod tests {
             ),
             (
                 "pipelines:\n  ingest:\n    a: { source: x }\npipeline:\n  export: {}\n",
-                "file: line 4: unknown section `pipeline`; the sections are `pipelines` and, in a configuration file, `global` and `app`",
+                "file: line 4: unknown section `pipeline`; the sections are `pipelines` and, in a configuration file, `global`, `app` and `policies`",
             ),
             (
                 "pipelines:\n  ingest:\n    a: { rowz: 1 }\n",

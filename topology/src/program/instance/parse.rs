@@ -55,21 +55,26 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
                 return Err(de::Error::custom(format!("`{key}` is given twice; keep one")));
             }
             seen.push(key.clone());
-            if matches!(key.as_str(), "global" | "app") && !self.from_config_file {
+            if matches!(key.as_str(), "global" | "app" | "policies") && !self.from_config_file {
                 *self.misplaced = Some(Misplaced {
                     path: vec![key.clone()],
                     occurrence: 1,
                 });
+                let elsewhere = if key == "policies" {
+                    "`Settings::with_policy` in code".to_owned()
+                } else {
+                    format!("`{key}: ...` in topology!")
+                };
                 return Err(de::Error::custom(format!(
                     "a `{key}:` section is read only from the configuration file (`--config`); \
-                     here it would be ignored: move these settings to `{key}: ...` in topology!, \
+                     here it would be ignored: move these settings to {elsewhere}, \
                      or to the configuration file"
                 )));
             }
             match key.as_str() {
                 "pipelines" => map.next_value_seed(Families { view: &mut self })?,
                 // Read by the settings, from the same file.
-                "global" | "app" => {
+                "global" | "app" | "policies" => {
                     map.next_value::<IgnoredAny>()?;
                 }
                 _ => {
@@ -78,7 +83,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
                         occurrence: 1,
                     });
                     return Err(de::Error::custom(format!(
-                        "unknown section `{key}`; the sections are `pipelines` and, in a configuration file, `global` and `app`"
+                        "unknown section `{key}`; the sections are `pipelines` and, in a configuration file, `global`, `app` and `policies`"
                     )));
                 }
             }

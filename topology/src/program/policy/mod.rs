@@ -171,7 +171,10 @@ impl PolicyOverride {
                         .ok()
                         .filter(|max| *max < RestartPolicy::UNLIMITED && text.bytes().all(|b| b.is_ascii_digit()))
                         .ok_or_else(|| {
-                            format!("expected a whole number below {}, or `unlimited`", RestartPolicy::UNLIMITED)
+                            format!(
+                                "expected a whole number below {}, or `unlimited`",
+                                RestartPolicy::UNLIMITED
+                            )
                         })?,
                 };
                 self.max_restarts = Some(Given::new(max, text, origin));
@@ -219,7 +222,12 @@ impl Policies {
             });
         }
         if key.is_empty() {
-            return Err(invalid(&setting, value, origin, "the pipeline's key is empty".to_owned()));
+            return Err(invalid(
+                &setting,
+                value,
+                origin,
+                "the pipeline's key is empty".to_owned(),
+            ));
         }
         self.0
             .entry(key.to_owned())

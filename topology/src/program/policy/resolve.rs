@@ -116,10 +116,22 @@ impl Resolved {
                 .then(|| self.schedule.restart.unwrap_or_else(RestartPolicy::on_failure));
         }
         if let Some(restart) = &mut self.schedule.restart {
-            policy.max_restarts.iter().for_each(|given| restart.max_restarts = given.value);
-            policy.restart_window.iter().for_each(|given| restart.window = given.value);
-            policy.backoff_min.iter().for_each(|given| restart.backoff_min = given.value);
-            policy.backoff_max.iter().for_each(|given| restart.backoff_max = given.value);
+            policy
+                .max_restarts
+                .iter()
+                .for_each(|given| restart.max_restarts = given.value);
+            policy
+                .restart_window
+                .iter()
+                .for_each(|given| restart.window = given.value);
+            policy
+                .backoff_min
+                .iter()
+                .for_each(|given| restart.backoff_min = given.value);
+            policy
+                .backoff_max
+                .iter()
+                .for_each(|given| restart.backoff_max = given.value);
         } else if !every
             && let Some((field, source)) = BOUNDS.iter().find_map(|field| Some((*field, policy.source(field)?)))
         {

@@ -44,7 +44,10 @@ fn the_more_specific_key_wins_and_the_sources_are_kept() {
 fn an_interval_is_shortened_and_restarts_turned_on_and_off() {
     let mut policies = Policies::default();
     policies
-        .apply_list("feeder.interval=100ms,feeder.restart=on-failure,ingest.restart=never", "env")
+        .apply_list(
+            "feeder.interval=100ms,feeder.restart=on-failure,ingest.restart=never",
+            "env",
+        )
         .unwrap();
     let feeder = policies.resolve("feeder", every_two_seconds()).unwrap();
     assert_eq!(feeder.schedule.interval, Some(Duration::from_millis(100)));
@@ -54,7 +57,10 @@ fn an_interval_is_shortened_and_restarts_turned_on_and_off() {
     // `*` skips what does not apply; a named key says so.
     let mut every = Policies::default();
     every.apply_list("*.interval=1s,*.max_restarts=1", "env").unwrap();
-    assert_eq!(every.resolve("orders", Schedule::default()).unwrap().schedule, Schedule::default());
+    assert_eq!(
+        every.resolve("orders", Schedule::default()).unwrap().schedule,
+        Schedule::default()
+    );
 }
 
 #[test]
@@ -86,15 +92,27 @@ fn a_backoff_minimum_above_its_maximum_names_both_sources() {
 #[test]
 fn bad_text_is_an_error_naming_the_setting_value_and_source() {
     let cases = [
-        ("ingest.max_restarts=-1", "invalid value `-1` for setting `policies.ingest.max_restarts`"),
+        (
+            "ingest.max_restarts=-1",
+            "invalid value `-1` for setting `policies.ingest.max_restarts`",
+        ),
         ("ingest.max_restarts=+1", "invalid value `+1`"),
-        ("ingest.max_restarts=4294967295", "expected a whole number below 4294967295, or `unlimited`"),
-        ("ingest.max_restarts=99999999999999999999", "invalid value `99999999999999999999`"),
+        (
+            "ingest.max_restarts=4294967295",
+            "expected a whole number below 4294967295, or `unlimited`",
+        ),
+        (
+            "ingest.max_restarts=99999999999999999999",
+            "invalid value `99999999999999999999`",
+        ),
         ("ingest.backoff_min=0s", "must be greater than zero"),
         ("ingest.backoff_min=soon", "invalid duration"),
         ("ingest.interval=18446744073709551615h", "too large"),
         ("ingest.restart=always", "expected `on-failure` or `never`"),
-        ("ingest.restarts=3", "unknown setting `policies.ingest.restarts` (from env); did you mean `policies.ingest.restart`?"),
+        (
+            "ingest.restarts=3",
+            "unknown setting `policies.ingest.restarts` (from env); did you mean `policies.ingest.restart`?",
+        ),
         ("ingest=3", "expected `key.field=value`"),
         ("max_restarts", "expected `key.field=value`"),
         (".max_restarts=3", "the pipeline's key is empty"),
@@ -116,7 +134,9 @@ fn a_key_that_names_no_pipeline_is_an_error_with_a_suggestion() {
         "unknown setting `policies.ingset` (from env); did you mean `policies.ingest`?"
     );
     let mut entry = Policies::default();
-    entry.apply_list("ingest/orders.max_restarts=3,*.backoff_min=1s", "env").unwrap();
+    entry
+        .apply_list("ingest/orders.max_restarts=3,*.backoff_min=1s", "env")
+        .unwrap();
     entry.check(DECLARED).unwrap();
 }
 
@@ -125,7 +145,12 @@ fn setters_merge_field_by_field() {
     let mut policies = Policies::default();
     policies.apply_list("ingest.max_restarts=3", "env").unwrap();
     policies.merge("ingest", PolicyOverride::default().backoff_max(Duration::from_secs(5)));
-    let policy = policies.resolve("ingest", restarting()).unwrap().schedule.restart.unwrap();
+    let policy = policies
+        .resolve("ingest", restarting())
+        .unwrap()
+        .schedule
+        .restart
+        .unwrap();
     assert_eq!((policy.max_restarts, policy.backoff_max), (3, Duration::from_secs(5)));
 }
 
