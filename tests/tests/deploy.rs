@@ -121,13 +121,18 @@ fn the_manifest_agrees_with_the_program() {
     vars.push(("HOSTNAME", "quickstart-1"));
     let mut running = Running::start(&example("quickstart"), &[], &vars);
     running.wait_for("shard 1/3: this replica runs", START);
-    running.wait_for("serving /metrics, /health and /pipelines", START);
-    let probe_path = container["readinessProbe"]["httpGet"]["path"].as_str().unwrap();
-    assert_eq!(
-        get(&format!("http://{local}{probe_path}")).0,
-        200,
-        "the probe path is served"
-    );
+    running.wait_for("serving /metrics, /health, /ready and /pipelines", START);
+    for probe in ["readinessProbe", "livenessProbe"] {
+        let probe_path = container[probe]["httpGet"]["path"].as_str().unwrap();
+        assert_eq!(
+            get(&format!("http://{local}{probe_path}")).0,
+            200,
+            "the {probe} path is served"
+        );
+    }
+    // Readiness and liveness are told apart.
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/ready");
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/health");
     let scrape_path = pod["metadata"]["annotations"]["prometheus.io/path"].as_str().unwrap();
     assert_eq!(
         get(&format!("http://{local}{scrape_path}")).0,

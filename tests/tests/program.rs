@@ -68,7 +68,7 @@ fn the_quickstart_serves_metrics_and_stops_cleanly() {
 }
 
 #[test]
-fn health_turns_503_once_shutdown_begins() {
+fn health_and_readiness_turn_503_once_shutdown_begins() {
     let port = free_port();
     let address = format!("127.0.0.1:{port}");
     let mut running = Running::start(
@@ -82,6 +82,8 @@ fn health_turns_503_once_shutdown_begins() {
     running.wait_for("shutdown begun", STOP);
     // `misbehaving` takes three seconds to finish: the endpoint is still up.
     let (status, body) = get(&format!("http://{address}/health"));
+    assert_eq!((status, body.as_str()), (503, "shutting down\n"));
+    let (status, body) = get(&format!("http://{address}/ready"));
     assert_eq!((status, body.as_str()), (503, "shutting down\n"));
     let (_, scrape) = get(&format!("http://{address}/metrics"));
     assert_eq!(value(&scrape, "topology_shutting_down"), Some(1.0), "{scrape}");

@@ -47,4 +47,5 @@ pub const GLOBAL_SETTINGS: &[(&str, SettingKind)] = &[
     ("shutdown_timeout_secs", SettingKind::WholeNumber),
     ("failure_policy", SettingKind::FailurePolicy),
     ("per_key_histograms", SettingKind::Switch),
+    ("ready_requires_no_failed", SettingKind::Switch),
 ];

@@ -68,7 +68,9 @@ impl<K: Clone + Display + Send + 'static> ServedPipelines<K> {
                 // The one place a topology installs a process-wide recorder:
                 // serving `/metrics` needs it.
                 let recorder = PrometheusRecorder::install()?;
-                Some(MetricsServer::start(*address, context.shutdown.clone(), &recorder).await?)
+                let server = MetricsServer::start(*address, context.shutdown.clone(), &recorder).await?;
+                server.require_no_failed(global.ready_requires_no_failed);
+                Some(server)
             }
             MetricsAddress::Off => None,
         };

@@ -1,7 +1,17 @@
-//! The HTTP endpoint serving `/metrics`, `/health` and `/pipelines`: the
-//! runners it serves list their runs' records on its status board.
+//! The HTTP endpoint serving `/metrics`, `/health`, `/ready` and
+//! `/pipelines`: the runners it serves list their runs' records on its
+//! status board.
 
-use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    net::SocketAddr,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     Router,
@@ -21,6 +31,7 @@ use topology_common::parse_metrics_address;
 use crate::runtime::{
     error::TopologyError,
     metrics::{PrometheusRecorder, per_key},
+    record::Phase,
     setting::{SettingValue, text_setting},
     status::{self, Boards, Cursor, StatusBoard, StatusView},
     watchdog::{self, timer_or_wall_clock},
@@ -86,8 +97,11 @@ impl fmt::Display for MetricsAddress {
     }
 }
 
-/// A running metrics endpoint: `/metrics` in Prometheus text, and `/health`,
-/// which answers 200 until shutdown begins and 503 from then on.
+/// A running metrics endpoint: `/metrics` in Prometheus text; `/health`
+/// (liveness), which answers 200 until shutdown begins and 503 from then
+/// on; `/ready` (readiness), which answers 503 from then on too and, once
+/// [`require_no_failed`](Self::require_no_failed) is set, while a pipeline
+/// has ended failed; and `/pipelines`.
 ///
 /// ```
 /// # topology::block_on(async {
@@ -107,6 +121,8 @@ pub struct MetricsServer {
     local_addr: SocketAddr,
     /// Where the runners it serves list their runs, a board each.
     boards: Arc<Boards>,
+    /// Whether `/ready` fails while a pipeline has ended failed.
+    require_no_failed: Arc<AtomicBool>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -117,6 +133,7 @@ struct Endpoint {
     shutdown: CancellationToken,
     /// The runs whose per-key series `/metrics` adds.
     boards: Arc<Boards>,
+    require_no_failed: Arc<AtomicBool>,
 }
 
 impl MetricsServer {
@@ -141,7 +158,9 @@ impl MetricsServer {
             .map_err(|source| TopologyError::MetricsBind { address, source })?;
         let mut router = Router::new()
             .route("/metrics", get(render_metrics))
-            .route("/health", get(health));
+            .route("/health", get(health))
+            .route("/ready", get(ready));
+        let require_no_failed = Arc::new(AtomicBool::new(false));
         let listed = Arc::clone(&boards);
         router = router.route("/pipelines", get(move || pipelines(listed.live())));
         let prometheus_for_upkeep = prometheus.clone();
@@ -149,6 +168,7 @@ impl MetricsServer {
             prometheus,
             shutdown,
             boards: Arc::clone(&boards),
+            require_no_failed: Arc::clone(&require_no_failed),
         });
         let stop = CancellationToken::new();
         let serving = axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
@@ -161,13 +181,21 @@ impl MetricsServer {
                 () = upkeep => {}
             }
         });
-        tracing::info!(address = %local_addr, "serving /metrics, /health and /pipelines");
+        tracing::info!(address = %local_addr, "serving /metrics, /health, /ready and /pipelines");
         Ok(Self {
             local_addr,
             boards,
+            require_no_failed,
             stop,
             task,
         })
+    }
+
+    /// Makes `/ready` answer 503 while a pipeline it serves has ended
+    /// failed (or panicked, or timed out): a replica with a dead pipeline
+    /// is then taken out of service, while `/health` keeps it alive.
+    pub fn require_no_failed(&self, required: bool) {
+        self.require_no_failed.store(required, Ordering::Relaxed);
     }
 
     /// Where runners list their runs for this endpoint.
@@ -265,6 +293,44 @@ async fn health(State(endpoint): State<Endpoint>) -> impl IntoResponse {
         (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
     } else {
         (StatusCode::OK, "ok\n")
+    }
+}
+
+/// `GET /ready`: 503 once shutdown begins, and, when required, while a
+/// pipeline has ended failed (naming how many, and the first).
+async fn ready(State(endpoint): State<Endpoint>) -> (StatusCode, String) {
+    if endpoint.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".to_owned());
+    }
+    if !endpoint.require_no_failed.load(Ordering::Relaxed) {
+        return (StatusCode::OK, "ready\n".to_owned());
+    }
+    let counted = tokio::task::spawn_blocking(move || {
+        let mut failed = 0_usize;
+        let mut first = None;
+        status::for_each(&endpoint.boards.live(), STATUS_CHUNK, |record| {
+            let snapshot = record.snapshot();
+            if snapshot.phase == Phase::Ended && snapshot.outcome.is_some_and(|kind| kind.is_failure()) {
+                failed += 1;
+                first.get_or_insert_with(|| snapshot.key.to_owned());
+            }
+        });
+        (failed, first)
+    })
+    .await;
+    match counted {
+        Ok((0, _)) => (StatusCode::OK, "ready\n".to_owned()),
+        Ok((failed, first)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{failed} pipeline(s) ended failed, first {}\n",
+                first.unwrap_or_default()
+            ),
+        ),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the pipelines: {error}\n"),
+        ),
     }
 }
 
