@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use support::{Running, example, run_to_exit};
+use support::{Running, example, run_to_exit, test_program};
 use topology::{RunningTopology, Settings, State, pipeline, topology};
 
 const START: Duration = Duration::from_secs(30);
@@ -38,6 +38,12 @@ fn help_lists_the_app_settings_with_their_variables_and_defaults() {
             && help.contains("[env: TOPOLOGY_APP_OBJECTS_PER_FEED] [default: 1]"),
         "{help}"
     );
+    // The fields' doc comments (`#[derive(SettingsHelp)]`), and how text is read.
+    assert!(
+        help.contains("The object store holding every table. `lake_url`"),
+        "{help}"
+    );
+    assert!(help.contains("`null` or `~` for none"), "{help}");
 }
 
 #[test]
@@ -245,4 +251,68 @@ fn one_file_holds_global_app_and_pipelines_together() {
         "{}",
         running.stderr()
     );
+}
+
+#[test]
+fn fields_of_every_shape_take_their_values_from_text() {
+    let (status, stderr) = run_to_exit(
+        &test_program("app_edges"),
+        &["--app-region", "12345", "--app-limits", "{orders: 3}"],
+        &[
+            ("TOPOLOGY_APP_NAME", "true"),
+            ("TOPOLOGY_APP_TABLES", "[orders, events]"),
+            ("TOPOLOGY_APP_TOKEN_FILE", "/run/token"),
+            ("TOPOLOGY_POLL_JITTER_SECS", "0"),
+            ("TOPOLOGY_METRICS_ADDR", "off"),
+        ],
+    );
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"settings read: Edges { name: "true", region: Some("12345"), tables: ["orders", "events"], limits: {"orders": 3}, token_file: Some("/run/token") }"#
+        ),
+        "{stderr}"
+    );
+    let (status, stderr) = run_to_exit(
+        &test_program("app_edges"),
+        &["--app-region", "~"],
+        &[("TOPOLOGY_POLL_JITTER_SECS", "0"), ("TOPOLOGY_METRICS_ADDR", "off")],
+    );
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("region: None"), "{stderr}");
+    let help = std::process::Command::new(test_program("app_edges"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains("A region, if any. `region` [env: TOPOLOGY_APP_REGION] [default: null]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("--app-token-file") && help.contains("[default: unset]"),
+        "{help}"
+    );
+}
+
+#[test]
+fn two_fields_on_one_flag_exit_2_naming_both() {
+    let (status, stderr) = run_to_exit(
+        &test_program("one_flag_twice"),
+        &[],
+        &[("TOPOLOGY_METRICS_ADDR", "off")],
+    );
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the fields `lake_url` and `lake-url` would both be set by --app-lake-url and TOPOLOGY_APP_LAKE_URL"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let help = std::process::Command::new(test_program("one_flag_twice"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0), "{help:?}");
 }

@@ -9,6 +9,7 @@
 mod errors;
 mod paths;
 mod pipeline;
+mod settings_help;
 mod suggest;
 mod topology;
 
@@ -23,6 +24,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     pipeline::expand(args.into(), item.into()).into()
+}
+
+/// The doc comments of an `app:` settings struct's fields, for `--help`;
+/// see `topology::SettingsHelp`.
+#[proc_macro_derive(SettingsHelp)]
+pub fn settings_help(input: TokenStream) -> TokenStream {
+    settings_help::expand(input.into()).into()
 }
 
 /// Declares a topology and generates its program; see `topology::topology`.

@@ -158,6 +158,30 @@ pub use program::started::StartedTopology;
 /// ```
 #[doc(inline)]
 pub use topology_macros::pipeline;
+
+/// Shows the doc comment of each field of an `app:` settings struct in the
+/// generated program's `--help`, beside its variable, flag and default.
+/// Field names follow serde's `rename` and `rename_all`; `#[serde(skip)]`
+/// fields are left out. Without the derive, `--help` lists the fields
+/// without their docs.
+///
+/// ```
+/// use topology::__private::FieldHelp;
+///
+/// #[derive(Default, serde::Serialize, serde::Deserialize, topology::SettingsHelp)]
+/// struct LakeSettings {
+///     /// The object store holding every table.
+///     lake_url: String,
+///     #[serde(rename = "batch")]
+///     batch_size: u32,
+/// }
+///
+/// assert_eq!(
+///     LakeSettings::FIELD_HELP,
+///     [("lake_url", "The object store holding every table."), ("batch", "")]
+/// );
+/// ```
+pub use topology_macros::SettingsHelp;
 /// The logging facade pipelines log through; their lines carry the
 /// pipeline's key from its span.
 pub use tracing;

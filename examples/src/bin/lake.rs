@@ -18,8 +18,8 @@ use topology::{
     pipeline, topology,
 };
 
-/// The application's own settings.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+/// The application's own settings; their doc comments are their help.
+#[derive(Debug, serde::Serialize, serde::Deserialize, topology::SettingsHelp)]
 #[serde(default, deny_unknown_fields)]
 struct LakeSettings {
     /// The object store holding every table.

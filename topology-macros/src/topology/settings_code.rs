@@ -50,6 +50,13 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
     }
     if let Some(app) = &topology.app {
         let of = quote_spanned!(app.span()=> #p::AppSettings::of::<#app>());
+        // Spanned at the macro, not at `app:`: one of the two imports is
+        // always unused, and that must not be reported in the user's code.
+        let help = quote!({
+            use #p::{ViaFieldHelp as _, ViaNoHelp as _};
+            (&&#p::HelpOf::<#app>::NEW).field_help()
+        });
+        let of = quote!(#of.with_help(#help));
         lines.push(quote!(#settings.app = #of;));
     }
     if let Some(instances) = &topology.instances {

@@ -1,6 +1,7 @@
 //! Items named by the code `topology!` and `#[pipeline]` generate. Not a
 //! public API: it changes without notice.
 
+pub use crate::program::app::help::{FieldHelp, HelpOf, ViaFieldHelp, ViaNoHelp};
 pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
     Arg, Build, Buildable, FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext, assert_pipeline_arg,

@@ -18,12 +18,7 @@ use crate::{
 pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
     let mut command = Command::new(spec.name)
         .about(about(spec))
-        .after_help(
-            "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
-             environment variables, then flags; later sources win.\n\
-             Exit codes: 0 every pipeline completed or was cancelled; 1 a pipeline failed, panicked or \
-             timed out; 2 a start-up or configuration error; 130 forced by a second signal.",
-        )
+        .after_help(AFTER_HELP)
         .arg(
             Arg::new("config")
                 .long("config")
@@ -32,9 +27,9 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .help(format!(
                     "YAML configuration file with {} sections [env: {CONFIG_VAR}]",
                     if defaults.app.is_declared() {
-                        "`global:`, `app:` and `pipelines:`"
+                        "`global:`, `app:`, `pipelines:` and `policies:`"
                     } else {
-                        "`global:` and `pipelines:`"
+                        "`global:`, `pipelines:` and `policies:`"
                     }
                 )),
         )
@@ -57,7 +52,16 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                         .join(", ")
                 )),
         );
+    if defaults.app.is_declared() {
+        command = command.after_help(format!("{AFTER_HELP}\n{APP_VALUES}"));
+    }
+    let mut app_flags: Vec<String> = Vec::new();
     for (field, current) in defaults.app.fields() {
+        // Two fields on one flag are reported at start; clap must not panic first.
+        if app_flags.contains(&app::flag(field)) {
+            continue;
+        }
+        app_flags.push(app::flag(field));
         command = command.arg(
             Arg::new(app::flag(field))
                 .long(app::flag(field))
@@ -65,7 +69,15 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
                 .action(ArgAction::Set)
                 .allow_hyphen_values(true)
                 .help_heading("Application settings (`app:` in the configuration file)")
-                .help(format!("`{field}` [env: {}] [default: {current}]", app::env_var(field))),
+                .help(format!(
+                    "{}`{field}` [env: {}] [default: {current}]",
+                    defaults
+                        .app
+                        .help_of(field)
+                        .map(|doc| format!("{doc} "))
+                        .unwrap_or_default(),
+                    app::env_var(field)
+                )),
         );
     }
     for (spec, (_, current)) in specs().zip(defaults.values()) {
@@ -85,6 +97,17 @@ pub(super) fn command(spec: &ProgramSpec, defaults: &Settings) -> Command {
     }
     command
 }
+
+/// What `--help` ends with.
+const AFTER_HELP: &str = "Settings are read from the topology! defaults, then the --config file, then TOPOLOGY_* \
+     environment variables, then flags; later sources win.\n\
+     Exit codes: 0 every pipeline completed or was cancelled; 1 a pipeline failed, panicked or \
+     timed out; 2 a start-up or configuration error; 130 forced by a second signal.";
+
+/// How `--help` says the application's settings are read from text.
+const APP_VALUES: &str = "Application settings from flags and TOPOLOGY_APP_* variables are read as their \
+     type asks: text as given, numbers and booleans as YAML, `null` or `~` for none (an Option), \
+     `[a, b]` for lists and `{k: v}` for maps.";
 
 /// This pod's shard: `TOPOLOGY_SHARDS` shards, the index from the ordinal
 /// at the end of the hostname (`HOSTNAME`, else the kernel's), counted from

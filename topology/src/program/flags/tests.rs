@@ -308,7 +308,7 @@ fn every_declared_setting_comes_from_every_source() {
         let value = match spec.name {
             "total_concurrency" => "7",
             "connection_pooling" => "false",
-            "per_key_histograms" => "true",
+            "per_key_histograms" | "ready_requires_no_failed" => "true",
             "failure_policy" => "shutdown",
             "shard" => "0/3",
             "metrics_addr" => "127.0.0.1:0",

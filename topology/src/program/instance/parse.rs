@@ -41,7 +41,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FileView<'_, T> {
     type Value = Option<Vec<Instance<T>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a configuration with `global:`, `app:` and `pipelines:` sections")
+        f.write_str("a configuration with `global:`, `app:`, `pipelines:` and `policies:` sections")
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {

@@ -4,11 +4,24 @@
 //! as the framework's own settings are, and listed in `--help` with their
 //! defaults.
 
+mod field;
+pub(crate) mod help;
+mod names;
+
 use serde::{Serialize, de::DeserializeOwned};
 use serde_yaml_ng::{Mapping, Value};
 use topology_common::closest;
 
-use crate::program::{error::ProgramError, yaml::yaml_message};
+pub(crate) use names::{env_var, flag};
+
+use crate::program::{
+    app::{
+        field::Document,
+        names::{collision, declared_fields},
+    },
+    error::ProgramError,
+    yaml::yaml_message,
+};
 
 /// A type that can be a topology's `app:` settings.
 #[diagnostic::on_unimplemented(
@@ -43,10 +56,18 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> AppSettingsType for T 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppSettings {
     values: Mapping,
+    /// Fields the type reads that its defaults leave out (`skip_serializing_if`).
+    unset: Vec<String>,
+    /// The fields whose values are text from the environment or a flag,
+    /// read as the field's type asks.
+    from_text: Vec<String>,
     /// Where each field's value came from, when not from the defaults.
     origins: Vec<(String, String)>,
-    /// Why the defaults could not be listed (a type that is not a struct).
+    /// Why the settings cannot be used (a type that is not a struct, two
+    /// fields on one flag).
     problem: Option<String>,
+    /// Each field's doc comment (`#[derive(SettingsHelp)]`), for `--help`.
+    help: &'static [(&'static str, &'static str)],
 }
 
 impl AppSettings {
@@ -55,7 +76,38 @@ impl AppSettings {
         let mut settings = Self::default();
         settings.replace(&T::default(), "the defaults");
         settings.origins.clear();
+        settings.unset = declared_fields::<T>()
+            .into_iter()
+            .filter(|field| !settings.values.contains_key(*field))
+            .map(str::to_owned)
+            .collect();
+        if settings.problem.is_none() {
+            settings.problem = collision(settings.names());
+        }
         settings
+    }
+
+    /// With each field's doc comment, for `--help`.
+    #[must_use]
+    pub fn with_help(mut self, help: &'static [(&'static str, &'static str)]) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// The doc comment of `field`, if it has one.
+    pub(crate) fn help_of(&self, field: &str) -> Option<&'static str> {
+        self.help
+            .iter()
+            .find(|(name, doc)| *name == field && !doc.is_empty())
+            .map(|(_, doc)| *doc)
+    }
+
+    /// Every field's name: those with a default, then those without.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.values
+            .keys()
+            .filter_map(Value::as_str)
+            .chain(self.unset.iter().map(String::as_str))
     }
 
     /// Every value of `app`, for tests that set them all at once.
@@ -68,6 +120,7 @@ impl AppSettings {
                     .map(|field| (field.to_owned(), origin.to_owned()))
                     .collect();
                 self.values = values;
+                self.from_text.clear();
             }
             Ok(_) => self.problem = Some("the `app` settings must be a struct with named fields".to_owned()),
             Err(error) => self.problem = Some(format!("the `app` settings cannot be listed: {error}")),
@@ -79,27 +132,23 @@ impl AppSettings {
         !self.values.is_empty() || self.problem.is_some()
     }
 
-    /// Each field and its current value, as `--help` shows it.
+    /// Each field and its current value, as `--help` shows it (`null` for
+    /// none; `unset` for a field its defaults leave out).
     pub fn fields(&self) -> impl Iterator<Item = (&str, String)> {
         self.values
             .iter()
             .filter_map(|(field, value)| Some((field.as_str()?, display(value))))
+            .chain(self.unset.iter().map(|field| (field.as_str(), "unset".to_owned())))
     }
 
-    /// Sets `field` from text (an environment variable or a flag): read as a
-    /// YAML scalar, so `500` is a number and `true` a boolean, except where
-    /// the default is text.
+    /// Sets `field` from text (an environment variable or a flag), read as
+    /// the field's type asks: as YAML for a number (`500`), a boolean, a
+    /// list (`[a, b]`) or a map (`{k: v}`); as it is for text (`12345`);
+    /// `null` or `~` for an `Option`'s none.
     pub fn set(&mut self, field: &str, text: &str, origin: &str) -> Result<(), ProgramError> {
-        let current = self.known(field, origin)?;
-        let value = match current {
-            Value::String(_) => Value::String(text.to_owned()),
-            // Structured values come from the YAML file; here, scalars only.
-            _ => match serde_yaml_ng::from_str::<Value>(text) {
-                Ok(scalar @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_))) => scalar,
-                _ => Value::String(text.to_owned()),
-            },
-        };
-        self.put(field, value, origin);
+        self.known(field, origin)?;
+        self.put(field, Value::String(text.to_owned()), origin);
+        self.from_text.push(field.to_owned());
         Ok(())
     }
 
@@ -121,7 +170,10 @@ impl AppSettings {
                 reason: problem.clone(),
             });
         }
-        let document = Value::Mapping(self.values.clone());
+        let document = Document {
+            values: &self.values,
+            from_text: &self.from_text,
+        };
         serde_path_to_error::deserialize::<_, T>(document).map_err(|error| {
             let path = error.path().to_string();
             let field = path.split(['.', '[']).next().unwrap_or_default().to_owned();
@@ -141,13 +193,17 @@ impl AppSettings {
         })
     }
 
-    fn known(&self, field: &str, origin: &str) -> Result<&Value, ProgramError> {
-        self.values.get(field).ok_or_else(|| self.unknown(field, origin))
+    fn known(&self, field: &str, origin: &str) -> Result<(), ProgramError> {
+        if self.names().any(|name| name == field) {
+            Ok(())
+        } else {
+            Err(self.unknown(field, origin))
+        }
     }
 
     /// The error for an unknown field: the closest known one, or them all.
     pub(crate) fn unknown(&self, field: &str, origin: &str) -> ProgramError {
-        let names: Vec<&str> = self.values.keys().filter_map(Value::as_str).collect();
+        let names: Vec<&str> = self.names().collect();
         let did_you_mean = closest(field, &names).map(|name| format!("app.{name}"));
         ProgramError::UnknownSetting {
             setting: format!("app.{field}"),
@@ -163,45 +219,20 @@ impl AppSettings {
 
     fn put(&mut self, field: &str, value: Value, origin: &str) {
         self.values.insert(Value::String(field.to_owned()), value);
+        self.unset.retain(|known| known != field);
+        self.from_text.retain(|known| known != field);
         self.origins.retain(|(known, _)| known != field);
         self.origins.push((field.to_owned(), origin.to_owned()));
     }
 }
 
-/// The environment variable of the application setting `field`.
-pub(crate) fn env_var(field: &str) -> String {
-    let upper: String = field
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("TOPOLOGY_APP_{upper}")
-}
-
-/// The command-line flag (without dashes) of the application setting `field`.
-pub(crate) fn flag(field: &str) -> String {
-    let lower: String = field
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("app-{lower}")
-}
-
 fn display(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
-        Value::Null => "none".to_owned(),
+        Value::Null => "null".to_owned(),
         other => serde_yaml_ng::to_string(other).map_or_else(|_| "?".to_owned(), |text| text.trim().to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests;
