@@ -57,14 +57,26 @@ impl Hangups {
         return std::future::pending().await;
     }
 
-    /// Reloads with what `read` gives on every SIGHUP, until the process ends.
-    pub(crate) async fn reload_each(mut self, reloader: Reloader, read: impl Fn() -> Result<Settings, ProgramError>) {
+    /// Reloads with what `read` gives on every SIGHUP, until the process
+    /// ends. Reading and parsing the file, and planning the entries, run on
+    /// a blocking thread: a large file must not hold up an async worker.
+    pub(crate) async fn reload_each(
+        mut self,
+        reloader: Reloader,
+        read: impl Fn() -> Result<Settings, ProgramError> + Send + Sync + 'static,
+    ) {
+        let read = std::sync::Arc::new(read);
         while self.next().await.is_some() {
             tracing::info!("SIGHUP: reading the configuration again");
-            match read().and_then(|settings| reloader.reload(&settings)) {
-                Ok(report) => tracing::info!("configuration reloaded: {report}"),
-                Err(error) => {
+            let (read, reloader) = (std::sync::Arc::clone(&read), reloader.clone());
+            let reloaded = tokio::task::spawn_blocking(move || read().and_then(|settings| reloader.reload(&settings)));
+            match reloaded.await {
+                Ok(Ok(report)) => tracing::info!("configuration reloaded: {report}"),
+                Ok(Err(error)) => {
                     tracing::error!("configuration not reloaded, the running topology is unchanged: {error}");
+                }
+                Err(error) => {
+                    tracing::error!("configuration not reloaded, the running topology is unchanged: the reload failed: {error}");
                 }
             }
         }
