@@ -76,7 +76,9 @@ impl Hangups {
                     tracing::error!("configuration not reloaded, the running topology is unchanged: {error}");
                 }
                 Err(error) => {
-                    tracing::error!("configuration not reloaded, the running topology is unchanged: the reload failed: {error}");
+                    tracing::error!(
+                        "configuration not reloaded, the running topology is unchanged: the reload failed: {error}"
+                    );
                 }
             }
         }

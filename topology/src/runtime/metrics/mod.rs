@@ -10,6 +10,7 @@
 pub(crate) mod family;
 pub(crate) mod per_key;
 pub(crate) mod pipeline;
+mod routes;
 pub(crate) mod server;
 pub(crate) mod states;
 

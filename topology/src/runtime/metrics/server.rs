@@ -13,15 +13,7 @@ use std::{
     time::Duration,
 };
 
-use axum::{
-    Router,
-    body::{Body, Bytes},
-    extract::State,
-    http::StatusCode,
-    http::header,
-    response::IntoResponse,
-    routing::get,
-};
+use axum::{Router, routing::get};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -30,10 +22,12 @@ use topology_common::parse_metrics_address;
 
 use crate::runtime::{
     error::TopologyError,
-    metrics::{PrometheusRecorder, per_key},
-    record::Phase,
+    metrics::{
+        PrometheusRecorder,
+        routes::{Endpoint, health, pipelines, ready, render_metrics},
+    },
     setting::{SettingValue, text_setting},
-    status::{self, Boards, Cursor, StatusBoard, StatusView},
+    status::Boards,
     watchdog::{self, timer_or_wall_clock},
 };
 
@@ -125,15 +119,6 @@ pub struct MetricsServer {
     require_no_failed: Arc<AtomicBool>,
     stop: CancellationToken,
     task: JoinHandle<()>,
-}
-
-#[derive(Clone)]
-struct Endpoint {
-    prometheus: PrometheusHandle,
-    shutdown: CancellationToken,
-    /// The runs whose per-key series `/metrics` adds.
-    boards: Arc<Boards>,
-    require_no_failed: Arc<AtomicBool>,
 }
 
 impl MetricsServer {
@@ -235,9 +220,6 @@ impl MetricsServer {
     }
 }
 
-/// `GET /metrics`: the recorder's series, then the per-key series read from
-/// the runs' records. Rendered on a blocking thread: at 100 000 pipelines it
-/// takes long enough to hold up an async worker.
 /// How often the recorder's histogram samples are folded into their buckets
 /// between scrapes.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
@@ -261,114 +243,4 @@ impl Drop for MetricsServer {
         self.stop.cancel();
         self.task.abort();
     }
-}
-
-async fn render_metrics(State(endpoint): State<Endpoint>) -> impl IntoResponse {
-    let rendered = tokio::task::spawn_blocking(move || {
-        endpoint.prometheus.run_upkeep();
-        let mut text = endpoint.prometheus.render().into_bytes();
-        text.extend_from_slice(&per_key::render(&endpoint.boards.live()));
-        text
-    })
-    .await;
-    match rendered {
-        Ok(text) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            Bytes::from(text),
-        ),
-        Err(error) => {
-            tracing::error!(%error, "cannot render /metrics");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                Bytes::from_static(b"cannot render the metrics\n"),
-            )
-        }
-    }
-}
-
-async fn health(State(endpoint): State<Endpoint>) -> impl IntoResponse {
-    if endpoint.shutdown.is_cancelled() {
-        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
-    } else {
-        (StatusCode::OK, "ok\n")
-    }
-}
-
-/// `GET /ready`: 503 once shutdown begins, and, when required, while a
-/// pipeline has ended failed (naming how many, and the first).
-async fn ready(State(endpoint): State<Endpoint>) -> (StatusCode, String) {
-    if endpoint.shutdown.is_cancelled() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".to_owned());
-    }
-    if !endpoint.require_no_failed.load(Ordering::Relaxed) {
-        return (StatusCode::OK, "ready\n".to_owned());
-    }
-    let counted = tokio::task::spawn_blocking(move || {
-        let mut failed = 0_usize;
-        let mut first = None;
-        status::for_each(&endpoint.boards.live(), STATUS_CHUNK, |record| {
-            let snapshot = record.snapshot();
-            if snapshot.phase == Phase::Ended && snapshot.outcome.is_some_and(|kind| kind.is_failure()) {
-                failed += 1;
-                first.get_or_insert_with(|| snapshot.key.to_owned());
-            }
-        });
-        (failed, first)
-    })
-    .await;
-    match counted {
-        Ok((0, _)) => (StatusCode::OK, "ready\n".to_owned()),
-        Ok((failed, first)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "{failed} pipeline(s) ended failed, first {}\n",
-                first.unwrap_or_default()
-            ),
-        ),
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot read the pipelines: {error}\n"),
-        ),
-    }
-}
-
-/// How many pipelines each chunk of a `/pipelines` response holds: the
-/// board's lock is taken once per chunk, never across a write.
-const STATUS_CHUNK: usize = 1024;
-
-/// `GET /pipelines`: a JSON array, one object per pipeline, streamed in
-/// chunks so that a hundred thousand pipelines cost no more memory than one
-/// chunk.
-async fn pipelines(boards: Vec<Arc<StatusBoard>>) -> impl IntoResponse {
-    let boards: Arc<[Arc<StatusBoard>]> = boards.into();
-    // The state: whether this is the first chunk, and where the next one
-    // starts, while any is left.
-    let chunks = futures_util::stream::unfold(Some((true, Cursor::default())), move |cursor| {
-        let boards = Arc::clone(&boards);
-        async move {
-            let (first, from) = cursor?;
-            let (chunk, next) = status::chunk(&boards, from, STATUS_CHUNK);
-            let mut text = Vec::with_capacity(chunk.len() * 200 + 2);
-            if first {
-                text.push(b'[');
-            }
-            for (i, record) in chunk.iter().enumerate() {
-                if !first || i > 0 {
-                    text.push(b',');
-                }
-                let snapshot = record.snapshot();
-                if serde_json::to_writer(&mut text, &StatusView::of(&snapshot)).is_err() {
-                    text.extend_from_slice(b"null");
-                }
-            }
-            let next = next.map(|next| (false, next));
-            if next.is_none() {
-                text.push(b']');
-            }
-            Some((Ok::<_, std::convert::Infallible>(Bytes::from(text)), next))
-        }
-    });
-    ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(chunks))
 }
