@@ -237,7 +237,11 @@ fn topology(rng: &mut Rng, names: &[String]) -> String {
         "",
         "state: AppState { bucket: settings().bucket },",
         "state: AppState::new(),",
-    ][rng.below(3)];
+        // Commas inside the value: generics, turbofish, closures, blocks, macros.
+        "state: Ok::<_, std::io::Error>(AppState::new()),",
+        "state: { let pair = (1, 2); let _ = vec![pair.0, pair.1]; AppState::new() },",
+        "app: HashMap<String, Vec<(u8, u8)>>, state: |app: &HashMap<String, Vec<(u8, u8)>>| -> Result<AppState, Box<dyn Error + Send + Sync>> { Ok(AppState::of(app, 2)) },",
+    ][rng.below(6)];
     let main = ["", "main: false,"][rng.below(2)];
     format!(
         "typetag: \"table\", metrics: off, {state} {main} global: {{ poll_jitter_secs: 0 }}, pipelines: [{}]",
@@ -283,7 +287,14 @@ fn run_case(seed: u64) {
     }
     let input = topology(&mut rng, &names);
     check("topology!", seed, &input, true, || {
-        crate::topology::expand(tokens(&input))
+        let output = crate::topology::expand(tokens(&input));
+        // A value is read whole: a comma inside it never splits it.
+        let text = output.to_string();
+        assert!(
+            !text.contains("expected `:` after") && !text.contains("unknown field"),
+            "a value was split (seed {seed}):\n{input}\n{text}"
+        );
+        output
     });
 }
 

@@ -4,9 +4,9 @@
 use proc_macro2::{Delimiter, Group, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{
-    Token,
+    Expr, Token, Type,
     ext::IdentExt,
-    parse::{Parse, ParseStream},
+    parse::{Parse, ParseStream, discouraged::Speculative},
 };
 
 use crate::{errors::Errors, suggest};
@@ -48,11 +48,26 @@ impl Parse for Fields {
                     format!("expected `:` after `{name}`, as in `{name}: ...`"),
                 )
             })?;
-            let mut value = TokenStream::new();
-            while !input.is_empty() && !input.peek(Token![,]) {
-                let token: TokenTree = input.parse()?;
-                value.extend([token]);
-            }
+            // A value is read as what it is, so that commas inside it
+            // (`Result<Lake, E>`, `Ok::<_, E>(..)`, a closure's return type)
+            // stay in it; anything else runs to the next top-level comma and
+            // is checked by its field's own grammar.
+            let value = match name.to_string().as_str() {
+                "state" | "instances" => whole::<Expr>(input),
+                "app" => whole::<Type>(input),
+                _ => None,
+            };
+            let value = match value {
+                Some(value) => value,
+                None => {
+                    let mut value = TokenStream::new();
+                    while !input.is_empty() && !input.peek(Token![,]) {
+                        let token: TokenTree = input.parse()?;
+                        value.extend([token]);
+                    }
+                    value
+                }
+            };
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
@@ -60,6 +75,18 @@ impl Parse for Fields {
         }
         Ok(Self(fields))
     }
+}
+
+/// A whole `T` followed by a comma or the end, consumed; `None` (nothing
+/// consumed) when the tokens there are not one.
+fn whole<T: Parse + ToTokens>(input: ParseStream<'_>) -> Option<TokenStream> {
+    let fork = input.fork();
+    let value: T = fork.parse().ok()?;
+    if !fork.is_empty() && !fork.peek(Token![,]) {
+        return None;
+    }
+    input.advance_to(&fork);
+    Some(value.to_token_stream())
 }
 
 /// The single `{ ... }` or `[ ... ]` group a value must be.

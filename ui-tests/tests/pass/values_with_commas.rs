@@ -1,0 +1,54 @@
+//! Every field value is read as what it is: commas inside generics,
+//! turbofish, closures with return types, blocks and nested macros stay in
+//! the value, with no parentheses needed.
+#![deny(warnings)]
+
+use std::collections::HashMap;
+
+use topology::{State, pipeline};
+
+struct Lake(usize);
+
+#[pipeline(key = "orders")]
+async fn orders(lake: State<Lake>) {
+    let _ = lake.0;
+}
+
+mod closure_with_a_return_type {
+    use std::collections::HashMap;
+
+    use super::Lake;
+
+    topology::topology! {
+        app: HashMap<String, String>,
+        state: |app: &HashMap<String, String>| -> Result<Lake, Box<dyn std::error::Error + Send + Sync>> { Ok(Lake(app.len())) },
+        main: false,
+        metrics: off,
+        pipelines: [super::orders],
+    }
+}
+
+mod turbofish {
+    use super::Lake;
+
+    topology::topology! {
+        state: Ok::<_, std::io::Error>(Lake(1)),
+        main: false,
+        pipelines: [super::orders],
+    }
+}
+
+mod block_and_macro {
+    use super::Lake;
+
+    topology::topology! {
+        state: { let sizes = vec![1, 2, 3]; Lake(sizes.len()) },
+        instances: concat!("pipelines:", "\n"),
+        main: false,
+        pipelines: [super::orders],
+    }
+}
+
+fn main() {
+    let _: HashMap<String, String> = HashMap::new();
+}
