@@ -150,6 +150,9 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
         quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__blueprint()).await),
         state_span,
     );
+    // At `state:`: an error type that cannot be boxed is reported there.
+    let value_at_state = Ident::new("value", Span::mixed_site().located_at(state_span));
+    let into_state = quote_spanned!(state_span=> (&#value_at_state).state_kind().into_state(#value_at_state));
     let main_fn = topology.main.then(|| {
         quote! {
             fn main() -> #p::ExitCode {
@@ -304,11 +307,19 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError> {
                 #read_app
                 let #value_var = #state;
+                // A future (an `async fn` of the settings, an `async` block)
+                // is awaited once, here, before anything runs.
+                let #value_var = {
+                    use #p::{AsyncState as _, ReadyState as _};
+                    (&#value_var).state_timing()
+                }
+                .resolve(#value_var)
+                .await;
                 // A `Result` state stops the program on its error; any other
                 // value is the state itself.
                 let #state_var = {
                     use #p::{FallibleState as _, PlainState as _};
-                    match (&#value_var).state_kind().into_state(#value_var) {
+                    match #into_state {
                         #p::Ok(state) => state,
                         #p::Err(error) => return #p::Err(error.into_state_error()),
                     }

@@ -14,7 +14,7 @@ pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
 };
-pub use crate::program::dsl::state::{FallibleState, PlainState, state_from_app};
+pub use crate::program::dsl::state::{AsyncState, FallibleState, PlainState, ReadyState, state_from_app};
 pub use crate::program::dsl::{
     Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_scheduled,
 };

@@ -1,18 +1,74 @@
-//! The topology's `state:` value, which may be fallible: a `Result<S, E>`
-//! whose error stops the program before anything starts (exit code 2, with
-//! the error's chain), as a bad setting does.
+//! The topology's `state:` value, which may be asynchronous (a future,
+//! awaited once at start before anything runs) and fallible (a
+//! `Result<S, E>` whose error stops the program before anything starts,
+//! exit code 2, with the error's chain, as a bad setting does).
 //!
-//! Which it is, is picked by method resolution on `(&value).state_kind()`:
-//! [`FallibleState`] for a `Result` whose error converts into a boxed error,
-//! [`PlainState`] (through one more reference) for anything else.
+//! Which it is, is picked by method resolution: `(&value).state_timing()`
+//! finds [`AsyncState`] for a future and [`ReadyState`] (through one more
+//! reference) for anything else; then `(&value).state_kind()` finds
+//! [`FallibleState`] for a `Result` and [`PlainState`] for anything else.
 
-use crate::program::dsl::result::{BoxError, PipelineError};
+use std::future::{IntoFuture, Ready, ready};
+
+use crate::program::dsl::result::BoxError;
 
 /// Builds the state from the application's settings: `state:` is a
-/// function of them when `topology!` has `app:`.
-pub fn state_from_app<A, S>(build: impl FnOnce(&A) -> S, app: &A) -> S {
+/// function of them when `topology!` has `app:`. One lifetime for the
+/// settings and the result, so that an `async fn(&App)` (whose future
+/// borrows the settings) is accepted as well as a plain function.
+pub fn state_from_app<'a, A, S>(build: impl FnOnce(&'a A) -> S, app: &'a A) -> S {
     build(app)
 }
+
+/// The state was given as a future.
+pub struct Later;
+
+/// The state was given as a value.
+pub struct Now;
+
+/// Picks `Later` for a future.
+pub trait AsyncState {
+    /// When this state value is ready.
+    fn state_timing(&self) -> Later {
+        Later
+    }
+}
+
+impl<F: IntoFuture> AsyncState for F {}
+
+/// Picks `Now` for every other value.
+pub trait ReadyState {
+    /// When this state value is ready.
+    fn state_timing(&self) -> Now {
+        Now
+    }
+}
+
+impl<T> ReadyState for &T {}
+
+impl Later {
+    /// The future, to await.
+    pub fn resolve<F: IntoFuture>(self, value: F) -> F::IntoFuture {
+        value.into_future()
+    }
+}
+
+impl Now {
+    /// The value, as a future that is ready.
+    pub fn resolve<T>(self, value: T) -> Ready<T> {
+        ready(value)
+    }
+}
+
+/// An error `state:` may fail with.
+#[diagnostic::on_unimplemented(
+    message = "the error of `state:` must convert into `Box<dyn std::error::Error + Send + Sync>`; `{Self}` does not",
+    label = "this state's `Result` has an error that is not an error type",
+    note = "implement `std::error::Error` for it (for example with `#[derive(thiserror::Error)]`), and make it `Send + Sync`; a `Box<dyn Error>` needs `+ Send + Sync`"
+)]
+pub trait StateError: Into<Box<dyn std::error::Error + Send + Sync>> {}
+
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> StateError for E {}
 
 /// The state was given as a `Result`.
 pub struct Fallible;
@@ -28,7 +84,7 @@ pub trait FallibleState {
     }
 }
 
-impl<S, E: PipelineError> FallibleState for Result<S, E> {}
+impl<S, E> FallibleState for Result<S, E> {}
 
 /// Picks `Plain` for every other value.
 pub trait PlainState {
@@ -42,7 +98,7 @@ impl<T> PlainState for &T {}
 
 impl Fallible {
     /// The state, or the error that stops the program.
-    pub fn into_state<S, E: PipelineError>(self, value: Result<S, E>) -> Result<S, BoxError> {
+    pub fn into_state<S, E: StateError>(self, value: Result<S, E>) -> Result<S, BoxError> {
         value.map_err(|error| BoxError::new(error.into()))
     }
 }
