@@ -115,11 +115,11 @@ pub use tokio_util::sync::CancellationToken;
 
 // The program `topology!` generates.
 pub use program::app::AppSettings;
-pub use program::entry::init_test_logging;
 pub use program::error::ProgramError;
 pub use program::inject::{FromContext, Key, State};
 pub use program::instance::entries::Entries;
 pub use program::instance::{Instance, InstanceSource};
+pub use program::logging::init_test_logging;
 pub use program::policy::PolicyOverride;
 pub use program::reload::{ReloadReport, Reloader};
 pub use program::settings::{ReplicaConfig, Settings};

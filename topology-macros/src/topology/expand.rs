@@ -400,9 +400,18 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 #p::list_pipelines(settings, &Self::__blueprint::<()>())
             }
 
-            /// The program: flags, configuration, logging, signals, exit code.
+            /// The program: flags, configuration, logging, signals, exit code,
+            /// on a runtime of its own. Inside a runtime (a `#[tokio::main]`
+            /// function), call [`run`](Self::run) instead.
             pub fn main() -> #p::ExitCode {
                 #p::main(Self::SPEC, Self::start_owned)
+            }
+
+            /// The program on the caller's runtime: the same flags,
+            /// configuration, logging, signals, reloads and exit codes as
+            /// [`main`](Self::main), for a program that owns its runtime.
+            pub async fn run() -> #p::ExitCode {
+                #p::run(Self::SPEC, Self::start_owned).await
             }
         }
 

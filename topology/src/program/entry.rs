@@ -1,9 +1,7 @@
 //! The program `topology!` generates: its `main` (settings, logging, the
 //! run, the exit code) and the in-process start that tests use too.
 
-use std::{fmt::Display, io::IsTerminal, process::ExitCode};
-
-use tracing_subscriber::EnvFilter;
+use std::{fmt::Display, process::ExitCode};
 
 use crate::{
     program::{
@@ -12,8 +10,9 @@ use crate::{
         hangup::Hangups,
         launch::{Blueprint, Launcher},
         listing::render,
+        logging::{init_logging, json_logs},
         reload::Reloader,
-        settings::{LOG_FORMAT_VAR, Settings},
+        settings::Settings,
         spec::ProgramSpec,
         started::StartedTopology,
     },
@@ -21,7 +20,7 @@ use crate::{
         block_on::block_on_then,
         error::{TopologyError, chain},
         pipeline::Pipeline,
-        redact::{RedactedStderr, redact},
+        redact::redact,
         running_topology::run_until_signalled,
         served::announce,
         shard::Shard,
@@ -108,68 +107,131 @@ where
     A: IntoIterator,
     A::Item: Into<std::ffi::OsString> + Clone,
 {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // Building a runtime inside one would panic: say what to call instead.
+        eprintln!(
+            "error: `Topology::main()` was called inside a tokio runtime (a `#[tokio::main]` function?); \
+             call `Topology::run().await` there instead: it keeps the flags, settings, signals, reloads and exit codes"
+        );
+        return ExitCode::from(CONFIG_ERROR_EXIT_CODE);
+    }
+    let (settings, reread) = match read_command_line(&spec, args) {
+        Ok(ready) => ready,
+        Err(code) => return code,
+    };
+    let outcome = block_on_then(run_until_done(settings, reread, start), |outcome| match outcome {
+        // Tasks given up on may block their threads for good: waiting for
+        // them would only spend the orchestrator's grace period.
+        Ok(stats) if stats.counts().timed_out + stats.counts().aborted > 0 => {
+            tracing::info!("exiting without waiting for the threads of pipelines given up on");
+            false
+        }
+        _ => true,
+    });
+    match outcome {
+        Ok(outcome) => exit_code(outcome),
+        Err(error) => start_up_error(&TopologyError::Runtime(error)),
+    }
+}
+
+/// The generated `run`: [`main`] for a program that owns its runtime (a
+/// `#[tokio::main]` function, a web server beside the topology), with the
+/// same flags, settings, signals, reloads and exit codes.
+pub async fn run<K, F, Fut>(spec: ProgramSpec, start: F) -> ExitCode
+where
+    K: Clone + Display + Send + Sync + 'static,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
+{
+    run_with_args(spec, std::env::args_os(), start).await
+}
+
+/// [`run`] with explicit arguments.
+pub async fn run_with_args<K, F, Fut, A>(spec: ProgramSpec, args: A, start: F) -> ExitCode
+where
+    K: Clone + Display + Send + Sync + 'static,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
+    A: IntoIterator,
+    A::Item: Into<std::ffi::OsString> + Clone,
+{
+    match read_command_line(&spec, args) {
+        Ok((settings, reread)) => exit_code(run_until_done(settings, reread, start).await),
+        Err(code) => code,
+    }
+}
+
+/// Reads the settings, answers `--help` and `--list`, and sets up logging:
+/// the settings and how to read them again on SIGHUP, or the exit code
+/// when there is nothing to run.
+fn read_command_line<A>(spec: &ProgramSpec, args: A) -> Result<(Settings, Reread), ExitCode>
+where
+    A: IntoIterator,
+    A::Item: Into<std::ffi::OsString> + Clone,
+{
     let defaults = (spec.defaults)();
-    let matches = match command(&spec, &defaults).try_get_matches_from(args) {
+    let matches = match command(spec, &defaults).try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
             // `--help` is not an error; everything else is a usage error.
             let _ = error.print();
-            return if error.use_stderr() {
+            return Err(if error.use_stderr() {
                 ExitCode::from(CONFIG_ERROR_EXIT_CODE)
             } else {
                 ExitCode::SUCCESS
-            };
+            });
         }
     };
     let resolved = defaults
         .check_environment(std::env::vars_os())
         .and_then(|()| resolve(defaults, &matches, |var| std::env::var(var).ok()));
     let resolved = resolved.and_then(|settings| Ok((settings, json_logs()?)));
-    let (settings, json) = match resolved {
-        Ok(resolved) => resolved,
-        Err(error) => return start_up_error(&error),
-    };
+    let (settings, json) = resolved.map_err(|error| start_up_error(&error))?;
     if matches.get_flag("list") {
-        return match (spec.list)(&settings) {
+        return Err(match (spec.list)(&settings) {
             Ok(listings) => {
                 print!("{}", redact(&render(&listings, settings.replica.shard)));
                 ExitCode::SUCCESS
             }
             Err(error) => start_up_error(&error),
-        };
+        });
     }
     init_logging(json);
-    let reread = move || {
-        let defaults = (spec.defaults)();
+    let defaults = spec.defaults;
+    let reread: Reread = Box::new(move || {
+        let defaults = defaults();
         defaults.check_environment(std::env::vars_os())?;
         resolve(defaults, &matches, |var| std::env::var(var).ok())
-    };
-    let outcome = block_on_then(
-        async move {
-            // Before anything else, so that a signal during start-up is queued, not fatal.
-            let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
-            let hangups = Hangups::install()?;
-            let started = start(settings).await?;
-            if let Some(reloader) = started.reloader() {
-                tokio::spawn(hangups.reload_each(reloader, reread));
-            }
-            let handle = started.shutdown_handle();
-            Ok::<RunStats<K>, ProgramError>(run_until_signalled(signals, handle, started).await)
-        },
-        |outcome| match outcome {
-            // Tasks given up on may block their threads for good: waiting for
-            // them would only spend the orchestrator's grace period.
-            Ok(stats) if stats.counts().timed_out + stats.counts().aborted > 0 => {
-                tracing::info!("exiting without waiting for the threads of pipelines given up on");
-                false
-            }
-            _ => true,
-        },
-    );
+    });
+    Ok((settings, reread))
+}
+
+/// Reads the settings again, for a reload.
+type Reread = Box<dyn Fn() -> Result<Settings, ProgramError> + Send + Sync>;
+
+/// Starts the topology and runs it until it ends or is signalled.
+async fn run_until_done<K, F, Fut>(settings: Settings, reread: Reread, start: F) -> Result<RunStats<K>, ProgramError>
+where
+    K: Clone + Display + Send + Sync + 'static,
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
+{
+    // Before anything else, so that a signal during start-up is queued, not fatal.
+    let signals = ShutdownSignals::install().map_err(TopologyError::Signals)?;
+    let hangups = Hangups::install()?;
+    let started = start(settings).await?;
+    if let Some(reloader) = started.reloader() {
+        tokio::spawn(hangups.reload_each(reloader, reread));
+    }
+    let handle = started.shutdown_handle();
+    Ok(run_until_signalled(signals, handle, started).await)
+}
+
+/// The exit code of a run, or of the error that stopped it before it ran.
+fn exit_code<K>(outcome: Result<RunStats<K>, ProgramError>) -> ExitCode {
     match outcome {
-        Ok(Ok(stats)) => stats.exit_code(),
-        Ok(Err(error)) => start_up_error(&error),
-        Err(error) => start_up_error(&TopologyError::Runtime(error)),
+        Ok(stats) => stats.exit_code(),
+        Err(error) => start_up_error(&error),
     }
 }
 
@@ -178,77 +240,4 @@ where
 fn start_up_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
     eprintln!("error: {}", redact(&chain(error)));
     ExitCode::from(CONFIG_ERROR_EXIT_CODE)
-}
-
-/// Shows a topology's logs in a test's output: installs a subscriber that
-/// writes through the test harness (so `cargo test` shows them only for
-/// failing tests), filtered by `RUST_LOG` (default `info`). Does nothing if
-/// a subscriber is installed already, so every test may call it.
-///
-/// ```
-/// topology::init_test_logging();
-/// tracing::info!("seen in the output of a failing test");
-/// ```
-pub fn init_test_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A subscriber already installed (by an earlier test) wins.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_test_writer()
-        .try_init();
-}
-
-/// Logs to stderr; `RUST_LOG` filters (default `info`).
-/// `TOPOLOGY_LOG_FORMAT=json` writes one JSON object a line, for log
-/// pipelines, with the pipeline's key and typetag as fields.
-fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(RedactedStderr);
-    // A subscriber the program installed itself wins.
-    let installed = if json {
-        builder.json().flatten_event(true).try_init()
-    } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
-    };
-    if installed.is_ok() {
-        std::panic::set_hook(Box::new(log_panic));
-    }
-}
-
-/// A panic as one log event (one JSON line in JSON mode), instead of the
-/// default hook's plain text, which would bypass the redaction of
-/// credentials and split the JSON lines: in the panicking pipeline's span (so with its
-/// key), with where it happened, and the backtrace when `RUST_BACKTRACE`
-/// asks for one.
-fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
-    let payload = info.payload();
-    let message = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(panic payload is not a string)");
-    let location = info.location().map(ToString::to_string).unwrap_or_default();
-    let backtrace = std::backtrace::Backtrace::capture();
-    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-        tracing::error!(panic.location = %location, panic.backtrace = %backtrace, "panicked: {message}");
-    } else {
-        tracing::error!(panic.location = %location, "panicked: {message}");
-    }
-}
-
-/// Whether `TOPOLOGY_LOG_FORMAT` asks for JSON; anything but `text` or
-/// `json` is a start-up error.
-fn json_logs() -> Result<bool, ProgramError> {
-    match std::env::var(LOG_FORMAT_VAR).as_deref() {
-        Err(_) | Ok("text") => Ok(false),
-        Ok("json") => Ok(true),
-        Ok(other) => Err(ProgramError::InvalidSetting {
-            setting: "log_format".to_owned(),
-            value: other.to_owned(),
-            origin: format!("environment variable {LOG_FORMAT_VAR}"),
-            reason: "expected `text` or `json`".to_owned(),
-        }),
-    }
 }

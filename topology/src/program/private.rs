@@ -18,7 +18,7 @@ pub use crate::program::dsl::state::{AsyncState, FallibleState, PlainState, Read
 pub use crate::program::dsl::{
     Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_scheduled,
 };
-pub use crate::program::entry::{main, main_with_args, start};
+pub use crate::program::entry::{main, main_with_args, run, run_with_args, start};
 pub use crate::program::error::ProgramError;
 pub use crate::program::inject::FromContext;
 pub use crate::program::instance::{Instance, InstanceSource, entries::FamilyTable};
