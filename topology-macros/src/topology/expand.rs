@@ -217,13 +217,16 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             #( #variants(#p::Option<#p::Arc<str>>, #instances), )*
         }
 
-        /// One pipeline of this topology, ready to run; dispatches to its
-        /// function without boxing.
+        /// One pipeline of this topology, ready to run: it implements
+        /// `topology::Pipeline` with `PipelineKey` as its key, and dispatches
+        /// to its function without boxing. Built by `Topology::start`; its
+        /// variants hold what the framework injects, and are not for use.
         pub enum AnyPipeline<S> {
-            #( #[doc = #docs] #variants(PipelineKey, #p::Deps<S>, #instances), )*
+            #( #[doc = #docs] #[doc(hidden)] #variants(PipelineKey, #p::Deps<S>, #instances), )*
         }
 
         #[automatically_derived]
+        #[doc(hidden)]
         impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #p::Pipeline for AnyPipeline<S>
         where
             #( #bounds, )*
