@@ -23,6 +23,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let instance = Ident::new("__instance", Span::mixed_site());
     let output = Ident::new("__output", Span::mixed_site());
     let reporter = Ident::new("__reporter", Span::mixed_site());
+    let function = Ident::new("__function", Span::mixed_site());
     let restart = args.restart.policy(private);
     let each = args.each.as_ref();
     let entries = instance_type(each, private);
@@ -109,7 +110,11 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
                 #(#injections)*
                 async move {
                     use #private::{ViaInvalidResult as _, ViaPipelineResult as _};
-                    let #output = #private::Output::new(#callee(#(#values),*).await);
+                    // Called through a value: clippy's `unused_async` stays
+                    // quiet for a function used as a value, and the macro
+                    // requires `async` of a pipeline whose body has no `.await`.
+                    let #function = #callee;
+                    let #output = #private::Output::new(#function(#(#values),*).await);
                     (&#output).take_pipeline_result()
                 }
             }

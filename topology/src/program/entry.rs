@@ -137,13 +137,16 @@ where
 /// The generated `run`: [`main`] for a program that owns its runtime (a
 /// `#[tokio::main]` function, a web server beside the topology), with the
 /// same flags, settings, signals, reloads and exit codes.
-pub async fn run<K, F, Fut>(spec: ProgramSpec, start: F) -> ExitCode
+pub fn run<K, F, Fut>(spec: ProgramSpec, start: F) -> impl Future<Output = ExitCode>
 where
     K: Clone + Display + Send + Sync + 'static,
     F: FnOnce(Settings) -> Fut,
     Fut: Future<Output = Result<StartedTopology<K>, ProgramError>>,
 {
-    run_with_args(spec, std::env::args_os(), start).await
+    // Read now: the arguments' iterator is not `Send`, and the future may
+    // have to be.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    run_with_args(spec, args, start)
 }
 
 /// [`run`] with explicit arguments.

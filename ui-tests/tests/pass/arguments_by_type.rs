@@ -16,7 +16,7 @@ mod checkpoint {
 
     impl topology::FromContext for State {
         fn from_context(_ctx: &topology::PipelineContext, key: &topology::Key) -> Self {
-            State(format!("checkpoints/{key}"))
+            Self(format!("checkpoints/{key}"))
         }
     }
 }
@@ -27,7 +27,7 @@ mod ec2 {
 
     impl topology::FromContext for Instance {
         fn from_context(_ctx: &topology::PipelineContext, _key: &topology::Key) -> Self {
-            Instance("i-0123")
+            Self("i-0123")
         }
     }
 }
@@ -36,7 +36,7 @@ struct Sink(String);
 
 impl FromContext for Sink {
     fn from_context(_ctx: &PipelineContext, key: &Key) -> Self {
-        Sink(format!("memory://out/{key}"))
+        Self(format!("memory://out/{key}"))
     }
 }
 

@@ -20,7 +20,7 @@ pub struct Sink(String);
 
 impl FromContext for Sink {
     fn from_context(_ctx: &PipelineContext, key: &Key) -> Self {
-        Sink(format!("memory://out/{key}"))
+        Self(format!("memory://out/{key}"))
     }
 }
 
@@ -45,11 +45,16 @@ pub async fn everything(
     _pool: Option<StoragePoolRef>,
     _key: Key,
     _state: State<AppState>,
-    _sink: Sink,
+    sink: Sink,
 ) {
+    let _ = sink.0.len();
 }
 
 /// An interval pipeline returning `Result<(), E>`.
+///
+/// # Errors
+///
+/// When the state has no bucket.
 #[pipeline(key = "events.v2", interval = "1h30m")]
 pub async fn events(state: State<AppState>) -> Result<(), IngestError> {
     if state.bucket.is_empty() { Err(IngestError) } else { Ok(()) }

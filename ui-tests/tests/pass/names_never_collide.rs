@@ -11,7 +11,7 @@ async fn metrics() {
 }
 
 mod orders {
-    pub(crate) fn table() -> &'static str {
+    pub(crate) const fn table() -> &'static str {
         "orders"
     }
 }

@@ -16,7 +16,7 @@ fn settings() -> Config {
     Config { bucket: "memory://lake".to_owned() }
 }
 
-fn state() -> &'static str {
+const fn state() -> &'static str {
     "pipelines:\n  ingest:\n    orders: {}\n"
 }
 

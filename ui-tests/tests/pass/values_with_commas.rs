@@ -42,7 +42,7 @@ mod block_and_macro {
     use super::Lake;
 
     topology::topology! {
-        state: { let sizes = vec![1, 2, 3]; Lake(sizes.len()) },
+        state: { let sizes: [u8; 3] = [1, 2, 3]; Lake(sizes.len()) },
         instances: concat!("pipelines:", "\n"),
         main: false,
         pipelines: [super::orders],
