@@ -73,7 +73,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let needs = types.iter().rev().fold(quote!(()), |tail, ty| {
         quote_spanned! {ty.span()=> (#private::Need<#ty, #entries>, #tail) }
     });
-    let info = info_impl(&item.vis, name, &key, each, (&interval, &restart, &needs), private);
+    let info = info_impl(name, &key, each, (&interval, &restart, &needs), private);
     // Calling a `#[deprecated]` pipeline is the topology's business, not a
     // use to warn about (and only then is an `allow` emitted, which a crate
     // that forbids the lint would reject).
@@ -83,9 +83,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
         .any(|attr| attr.path().is_ident("deprecated"))
         .then(|| quote!(#[allow(deprecated)]));
 
-    quote! {
-        #original
-
+    let rest = quote! {
         #info
 
         #result_check
@@ -119,7 +117,8 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
                 }
             }
         }
-    }
+    };
+    assemble(&item.vis, name, &original, &rest)
 }
 
 /// What each pipeline of the function receives: `()`, or `Instance<T>`.
@@ -130,11 +129,31 @@ fn instance_type(each: Option<&Type>, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// The hidden struct, with the function's key. Emitted on errors too (with
-/// an empty key, which no duplicate check matches), so that code naming the
-/// pipeline reports nothing beyond the attribute's errors.
+/// Everything the attribute emits: the hidden struct, then the function as
+/// written, then its impls and checks.
+///
+/// The struct comes first, spanned at the function's name: inside an `impl`
+/// block, the compiler's first error is "struct is not supported in
+/// `impl`s", at the function (its parser then refuses the impls after it
+/// too). No source file is read to tell where the function is.
+pub(crate) fn assemble(vis: &syn::Visibility, name: &Ident, original: &TokenStream, rest: &TokenStream) -> TokenStream {
+    let hidden = hidden_struct(name);
+    let hidden_item = quote_spanned! {name.span()=>
+        #[doc(hidden)]
+        #vis struct #hidden {}
+    };
+    quote! {
+        #hidden_item
+        #original
+        #rest
+    }
+}
+
+/// The hidden struct's `PipelineInfo`, with the function's key. Emitted on
+/// errors too (with an empty key, which no duplicate check matches), so
+/// that code naming the pipeline reports nothing beyond the attribute's
+/// errors.
 pub(crate) fn info_impl(
-    vis: &syn::Visibility,
     name: &Ident,
     key: &str,
     each: Option<&Type>,
@@ -155,9 +174,6 @@ pub(crate) fn info_impl(
         ),
     };
     quote! {
-        #[doc(hidden)]
-        #vis struct #hidden {}
-
         #[automatically_derived]
         impl #private::PipelineInfo for #hidden {
             const KEY: &'static str = #key;

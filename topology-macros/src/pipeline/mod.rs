@@ -1,7 +1,6 @@
 //! `#[pipeline(key = "...")]`: parse → validate → expand.
 
 mod attr;
-mod context;
 mod expand;
 mod item;
 mod restart;
@@ -30,17 +29,6 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = attr::PipelineArgs::parse(args, &mut errors);
     valid::check_signature(&item.sig, &mut errors);
-    // An associated function without `self`: no struct can sit beside it.
-    let in_impl = item.sig.receiver().is_none() && context::in_impl_block(&item.sig.ident);
-    if in_impl {
-        errors.error(
-            &item.sig.ident,
-            format!(
-                "a pipeline must be a free function, not an associated function: move `{}` out of the `impl` block, to module level",
-                item.sig.ident
-            ),
-        );
-    }
     let mut item = item;
     // A second `#[pipeline]` is reported here and dropped, so that it does
     // not expand again.
@@ -56,14 +44,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let name = &item.sig.ident;
     let generated = if errors.is_empty() {
         expand::expand(&args, &item, original, &private)
-    } else if in_impl || item.sig.receiver().is_some() {
-        // No struct can sit beside it inside an `impl` block.
+    } else if item.sig.receiver().is_some() {
+        // A method sits in an `impl` block, where no struct can.
         original
     } else {
         let none = quote!(#private::None);
-        let info = expand::info_impl(&item.vis, name, "", None, (&none, &none, &quote::quote!(())), &private);
+        let info = expand::info_impl(name, "", None, (&none, &none, &quote::quote!(())), &private);
         let placeholder = expand::placeholder_impl(name, &private);
-        quote!(#original #info #placeholder)
+        expand::assemble(&item.vis, name, &original, &quote!(#info #placeholder))
     };
     let errors = errors.to_compile_errors();
     quote!(#generated #errors)

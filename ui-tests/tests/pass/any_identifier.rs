@@ -56,7 +56,9 @@ fn main() {
     let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
     assert_eq!(
         keys,
-        ["type", "audit", "events-a", "events-b", "eclair", "std", "self", "a.orders", "b.orders"]
+        [
+            "type", "audit", "events-a", "events-b", "eclair", "std", "self", "a.orders", "b.orders"
+        ]
     );
     assert_eq!(PipelineId::ALL, ids);
 }

@@ -50,7 +50,9 @@ fn main() {
     topology::block_on(async {
         let settings = async_fn_of_the_settings::Topology::settings()
             .with_global(|global| global.with_poll_jitter_secs(0))
-            .with_app(&App { url: "memory://lake".to_owned() });
+            .with_app(&App {
+                url: "memory://lake".to_owned(),
+            });
         let stats = async_fn_of_the_settings::Topology::start(&settings)
             .await
             .unwrap()
@@ -66,7 +68,11 @@ fn main() {
         assert!(topology::ProgramError::to_string(&error).contains("cannot build the state"));
 
         let settings = async_block::Topology::settings().with_global(|global| global.with_poll_jitter_secs(0));
-        let stats = async_block::Topology::start(&settings).await.unwrap().run_to_completion().await;
+        let stats = async_block::Topology::start(&settings)
+            .await
+            .unwrap()
+            .run_to_completion()
+            .await;
         assert_eq!(stats.counts().completed, 1);
     })
     .unwrap();

@@ -46,7 +46,11 @@ fn main() {
     .unwrap();
     assert_eq!(stats.counts().failed, 5, "{}", stats.summary());
     let message = |key: &str| {
-        let outcome = stats.outcomes.iter().find(|outcome| outcome.key.to_string() == key).unwrap();
+        let outcome = stats
+            .outcomes
+            .iter()
+            .find(|outcome| outcome.key.to_string() == key)
+            .unwrap();
         match &outcome.result {
             Err(error @ TaskError::Failed { .. }) => error.to_string(),
             other => panic!("{key}: {other:?}"),
@@ -55,7 +59,10 @@ fn main() {
     assert!(message("boxed").contains("bucket not found"));
     // The context and its cause, both.
     let chain = message("anyhow-result");
-    assert!(chain.contains("reading orders") && chain.contains("No such file"), "{chain}");
+    assert!(
+        chain.contains("reading orders") && chain.contains("No such file"),
+        "{chain}"
+    );
     assert!(message("anyhow-error").contains("schema drift"));
     assert!(message("eyre").contains("lake unreachable"));
     assert!(message("text").contains("plain text"));

@@ -57,7 +57,11 @@ pub async fn everything(
 /// When the state has no bucket.
 #[pipeline(key = "events.v2", interval = "1h30m")]
 pub async fn events(state: State<AppState>) -> Result<(), IngestError> {
-    if state.bucket.is_empty() { Err(IngestError) } else { Ok(()) }
+    if state.bucket.is_empty() {
+        Err(IngestError)
+    } else {
+        Ok(())
+    }
 }
 
 /// A result alias works too.
@@ -117,7 +121,21 @@ fn main() {
     assert_eq!(PipelineId::ALL.len(), 6);
     assert_eq!(PipelineId::Events.as_str(), "events.v2");
     assert_eq!(PipelineId::IoBound.to_string(), "io-bound");
-    let keys: Vec<String> = Topology::keys(&settings).unwrap().iter().map(ToString::to_string).collect();
-    assert_eq!(keys, ["everything", "events.v2", "io-bound", "nothing_at_all", "wildcard", "tables/orders"]);
+    let keys: Vec<String> = Topology::keys(&settings)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "everything",
+            "events.v2",
+            "io-bound",
+            "nothing_at_all",
+            "wildcard",
+            "tables/orders"
+        ]
+    );
     let _ = Topology::main;
 }

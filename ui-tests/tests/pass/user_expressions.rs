@@ -13,7 +13,9 @@ struct Config {
 }
 
 fn settings() -> Config {
-    Config { bucket: "memory://lake".to_owned() }
+    Config {
+        bucket: "memory://lake".to_owned(),
+    }
 }
 
 const fn state() -> &'static str {
