@@ -42,6 +42,9 @@ fn embedded_text(expr: &Expr) -> Option<(String, String)> {
             }
             let from = file.span().unwrap().local_file()?;
             let path: PathBuf = from.parent()?.join(file.value());
+            // The one file a macro of this crate reads: the `include_str!`
+            // that the generated code keeps makes the compiler track it, so
+            // an edit to it rebuilds (and re-checks) the topology.
             // Unreadable: `include_str!` itself says so.
             let text = std::fs::read_to_string(&path).ok()?;
             Some((text, format!("`instances:` file `{}`", file.value())))
