@@ -2,9 +2,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{FnArg, GenericArgument, Ident, PathArguments, ReturnType, Type, spanned::Spanned};
+use syn::{GenericArgument, Ident, PathArguments, ReturnType, Type, spanned::Spanned};
 
-use super::{attr::PipelineArgs, item::ItemFn, valid::ungroup};
+use super::{attr::PipelineArgs, item::ItemFn, params::params, valid::ungroup};
 use crate::paths::hidden_struct;
 
 /// The function as written, a hidden struct beside it, and the struct's
@@ -28,15 +28,9 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let each = args.each.as_ref();
     let entries = instance_type(each, private);
 
-    let types: Vec<&Type> = item
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(arg) => Some(&*arg.ty),
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let (params, cfg_aliases) = params(&item.sig, private);
+    let types: Vec<&Type> = params.iter().map(|param| &param.ty).collect();
+    let cfgs: Vec<&TokenStream> = params.iter().map(|param| &param.cfg).collect();
     let values: Vec<Ident> = (0..types.len())
         .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
         .collect();
@@ -50,8 +44,9 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let bounds = types.iter().map(|ty| {
         quote_spanned! {ty.span()=> #private::Arg<#ty, #entries>: #private::Buildable<#state, #entries, #ty> }
     });
-    let injections = types.iter().zip(&values).map(|(ty, value)| {
+    let injections = types.iter().zip(&values).zip(&cfgs).map(|((ty, value), cfg)| {
         quote_spanned! {ty.span()=>
+            #cfg
             let #value = <#private::Arg<#ty, #entries> as #private::Buildable<#state, #entries, #ty>>::build(#deps, #instance);
         }
     });
@@ -112,11 +107,17 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
                     // quiet for a function used as a value, and the macro
                     // requires `async` of a pipeline whose body has no `.await`.
                     let #function = #callee;
-                    let #output = #private::Output::new(#function(#(#values),*).await);
+                    let #output = #private::Output::new(#function(#(#cfgs #values),*).await);
                     (&#output).take_pipeline_result()
                 }
             }
         }
+    };
+    // The aliases of `#[cfg]` parameters, in one block with what names them.
+    let rest = if cfg_aliases.is_empty() {
+        rest
+    } else {
+        quote!(const _: () = { #cfg_aliases #rest };)
     };
     assemble(&item.vis, name, &original, &rest)
 }

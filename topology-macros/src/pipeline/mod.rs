@@ -3,6 +3,7 @@
 mod attr;
 mod expand;
 mod item;
+mod params;
 mod restart;
 mod valid;
 

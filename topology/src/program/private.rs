@@ -4,7 +4,7 @@
 pub use crate::program::app::help::{FieldHelp, HelpOf, ViaFieldHelp, ViaNoHelp};
 pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
-    Arg, Build, Buildable, FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext, assert_pipeline_arg,
+    Absent, Arg, Build, Buildable, FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext, assert_pipeline_arg,
 };
 pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, is_family, total_len};
 pub use crate::program::dsl::families::{

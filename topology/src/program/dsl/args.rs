@@ -52,6 +52,17 @@ impl<I, T: FromContext> PipelineArg<I> for T {
     type Source = ViaFromContext;
 }
 
+/// What the generated code names in place of a parameter that a `#[cfg]`
+/// removes: injectable everywhere, and never built, since its binding and
+/// argument are removed with it.
+pub struct Absent;
+
+impl FromContext for Absent {
+    fn from_context(_ctx: &crate::runtime::context::PipelineContext, _key: &crate::program::inject::Key) -> Self {
+        Self
+    }
+}
+
 /// Checks, at the argument's own tokens, that a pipeline with entries `I`
 /// can take an `A`.
 pub const fn assert_pipeline_arg<A: PipelineArg<I>, I>() {}
