@@ -9,10 +9,12 @@
 
 mod address;
 mod duration;
+mod name;
 mod suggest;
 
 pub use address::parse_metrics_address;
 pub use duration::parse_millis;
+pub use name::name_problem;
 pub use suggest::closest;
 
 /// What a global setting holds, as `topology!` checks its literal.

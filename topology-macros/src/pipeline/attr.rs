@@ -209,5 +209,13 @@ fn check_key(key: LitStr, errors: &mut Errors) -> Option<LitStr> {
         );
         return None;
     }
+    // The rule the runtime applies to every name that becomes a key.
+    if let Some(rule) = topology_common::name_problem(&text) {
+        errors.error(
+            &key,
+            format!("invalid pipeline key \"{}\": {rule}", text.escape_debug()),
+        );
+        return None;
+    }
     Some(key)
 }

@@ -100,7 +100,7 @@ fn pipelines(value: &Value) -> Result<Vec<String>, String> {
     };
     let mut names = Vec::new();
     for (family, entries) in families {
-        let Some(family) = family.as_str() else {
+        let Some(family) = key_text(family) else {
             return Err(format!(
                 "`pipelines`: a family's name must be text, not `{}`",
                 display(family)
@@ -115,28 +115,30 @@ fn pipelines(value: &Value) -> Result<Vec<String>, String> {
             ));
         }
         for name in entries.keys() {
-            let name = name.as_str().map_or_else(|| display(name), str::to_owned);
-            if !valid_instance_name(&name) {
-                let rule = if name.chars().all(|c| c == '.') && !name.is_empty() {
-                    "use letters, digits, `.`, `_` and `-`, not only dots"
-                } else {
-                    "use only letters, digits, `.`, `_` and `-`"
-                };
+            // Read as the runtime reads it: text, or a number as its digits.
+            let Some(name) = key_text(name) else {
+                return Err(format!(
+                    "`pipelines.{family}`: an entry's name must be text, not `{}`",
+                    display(name)
+                ));
+            };
+            if let Some(rule) = topology_common::name_problem(&name) {
                 return Err(format!("`pipelines.{family}`: invalid instance name `{name}`: {rule}"));
             }
         }
-        names.push(family.to_owned());
+        names.push(family);
     }
     Ok(names)
 }
 
-/// The rule the runtime applies to entry names: they become part of keys.
-fn valid_instance_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.chars().all(|c| c == '.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+/// A mapping key as the runtime reads a name: text, or a number as its
+/// digits; `None` for anything else (`~`, a boolean, a sequence).
+fn key_text(key: &Value) -> Option<String> {
+    match key {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
 }
 
 fn display(value: &Value) -> String {
@@ -152,6 +154,8 @@ mod tests {
         let text = "pipelines:\n  ingest:\n    orders: { source: a }\n  export:\n    daily: 1\n";
         assert_eq!(families(text).unwrap(), ["ingest", "export"]);
         assert!(families("").unwrap().is_empty());
+        // Names read as the runtime reads them: a number as its digits.
+        assert_eq!(families("pipelines:\n  2024:\n    7: 1\n").unwrap(), ["2024"]);
     }
 
     #[test]
@@ -162,6 +166,14 @@ mod tests {
             ("pipelines:\n  ingest: {}\n", "`pipelines.ingest` has no entries"),
             ("pipelines:\n  ingest:\n    \"a/b\": 1\n", "invalid instance name `a/b`"),
             ("pipelines:\n  ingest:\n    ..: 1\n", "invalid instance name `..`"),
+            (
+                "pipelines:\n  ingest:\n    \"-\": 1\n",
+                "invalid instance name `-`: use at least one letter or digit",
+            ),
+            (
+                "pipelines:\n  ingest:\n    ~: 1\n",
+                "an entry's name must be text, not `null`",
+            ),
             ("pipelines:\n  ingest: [a, b]\n", "`pipelines.ingest` must map"),
             ("pipelines: { ingest: { a: 1 }\n", "did not find expected"),
             ("pipelines:\n  ingest:\n    a: 1\n    a: 2\n", "duplicate"),

@@ -9,4 +9,10 @@ async fn space() {}
 #[pipeline(key = "orders/2024")]
 async fn slash() {}
 
+#[pipeline(key = "..")]
+async fn dots() {}
+
+#[pipeline(key = "-")]
+async fn dash() {}
+
 fn main() {}

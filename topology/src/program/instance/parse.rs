@@ -5,7 +5,7 @@ use std::{collections::HashSet, fmt};
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use crate::program::instance::{Instance, valid_instance_name};
+use crate::program::instance::Instance;
 
 /// A key written in the wrong place: its path, and which occurrence of its
 /// last key (from 1) is meant.
@@ -185,15 +185,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for EntriesSeed<'_, T> {
         // A set, not a scan of `entries`: a family may have 100 000 entries.
         let mut names: HashSet<String> = HashSet::new();
         while let Some(name) = map.next_key::<String>()? {
-            if !valid_instance_name(&name) {
-                return Err(de::Error::custom(format!(
-                    "invalid instance name `{name}`: use only letters, digits, `.`, `_` and `-`"
-                )));
-            }
-            if name.chars().all(|c| c == '.') {
-                return Err(de::Error::custom(format!(
-                    "invalid instance name `{name}`: use letters, digits, `.`, `_` and `-`, not only dots"
-                )));
+            if let Some(rule) = topology_common::name_problem(&name) {
+                return Err(de::Error::custom(format!("invalid instance name `{name}`: {rule}")));
             }
             if !names.insert(name.clone()) {
                 return Err(de::Error::custom(format!("instance `{name}` is listed twice")));
