@@ -7,7 +7,7 @@ pub(crate) mod families;
 pub(crate) mod result;
 pub(crate) mod state;
 
-use std::{sync::Arc, time::Duration};
+use std::{pin::Pin, sync::Arc, time::Duration};
 
 use serde::de::DeserializeOwned;
 
@@ -153,21 +153,44 @@ pub trait PipelineFn<S>: 'static {
 /// interval pipeline's failed iteration is retried after the backoff, and
 /// the budget spans the iterations). Decided when it starts, since
 /// configuration may change either.
-pub async fn run_scheduled<S, F: PipelineFn<S>>(
+///
+/// Only the call is built per pipeline function; the scheduling
+/// ([`run_schedule`]) is compiled once for every pipeline of every
+/// program, which keeps a large topology's build short.
+pub fn run_scheduled<S, F: PipelineFn<S>>(
     deps: Deps<S>,
     instance: F::Instance,
     reporter: RunReporter,
+) -> impl Future<Output = Result<(), BoxError>> + Send
+where
+    S: Send + Sync + 'static,
+{
+    let ctx = deps.ctx.clone();
+    let schedule = deps.schedule;
+    let call: Call = Box::new(move || Box::pin(F::call(&deps, &instance)));
+    run_schedule(ctx, schedule, reporter, call)
+}
+
+/// One call of a pipeline function, boxed: the one type the scheduling
+/// sees.
+type Call = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>> + Send + Sync>;
+
+/// The scheduling of [`run_scheduled`], for any pipeline function.
+async fn run_schedule(
+    ctx: PipelineContext,
+    Schedule { interval, restart }: Schedule,
+    reporter: RunReporter,
+    call: Call,
 ) -> Result<(), BoxError> {
-    let Schedule { interval, restart } = deps.schedule;
     let supervisor = restart.map(|policy| Supervisor::new(policy).reporting_to(reporter.clone()));
     let attempt = || async {
         match &supervisor {
-            Some(supervisor) => supervisor.run(&deps.ctx, || F::call(&deps, &instance)).await,
-            None => F::call(&deps, &instance).await,
+            Some(supervisor) => supervisor.run(&ctx, &call).await,
+            None => call().await,
         }
     };
     match interval {
-        Some(period) => run_every_reporting(&deps.ctx, period, &reporter, attempt).await,
+        Some(period) => run_every_reporting(&ctx, period, &reporter, attempt).await,
         None => attempt().await,
     }
 }
