@@ -94,7 +94,7 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
             type Instance = #entries;
 
             fn run(#deps: #private::Deps<#state>, #instance: Self::Instance, #reporter: #private::RunReporter)
-                -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
+                -> #private::ScheduledRun
             {
                 #run
             }
@@ -210,10 +210,8 @@ pub(crate) fn placeholder_impl(name: &Ident, private: &TokenStream) -> TokenStre
             {
                 async { #private::Ok(()) }
             }
-            fn run(_: #private::Deps<S>, _: (), _: #private::RunReporter)
-                -> impl #private::Future<Output = #private::Result<(), #private::BoxError>> + ::core::marker::Send
-            {
-                async { #private::Ok(()) }
+            fn run(_: #private::Deps<S>, _: (), _: #private::RunReporter) -> #private::ScheduledRun {
+                #private::Box::pin(async { #private::Ok(()) })
             }
         }
     }

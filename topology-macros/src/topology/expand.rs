@@ -65,7 +65,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let runs = topology.pipelines.iter().map(|listed| {
         let path = listed.info_path();
         let run = at_name(listed, quote!(<#path as #p::PipelineFn<S>>::run));
-        quote!(#run(deps, instance, reporter).await)
+        quote!(#run(deps, instance, reporter))
     });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
@@ -247,10 +247,10 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             fn run_reporting(self, reporter: #p::RunReporter)
                 -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send
             {
-                async move {
-                    match self {
-                        #( Self::#variants(_, deps, instance) => #runs, )*
-                    }
+                // One future type for every pipeline: the dispatch is a
+                // plain match, not a state machine over each one's future.
+                match self {
+                    #( Self::#variants(_, deps, instance) => #runs, )*
                 }
             }
         }

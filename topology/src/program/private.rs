@@ -16,7 +16,7 @@ pub use crate::program::dsl::result::{
 };
 pub use crate::program::dsl::state::{AsyncState, FallibleState, PlainState, ReadyState, state_from_app};
 pub use crate::program::dsl::{
-    Deps, EntryType, PipelineFn, PipelineInfo, Planned, plan_family, plan_single, run_scheduled,
+    Deps, EntryType, PipelineFn, PipelineInfo, Planned, ScheduledRun, plan_family, plan_single, run_scheduled,
 };
 pub use crate::program::entry::{main, main_with_args, run, run_with_args, start};
 pub use crate::program::error::ProgramError;
@@ -36,7 +36,7 @@ pub use crate::runtime::metrics::server::MetricsAddress;
 pub use crate::runtime::pipeline::Pipeline;
 pub use crate::runtime::reporter::RunReporter;
 pub use crate::runtime::restart::RestartPolicy;
-pub use std::{sync::Arc, vec::Vec};
+pub use std::{boxed::Box, sync::Arc, vec::Vec};
 
 pub use core::{
     convert::Infallible,

@@ -141,12 +141,13 @@ pub trait PipelineFn<S>: 'static {
     fn call(deps: &Deps<S>, instance: &Self::Instance) -> impl Future<Output = Result<(), BoxError>> + Send + 'static;
     /// Runs the pipeline as its schedule says ([`run_scheduled`]). Its
     /// restarts and iterations go to `reporter`, the run's record.
-    fn run(
-        deps: Deps<S>,
-        instance: Self::Instance,
-        reporter: RunReporter,
-    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+    fn run(deps: Deps<S>, instance: Self::Instance, reporter: RunReporter) -> ScheduledRun;
 }
+
+/// A pipeline function's run, as [`run_scheduled`] starts it: one boxed
+/// future type for every pipeline function, so that the generated dispatch
+/// over a topology's pipelines is a plain match.
+pub type ScheduledRun = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 
 /// Runs a pipeline function as its schedule says: once or every interval
 /// until shutdown; restarted after failures as its policy says, or not (an
@@ -157,18 +158,14 @@ pub trait PipelineFn<S>: 'static {
 /// Only the call is built per pipeline function; the scheduling
 /// ([`run_schedule`]) is compiled once for every pipeline of every
 /// program, which keeps a large topology's build short.
-pub fn run_scheduled<S, F: PipelineFn<S>>(
-    deps: Deps<S>,
-    instance: F::Instance,
-    reporter: RunReporter,
-) -> impl Future<Output = Result<(), BoxError>> + Send
+pub fn run_scheduled<S, F: PipelineFn<S>>(deps: Deps<S>, instance: F::Instance, reporter: RunReporter) -> ScheduledRun
 where
     S: Send + Sync + 'static,
 {
     let ctx = deps.ctx.clone();
     let schedule = deps.schedule;
     let call: Call = Box::new(move || Box::pin(F::call(&deps, &instance)));
-    run_schedule(ctx, schedule, reporter, call)
+    Box::pin(run_schedule(ctx, schedule, reporter, call))
 }
 
 /// One call of a pipeline function, boxed: the one type the scheduling
