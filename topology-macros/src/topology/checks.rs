@@ -16,49 +16,33 @@ pub(super) fn duplicate_key_checks(pipelines: &[Listed], p: &TokenStream) -> Tok
     let rows = pipelines.iter().map(|listed| {
         let (path, display) = (listed.info_path(), &listed.display);
         respan(
-            quote!((<#path as #p::PipelineInfo>::KEY, <#path as #p::PipelineInfo>::ID, #display)),
+            quote!((
+                <#path as #p::PipelineInfo>::KEY,
+                <#path as #p::PipelineInfo>::ID,
+                <#path as #p::PipelineInfo>::NAME,
+                #display,
+            )),
             listed.name_span(),
         )
     });
+    // One check per listing, spanned at it: a scan of the earlier ones,
+    // and a message built only when the check fails.
     let checks = (1..pipelines.len()).map(|j| {
-        let this = &pipelines[j];
-        let path = this.info_path();
-        let display = &this.display;
         respan(
             quote! {
                 const _: () = {
-                    const EARLIER: &[(&str, &str, &str)] = LISTED.split_at(#j).0;
-                    const KEY: &str = <#path as #p::PipelineInfo>::KEY;
-                    const ID: &str = <#path as #p::PipelineInfo>::ID;
-                    const NAME: &str = <#path as #p::PipelineInfo>::NAME;
-                    const SAME: &str = #p::find_same_function(EARLIER, ID);
-                    const SAME_PARTS: &[&str] = &[
-                        "the pipeline function `", NAME, "` is listed twice, as `", SAME, "` and `", #display,
-                        "`; list it once",
-                    ];
-                    const SAME_LEN: usize = #p::total_len(SAME_PARTS);
-                    const SAME_MESSAGE: [u8; SAME_LEN] = #p::concat::<SAME_LEN>(SAME_PARTS);
-                    if !SAME.is_empty() {
-                        ::core::panic!("{}", #p::as_str(&SAME_MESSAGE));
-                    }
-                    const OTHER: &str = #p::find_key(EARLIER, KEY, ID);
-                    const PARTS: &[&str] = &[
-                        "duplicate pipeline key \"", KEY, "\": `", OTHER, "` and `", #display,
-                        "` both use it; give one of them another key",
-                    ];
-                    const LEN: usize = #p::total_len(PARTS);
-                    const MESSAGE: [u8; LEN] = #p::concat::<LEN>(PARTS);
-                    if !OTHER.is_empty() {
-                        ::core::panic!("{}", #p::as_str(&MESSAGE));
+                    let repeat = #p::repeat_of(LISTED, #j);
+                    if repeat.found() {
+                        ::core::panic!("{}", #p::message_text(&#p::repeat_message(LISTED, #j, repeat)));
                     }
                 };
             },
-            this.name_span(),
+            pipelines[j].name_span(),
         )
     });
     quote! {
         const _: () = {
-            const LISTED: &[(&str, &str, &str)] = &[ #(#rows),* ];
+            const LISTED: &[#p::Listing<'static>] = &[ #(#rows),* ];
             #(#checks)*
         };
     }

@@ -6,7 +6,7 @@ pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
     Absent, Arg, Build, Buildable, FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext, assert_pipeline_arg,
 };
-pub use crate::program::dsl::const_str::{as_str, concat, find_key, find_same_function, is_family, total_len};
+pub use crate::program::dsl::const_str::{Listing, Repeat, is_family, message_text, repeat_message, repeat_of};
 pub use crate::program::dsl::families::{
     ArgNeeds, HasFamily, Here, Need, NeedsMet, SourceKind, SourceNeeds, TakesEntries, There, assert_needs_met,
 };
