@@ -1,18 +1,21 @@
 //! String work in const contexts, for the compile-time messages of
 //! generated code (a duplicate key names both pipelines).
 
-/// Byte-wise string equality, in a const context.
+/// Byte-wise string equality, in a const context. Compared from the end:
+/// the listed paths share their module prefix and differ in the name, so a
+/// mismatch is found at once (the const interpreter is slow, and every
+/// listing is compared with every earlier one).
 const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
-    let mut i = 0;
-    while i < a.len() {
+    let mut i = a.len();
+    while i > 0 {
+        i -= 1;
         if a[i] != b[i] {
             return false;
         }
-        i += 1;
     }
     true
 }
