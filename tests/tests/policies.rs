@@ -104,17 +104,26 @@ fn wrong_policies_exit_2_naming_the_setting_value_and_source() {
     );
 }
 
-#[test]
-fn an_unlimited_budget_from_the_environment_keeps_restarting_past_the_attributes() {
+/// The lifecycle program with one entry, `work/a`, that always fails, on
+/// its configuration file in the returned directory.
+fn failing_work(env: &[(&str, &str)]) -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lifecycle.yaml");
     std::fs::write(&path, "pipelines:\n  work:\n    a: { fails: true }\n").unwrap();
     let address = format!("127.0.0.1:{}", free_port());
-    let mut running = Running::start(
+    let mut vars = vec![("TOPOLOGY_POLL_JITTER_SECS", "0")];
+    vars.extend_from_slice(env);
+    let running = Running::start(
         &lifecycle_program(),
         &["--config", path.to_str().unwrap(), "--metrics-addr", &address],
-        &[("TOPOLOGY_POLICIES", QUICK), ("TOPOLOGY_POLL_JITTER_SECS", "0")],
+        &vars,
     );
+    (running, dir)
+}
+
+#[test]
+fn an_unlimited_budget_from_the_environment_keeps_restarting_past_the_attributes() {
+    let (mut running, _dir) = failing_work(&[("TOPOLOGY_POLICIES", QUICK)]);
     // The attribute's budget is 5 restarts; unlimited goes on.
     running.wait_for("(restart 12)", WAIT);
     running.signal(Signal::SIGTERM);
@@ -124,15 +133,8 @@ fn an_unlimited_budget_from_the_environment_keeps_restarting_past_the_attributes
 
 #[test]
 fn a_reload_applies_the_new_policies_to_the_runs_it_starts() {
-    let dir = tempfile::tempdir().unwrap();
+    let (mut running, dir) = failing_work(&[]);
     let path = dir.path().join("lifecycle.yaml");
-    std::fs::write(&path, "pipelines:\n  work:\n    a: { fails: true }\n").unwrap();
-    let address = format!("127.0.0.1:{}", free_port());
-    let mut running = Running::start(
-        &lifecycle_program(),
-        &["--config", path.to_str().unwrap(), "--metrics-addr", &address],
-        &[("TOPOLOGY_POLL_JITTER_SECS", "0")],
-    );
     // The attribute's backoff: an hour.
     running.wait_for("restarting in 3600", WAIT);
     std::fs::write(

@@ -14,23 +14,7 @@ use nix::{sys::signal, unistd::Pid};
 
 /// The path of an example binary, built once per test run.
 pub fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap();
-    built
-        .entry(name.to_owned())
-        .or_insert_with(|| {
-            escargot::CargoBuild::new()
-                .package("topology-examples")
-                .bin(name)
-                .current_release()
-                .current_target()
-                .run()
-                .unwrap_or_else(|error| panic!("cannot build example {name}: {error}"))
-                .path()
-                .to_owned()
-        })
-        .clone()
+    built("topology-examples", name)
 }
 
 /// The path of the lifecycle tests' program, built once per test run.
@@ -41,19 +25,24 @@ pub fn lifecycle_program() -> PathBuf {
 /// The path of a program of this package (`src/bin/{name}.rs`), built once
 /// per test run.
 pub fn test_program(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    built("topology-tests", name)
+}
+
+/// The binary `name` of `package`, built in release once per test run.
+fn built(package: &str, name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<(String, String), PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
     let mut built = built.lock().unwrap();
     built
-        .entry(name.to_owned())
+        .entry((package.to_owned(), name.to_owned()))
         .or_insert_with(|| {
             escargot::CargoBuild::new()
-                .package("topology-tests")
+                .package(package)
                 .bin(name)
                 .current_release()
                 .current_target()
                 .run()
-                .unwrap_or_else(|error| panic!("cannot build the test program {name}: {error}"))
+                .unwrap_or_else(|error| panic!("cannot build {name} of {package}: {error}"))
                 .path()
                 .to_owned()
         })

@@ -156,7 +156,7 @@ pub type ScheduledRun = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send
 /// configuration may change either.
 ///
 /// Only the call is built per pipeline function; the scheduling
-/// ([`run_schedule`]) is compiled once for every pipeline of every
+/// (`run_schedule`) is compiled once for every pipeline of every
 /// program, which keeps a large topology's build short.
 pub fn run_scheduled<S, F: PipelineFn<S>>(deps: Deps<S>, instance: F::Instance, reporter: RunReporter) -> ScheduledRun
 where
