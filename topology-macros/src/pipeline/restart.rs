@@ -19,6 +19,9 @@ pub(crate) struct RestartArgs {
     pub(crate) backoff_max_millis: Option<u64>,
     /// The first bound given, for an error when `restart` is missing.
     first_bound: Option<proc_macro2::Span>,
+    /// Where `backoff_min` and `backoff_max` were given, for an error about
+    /// the two.
+    backoff_spans: Vec<proc_macro2::Span>,
 }
 
 /// The argument names this module reads.
@@ -61,6 +64,9 @@ impl RestartArgs {
                 None
             }
         };
+        if name.starts_with("backoff_") {
+            self.backoff_spans.push(syn::spanned::Spanned::span(meta));
+        }
         match name {
             "restart_window" => self.window_millis = millis,
             "backoff_min" => self.backoff_min_millis = millis,
@@ -81,8 +87,14 @@ impl RestartArgs {
         if let (Some(min), Some(max)) = (self.backoff_min_millis, self.backoff_max_millis)
             && min > max
         {
+            // At the two bounds, from the first to the last written.
+            let first = self.backoff_spans.first().copied();
+            let span = first
+                .and_then(|first| first.join(*self.backoff_spans.last()?))
+                .or(first)
+                .unwrap_or_else(proc_macro2::Span::call_site);
             errors.push(syn::Error::new(
-                self.first_bound.unwrap_or_else(proc_macro2::Span::call_site),
+                span,
                 format!("`backoff_min` ({min} ms) is above `backoff_max` ({max} ms)"),
             ));
         }
