@@ -1,15 +1,18 @@
-//! What `topology!` generates: the key enum, the dispatch enum, the
-//! `Topology` type and `fn main`.
+//! What `topology!` generates: the key and dispatch types (`types_code`),
+//! the `Topology` type with its settings (`settings_code`) and state
+//! (`state_code`), the checks, and `fn main`.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
-use syn::{Ident, spanned::Spanned};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
 
 use super::{
     checks::{duplicate_key_checks, respan},
     model::{Listed, Topology},
     names::variant_names,
     settings_code::settings,
+    state_code::start_owned,
+    types_code::pipeline_types,
 };
 use crate::paths;
 
@@ -57,15 +60,6 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     let plans = topology.pipelines.iter().map(|listed| {
         let info = info(listed);
         quote!(#info::plan)
-    });
-    let bounds = topology.pipelines.iter().map(|listed| {
-        let (path, info) = (listed.info_path(), info(listed));
-        at_name(listed, quote!(#path: #p::PipelineFn<S, Instance = #info::Instance>))
-    });
-    let runs = topology.pipelines.iter().map(|listed| {
-        let path = listed.info_path();
-        let run = at_name(listed, quote!(<#path as #p::PipelineFn<S>>::run));
-        quote!(#run(deps, instance, reporter))
     });
     let variants = variant_names(&topology.pipelines);
     let typetag = topology
@@ -117,42 +111,9 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
             quote!(#p::assert_needs_met::<__TopologyReceived, #info::Needs, _>();),
         )
     });
-    let docs: Vec<String> = topology
-        .pipelines
-        .iter()
-        .map(|listed| format!("The pipeline `{}`.", listed.display))
-        .collect();
 
-    // Every use of the state's type is spanned at the `state:` expression, so
-    // a `State<T>` that does not match it is reported there, once.
-    let (state, state_span) = match &topology.state {
-        Some(expr) => (quote!(#expr), expr.span()),
-        None => (quote!(()), Span::call_site()),
-    };
-    // Hygienic bindings: the user's `state:` and `instances:` expressions
-    // cannot see (or be captured by) the generated code's locals.
-    let settings_var = Ident::new("settings", Span::mixed_site());
-    let state_var = Ident::new("state", Span::mixed_site());
-    let value_var = Ident::new("value", Span::mixed_site());
-    // With `app: T`, the settings are read as a `T` first (a value that does
-    // not fit stops the program, exit 2), and `state:` is a function of them.
-    let app_var = Ident::new("app", Span::mixed_site());
-    let read_app = topology
-        .app
-        .as_ref()
-        .map(|app| quote!(let #app_var: #app = #settings_var.app.get::<#app>()?;));
-    let state = match (&topology.app, &topology.state) {
-        (Some(_), Some(expr)) => quote_spanned!(expr.span()=> #p::state_from_app(#expr, &#app_var)),
-        (Some(_), None) => quote!({ let _ = #app_var; }),
-        _ => state,
-    };
-    let start = respan(
-        quote!(#p::start(&Self::SPEC, &#settings_var, #state_var, Self::__blueprint()).await),
-        state_span,
-    );
-    // At `state:`: an error type that cannot be boxed is reported there.
-    let value_at_state = Ident::new("value", Span::mixed_site().located_at(state_span));
-    let into_state = quote_spanned!(state_span=> (&#value_at_state).state_kind().into_state(#value_at_state));
+    let start_owned = start_owned(topology, &p);
+    let types = pipeline_types(topology, &p, &variants, &keys, &instances);
     let main_fn = topology.main.then(|| {
         quote! {
             fn main() -> #p::ExitCode {
@@ -162,98 +123,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
     });
 
     quote! {
-        /// One variant per pipeline function of this topology.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum PipelineId {
-            #( #[doc = #docs] #variants, )*
-        }
-
-        impl PipelineId {
-            /// Every pipeline function, in the order `topology!` lists them.
-            pub const ALL: &'static [PipelineId] = &[ #( PipelineId::#variants ),* ];
-
-            /// The key given in `#[pipeline(key = "...")]` (a family's prefix).
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    #( PipelineId::#variants => #keys, )*
-                }
-            }
-        }
-
-        impl #p::fmt::Display for PipelineId {
-            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        /// The key of one running pipeline: its function, and for a family
-        /// the entry's name. `Display` gives `orders`, or `ingest/orders`.
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct PipelineKey {
-            /// The pipeline function.
-            pub pipeline: PipelineId,
-            /// The entry's name, for a family.
-            pub instance: #p::Option<#p::Arc<str>>,
-        }
-
-        impl PipelineKey {
-            /// The key of a pipeline that is not a family.
-            pub const fn single(pipeline: PipelineId) -> Self {
-                Self { pipeline, instance: #p::None }
-            }
-        }
-
-        impl #p::fmt::Display for PipelineKey {
-            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
-                match &self.instance {
-                    #p::Some(name) => ::core::write!(f, "{}/{}", self.pipeline, name),
-                    #p::None => f.write_str(self.pipeline.as_str()),
-                }
-            }
-        }
-
-        #[doc(hidden)]
-        pub enum __TopologyPlan {
-            #( #variants(#p::Option<#p::Arc<str>>, #instances), )*
-        }
-
-        /// One pipeline of this topology, ready to run: it implements
-        /// `topology::Pipeline` with `PipelineKey` as its key, and dispatches
-        /// to its function without boxing. Built by `Topology::start`; its
-        /// variants hold what the framework injects, and are not for use.
-        pub enum AnyPipeline<S> {
-            #( #[doc = #docs] #[doc(hidden)] #variants(PipelineKey, #p::Deps<S>, #instances), )*
-        }
-
-        #[automatically_derived]
-        #[doc(hidden)]
-        impl<S: ::core::marker::Send + ::core::marker::Sync + 'static> #p::Pipeline for AnyPipeline<S>
-        where
-            #( #bounds, )*
-        {
-            type Key = PipelineKey;
-            type Error = #p::BoxError;
-
-            fn key(&self) -> &PipelineKey {
-                match self {
-                    #( Self::#variants(key, _, _) => key, )*
-                }
-            }
-
-            fn run(self) -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send {
-                #p::Pipeline::run_reporting(self, #p::RunReporter::default())
-            }
-
-            fn run_reporting(self, reporter: #p::RunReporter)
-                -> impl #p::Future<Output = #p::Result<(), #p::BoxError>> + ::core::marker::Send
-            {
-                // One future type for every pipeline: the dispatch is a
-                // plain match, not a state machine over each one's future.
-                match self {
-                    #( Self::#variants(_, deps, instance) => #runs, )*
-                }
-            }
-        }
+        #types
 
         #duplicate_checks
 
@@ -304,31 +174,7 @@ pub(crate) fn expand(topology: &Topology) -> TokenStream {
                 Self::start_owned(::core::clone::Clone::clone(settings)).await
             }
 
-            // The one place the state's type meets the pipelines' arguments.
-            async fn start_owned(
-                #settings_var: #p::Settings,
-            ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError> {
-                #read_app
-                let #value_var = #state;
-                // A future (an `async fn` of the settings, an `async` block)
-                // is awaited once, here, before anything runs.
-                let #value_var = {
-                    use #p::{AsyncState as _, ReadyState as _};
-                    (&#value_var).state_timing()
-                }
-                .resolve(#value_var)
-                .await;
-                // A `Result` state stops the program on its error; any other
-                // value is the state itself.
-                let #state_var = {
-                    use #p::{FallibleState as _, PlainState as _};
-                    match #into_state {
-                        #p::Ok(state) => state,
-                        #p::Err(error) => return #p::Err(error.into_state_error()),
-                    }
-                };
-                #start
-            }
+            #start_owned
 
             /// Like [`start`](Self::start), with a state of your own.
             pub async fn start_with_state<S: ::core::marker::Send + ::core::marker::Sync + 'static>(

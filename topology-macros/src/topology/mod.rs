@@ -8,6 +8,8 @@ mod model;
 mod names;
 mod settings;
 mod settings_code;
+mod state_code;
+mod types_code;
 
 use proc_macro2::TokenStream;
 use quote::quote;
