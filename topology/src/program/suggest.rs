@@ -1,6 +1,7 @@
-//! "Did you mean" for entry types: the fields an entry type declares, read
-//! from its `Deserialize` impl (the closeness itself is
-//! `topology_common::closest`, shared with the macros).
+//! The fields a type declares, read from its `Deserialize` impl: for "did
+//! you mean" on entry types (the closeness itself is
+//! `topology_common::closest`, shared with the macros), and for the `app:`
+//! settings fields that the defaults leave out.
 
 use std::fmt;
 
@@ -72,14 +73,17 @@ mod tests {
     #[allow(dead_code)]
     struct Table {
         source: String,
+        #[serde(rename = "row-count")]
         rows: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
     }
 
     #[test]
     fn the_fields_of_a_struct_and_the_closest_one() {
-        assert_eq!(fields_of::<Table>(), ["source", "rows"]);
+        assert_eq!(fields_of::<Table>(), ["source", "row-count", "region"]);
         assert!(fields_of::<u32>().is_empty());
-        assert_eq!(closest("rowz", fields_of::<Table>()), Some("rows"));
+        assert_eq!(closest("row-cont", fields_of::<Table>()), Some("row-count"));
         assert_eq!(closest("sorce", fields_of::<Table>()), Some("source"));
         assert_eq!(closest("colour", fields_of::<Table>()), None);
     }

@@ -15,11 +15,9 @@ use topology_common::closest;
 pub(crate) use names::{env_var, flag};
 
 use crate::program::{
-    app::{
-        field::Document,
-        names::{collision, declared_fields},
-    },
+    app::{field::Document, names::collision},
     error::ProgramError,
+    suggest::fields_of,
     yaml::yaml_message,
 };
 
@@ -76,10 +74,10 @@ impl AppSettings {
         let mut settings = Self::default();
         settings.replace(&T::default(), "the defaults");
         settings.origins.clear();
-        settings.unset = declared_fields::<T>()
-            .into_iter()
-            .filter(|field| !settings.values.contains_key(*field))
-            .map(str::to_owned)
+        settings.unset = fields_of::<T>()
+            .iter()
+            .filter(|field| !settings.values.contains_key(**field))
+            .map(|field| (*field).to_owned())
             .collect();
         if settings.problem.is_none() {
             settings.problem = collision(settings.names());
