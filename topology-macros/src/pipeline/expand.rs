@@ -41,13 +41,23 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     let arg_checks = types.iter().map(|ty| {
         quote_spanned! {ty.span()=> #private::assert_pipeline_arg::<#ty, #entries>(); }
     });
-    let bounds = types.iter().map(|ty| {
-        quote_spanned! {ty.span()=> #private::Arg<#ty, #entries>: #private::Buildable<#state, #entries, #ty> }
+    // Every other bound names the argument with whether it is injectable,
+    // and holds when it is not: one error per argument, the check's.
+    let injectable: Vec<TokenStream> = types
+        .iter()
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                { use #private::NotInjectable as _; #private::Probe::<#ty, #entries>::INJECTABLE }
+            }
+        })
+        .collect();
+    let bounds = types.iter().zip(&injectable).map(|(ty, ok)| {
+        quote_spanned! {ty.span()=> #private::Arg<#ty, #entries, #ok>: #private::Buildable<#state, #entries, #ty> }
     });
-    let injections = types.iter().zip(&values).zip(&cfgs).map(|((ty, value), cfg)| {
+    let injections = types.iter().zip(&injectable).zip(values.iter().zip(&cfgs)).map(|((ty, ok), (value, cfg))| {
         quote_spanned! {ty.span()=>
             #cfg
-            let #value = <#private::Arg<#ty, #entries> as #private::Buildable<#state, #entries, #ty>>::build(#deps, #instance);
+            let #value = <#private::Arg<#ty, #entries, #ok> as #private::Buildable<#state, #entries, #ty>>::build(#deps, #instance);
         }
     });
     let result_check = result_check(&item.sig.output, private);
@@ -65,8 +75,8 @@ pub(crate) fn expand(args: &PipelineArgs, item: &ItemFn, original: TokenStream, 
     callee.set_span(Span::call_site());
     // What the arguments need of the topology's families, checked by
     // `topology!` (`Entries<T>` needs a family with `each = T`).
-    let needs = types.iter().rev().fold(quote!(()), |tail, ty| {
-        quote_spanned! {ty.span()=> (#private::Need<#ty, #entries>, #tail) }
+    let needs = types.iter().zip(&injectable).rev().fold(quote!(()), |tail, (ty, ok)| {
+        quote_spanned! {ty.span()=> (#private::Need<#ty, #entries, #ok>, #tail) }
     });
     let info = info_impl(name, &key, each, (&interval, &restart, &needs), private);
     // Calling a `#[deprecated]` pipeline is the topology's business, not a
@@ -135,8 +145,10 @@ fn instance_type(each: Option<&Type>, private: &TokenStream) -> TokenStream {
 ///
 /// The struct comes first, spanned at the function's name: inside an `impl`
 /// block, the compiler's first error is "struct is not supported in
-/// `impl`s", at the function (its parser then refuses the impls after it
-/// too). No source file is read to tell where the function is.
+/// `impl`s", at the function (its parser then drops the items after it,
+/// with one error per kind: an anonymous `const` block holding them all
+/// would be kept and resolved, adding more). No source file is read to tell
+/// where the function is.
 pub(crate) fn assemble(vis: &syn::Visibility, name: &Ident, original: &TokenStream, rest: &TokenStream) -> TokenStream {
     let hidden = hidden_struct(name);
     let hidden_item = quote_spanned! {name.span()=>

@@ -50,6 +50,11 @@ pub(super) fn settings(topology: &Topology, p: &TokenStream) -> TokenStream {
     }
     if let Some(app) = &topology.app {
         let of = quote_spanned!(app.span()=> #p::AppSettings::of::<#app>());
+        // The standard library's non-structs, refused at `app:` (any other
+        // type's fields are read at start).
+        lines.push(quote_spanned! {app.span()=>
+            #p::assert_app_shape::<#app, { use #p::MaybeAStruct as _; #p::ShapeProbe::<#app>::NOT_A_STRUCT }>();
+        });
         // Spanned at the macro, not at `app:`: one of the two imports is
         // always unused, and that must not be reported in the user's code.
         let help = quote!({

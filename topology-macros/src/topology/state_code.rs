@@ -30,7 +30,7 @@ pub(super) fn start_owned(topology: &Topology, p: &TokenStream) -> TokenStream {
         .as_ref()
         .map(|app| quote!(let #app_var: #app = #settings_var.app.get::<#app>()?;));
     let state = match (&topology.app, &topology.state) {
-        (Some(_), Some(expr)) => quote_spanned!(expr.span()=> #p::state_from_app(#expr, &#app_var)),
+        (Some(_), Some(expr)) => quote_spanned!(expr.span()=> #p::state_from_app(&#app_var, #expr)),
         (Some(_), None) => quote!({ let _ = #app_var; }),
         _ => state,
     };
@@ -39,7 +39,11 @@ pub(super) fn start_owned(topology: &Topology, p: &TokenStream) -> TokenStream {
         state_span,
     );
     // At `state:`: an error type that cannot be boxed is reported there.
-    let value_at_state = Ident::new("value", Span::mixed_site().located_at(state_span));
+    // Through a name at `state:`: the compiler reports an error about a
+    // mixed-site name at the whole macro, and names this one in its hints
+    // ("consider giving `state` an explicit type"). No user code follows
+    // these bindings, so they capture nothing.
+    let value_at_state = Ident::new("state", state_span);
     let into_state = quote_spanned!(state_span=> (&#value_at_state).state_kind().into_state(#value_at_state));
     quote! {
             // The one place the state's type meets the pipelines' arguments.
@@ -47,7 +51,8 @@ pub(super) fn start_owned(topology: &Topology, p: &TokenStream) -> TokenStream {
                 #settings_var: #p::Settings,
             ) -> #p::Result<#p::StartedTopology<PipelineKey>, #p::ProgramError> {
                 #read_app
-                let #value_var = #state;
+                let #value_at_state = #state;
+                let #value_var = #value_at_state;
                 // A future (an `async fn` of the settings, an `async` block)
                 // is awaited once, here, before anything runs.
                 let #value_var = {
@@ -60,6 +65,7 @@ pub(super) fn start_owned(topology: &Topology, p: &TokenStream) -> TokenStream {
                 // value is the state itself.
                 let #state_var = {
                     use #p::{FallibleState as _, PlainState as _};
+                    let #value_at_state = #value_var;
                     match #into_state {
                         #p::Ok(state) => state,
                         #p::Err(error) => return #p::Err(error.into_state_error()),

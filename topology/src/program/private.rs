@@ -2,9 +2,11 @@
 //! public API: it changes without notice.
 
 pub use crate::program::app::help::{FieldHelp, HelpOf, ViaFieldHelp, ViaNoHelp};
+pub use crate::program::app::shape::{MaybeAStruct, ShapeProbe, assert_app_shape};
 pub use crate::program::app::{AppSettings, AppSettingsType};
 pub use crate::program::dsl::args::{
-    Absent, Arg, Build, Buildable, FromEntries, FromEntry, FromState, PipelineArg, ViaFromContext, assert_pipeline_arg,
+    Absent, Arg, Build, Buildable, FromEntries, FromEntry, FromState, NotInjectable, PipelineArg, Probe,
+    ViaFromContext, assert_pipeline_arg,
 };
 pub use crate::program::dsl::const_str::{Listing, Repeat, is_family, message_text, repeat_message, repeat_of};
 pub use crate::program::dsl::families::{
@@ -14,7 +16,7 @@ pub use crate::program::dsl::result::{
     BoxError, Output, PipelineError, PipelineResult, ViaInvalidResult, ViaPipelineResult, assert_pipeline_error,
     assert_pipeline_result,
 };
-pub use crate::program::dsl::state::{AsyncState, FallibleState, PlainState, ReadyState, state_from_app};
+pub use crate::program::dsl::state::{AsyncState, FallibleState, PlainState, ReadyState, state_from_app, state_value};
 pub use crate::program::dsl::{
     Deps, EntryType, PipelineFn, PipelineInfo, Planned, ScheduledRun, plan_family, plan_single, run_scheduled,
 };

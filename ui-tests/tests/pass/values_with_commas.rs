@@ -9,6 +9,13 @@ use topology::{State, pipeline};
 
 struct Lake(usize);
 
+/// Settings with two type parameters: a comma inside `app:`'s type.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+pub struct Pair<A, B> {
+    first: A,
+    second: B,
+}
+
 #[pipeline(key = "orders")]
 async fn orders(lake: State<Lake>) {
     let _ = lake.0;
@@ -17,11 +24,11 @@ async fn orders(lake: State<Lake>) {
 mod closure_with_a_return_type {
     use std::collections::HashMap;
 
-    use super::Lake;
+    use super::{Lake, Pair};
 
     topology::topology! {
-        app: HashMap<String, String>,
-        state: |app: &HashMap<String, String>| -> Result<Lake, Box<dyn std::error::Error + Send + Sync>> { Ok(Lake(app.len())) },
+        app: Pair<String, HashMap<String, u32>>,
+        state: |app: &Pair<String, HashMap<String, u32>>| -> Result<Lake, Box<dyn std::error::Error + Send + Sync>> { Ok(Lake(app.first.len() + app.second.len())) },
         main: false,
         metrics: off,
         pipelines: [super::orders],

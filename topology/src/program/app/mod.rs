@@ -7,6 +7,7 @@
 mod field;
 pub(crate) mod help;
 mod names;
+pub(crate) mod shape;
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_yaml_ng::{Mapping, Value};

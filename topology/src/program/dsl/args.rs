@@ -102,9 +102,33 @@ impl<S, I, A: FromContext> Build<S, I, A> for ViaFromContext {
     }
 }
 
+/// Whether `A` can be an argument of a pipeline with entries `I`, as a
+/// constant: the generated code names each argument with it, so that an
+/// argument that cannot be injected is reported once, at the argument (by
+/// [`assert_pipeline_arg`]), and not again by every bound that names it.
+///
+/// The inherent constant applies when `A: PipelineArg<I>`; otherwise the
+/// name falls back to [`NotInjectable`]'s, which the generated code brings
+/// into scope.
+pub struct Probe<A, I>(PhantomData<(A, I)>);
+
+impl<A: PipelineArg<I>, I> Probe<A, I> {
+    /// `A` can be injected.
+    pub const INJECTABLE: bool = true;
+}
+
+/// The fallback of [`Probe::INJECTABLE`].
+pub trait NotInjectable {
+    /// `A` cannot be injected.
+    const INJECTABLE: bool = false;
+}
+
+impl<A, I> NotInjectable for Probe<A, I> {}
+
 /// An argument `A` of a pipeline with entries `I`, as the generated code
-/// names it: one bound per argument, whatever its source.
-pub struct Arg<A, I>(PhantomData<(A, I)>);
+/// names it: one bound per argument, whatever its source. `INJECTABLE` is
+/// [`Probe::INJECTABLE`].
+pub struct Arg<A, I, const INJECTABLE: bool>(PhantomData<(A, I)>);
 
 /// [`Build`] through the argument's own source.
 pub trait Buildable<S, I, A> {
@@ -112,12 +136,21 @@ pub trait Buildable<S, I, A> {
     fn build(deps: &Deps<S>, instance: &I) -> A;
 }
 
-impl<S, I, A> Buildable<S, I, A> for Arg<A, I>
+impl<S, I, A> Buildable<S, I, A> for Arg<A, I, true>
 where
     A: PipelineArg<I>,
     A::Source: Build<S, I, A>,
 {
     fn build(deps: &Deps<S>, instance: &I) -> A {
         <A::Source as Build<S, I, A>>::build(deps, instance)
+    }
+}
+
+/// An argument that cannot be injected satisfies the bounds that name it:
+/// its one error is [`assert_pipeline_arg`]'s, and no program that holds
+/// such an argument compiles, so this is never called.
+impl<S, I, A> Buildable<S, I, A> for Arg<A, I, false> {
+    fn build(_deps: &Deps<S>, _instance: &I) -> A {
+        unreachable!("a pipeline argument that cannot be injected fails to compile")
     }
 }

@@ -44,15 +44,17 @@ impl<F> SourceNeeds<F, ()> for FromEntry {}
 impl<F> SourceNeeds<F, ()> for ViaFromContext {}
 impl<F: HasFamily<T, Idx>, T, Idx> SourceNeeds<F, Idx> for FromEntries<T> {}
 
-/// One argument `A` of a pipeline with entries `I`, in its `Needs` list.
-/// Naming it asks nothing of `A`: an argument that cannot be injected is
-/// reported at the argument, not again where its needs are checked.
-pub struct Need<A, I>(PhantomData<(A, I)>);
+/// One argument `A` of a pipeline with entries `I`, in its `Needs` list,
+/// with its [`Probe::INJECTABLE`](crate::program::dsl::args::Probe::INJECTABLE):
+/// an argument that cannot be injected needs nothing, so it is reported at
+/// the argument, not again where its needs are checked.
+pub struct Need<A, I, const INJECTABLE: bool>(PhantomData<(A, I)>);
 
 /// What one argument needs of the topology's families `F`.
 pub trait ArgNeeds<F, Idx> {}
 
-impl<F, Idx, A: PipelineArg<I>, I> ArgNeeds<F, Idx> for Need<A, I> where A::Source: SourceNeeds<F, Idx> {}
+impl<F, Idx, A: PipelineArg<I>, I> ArgNeeds<F, Idx> for Need<A, I, true> where A::Source: SourceNeeds<F, Idx> {}
+impl<F, A, I> ArgNeeds<F, ()> for Need<A, I, false> {}
 
 /// What all arguments of a pipeline, `(N0, (N1, ... ()))`, need of `F`.
 pub trait NeedsMet<F, Idx> {}
@@ -98,9 +100,13 @@ impl TakesEntries for () {
     const ANY: bool = false;
 }
 
-impl<A: PipelineArg<I>, I, Tail: TakesEntries> TakesEntries for (Need<A, I>, Tail)
+impl<A: PipelineArg<I>, I, Tail: TakesEntries> TakesEntries for (Need<A, I, true>, Tail)
 where
     A::Source: SourceKind,
 {
     const ANY: bool = <A::Source as SourceKind>::ENTRIES || Tail::ANY;
+}
+
+impl<A, I, Tail: TakesEntries> TakesEntries for (Need<A, I, false>, Tail) {
+    const ANY: bool = Tail::ANY;
 }

@@ -12,12 +12,29 @@ use std::future::{IntoFuture, Ready, ready};
 
 use crate::program::dsl::result::BoxError;
 
-/// Builds the state from the application's settings: `state:` is a
-/// function of them when `topology!` has `app:`. One lifetime for the
+/// A function that builds the state `S` from the application's settings
+/// `A`: what `state:` is when `topology!` has `app:`. One lifetime for the
 /// settings and the result, so that an `async fn(&App)` (whose future
-/// borrows the settings) is accepted as well as a plain function.
-pub fn state_from_app<'a, A, S>(build: impl FnOnce(&'a A) -> S, app: &'a A) -> S {
+/// borrows the settings) is accepted as well as a plain function. Closures
+/// still infer their argument's type through the supertrait.
+#[diagnostic::on_unimplemented(
+    message = "with `app:`, `state:` is built from the settings: a function or closure taking `&{A}`, not `{Self}`",
+    label = "a value, where a function of `&{A}` is expected",
+    note = "write `state: |app: &{A}| ...`, or name a function `fn(&{A}) -> S` (it may be `async`, and may return `Result<S, E>`); a state that needs no settings is `state: |_| value`"
+)]
+pub trait BuildState<'a, A: 'a, S>: FnOnce(&'a A) -> S {}
+
+impl<'a, A: 'a, S, F: FnOnce(&'a A) -> S> BuildState<'a, A, S> for F {}
+
+/// Builds the state from the application's settings with `build`.
+pub fn state_from_app<'a, A, S>(app: &'a A, build: impl BuildState<'a, A, S>) -> S {
     build(app)
+}
+
+/// The state value as given: the generated code passes the value through
+/// it so that errors about it are reported at `state:`.
+pub const fn state_value<T>(value: T) -> T {
+    value
 }
 
 /// The state was given as a future.
