@@ -80,11 +80,15 @@ impl Now {
 /// An error `state:` may fail with.
 #[diagnostic::on_unimplemented(
     message = "the error of `state:` must convert into `Box<dyn std::error::Error + Send + Sync>`; `{Self}` does not",
-    label = "this state's `Result` has an error that is not an error type",
+    label = "this `Result`'s error is not an `Error + Send + Sync`",
     note = "implement `std::error::Error` for it (for example with `#[derive(thiserror::Error)]`), and make it `Send + Sync`; a `Box<dyn Error>` needs `+ Send + Sync`"
 )]
 pub trait StateError: Into<Box<dyn std::error::Error + Send + Sync>> {}
 
+// Not recommended: a `Box<dyn Error>` is then reported as not a
+// `StateError` (whose note says `+ Send + Sync`), once, instead of as three
+// errors about `dyn Error`'s `Send`, `Sync` and size.
+#[diagnostic::do_not_recommend]
 impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> StateError for E {}
 
 /// The state was given as a `Result`.
