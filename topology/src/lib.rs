@@ -95,6 +95,10 @@ pub use runtime::interval::{run_every, run_every_reporting};
 pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
 pub use runtime::metrics::{PrometheusRecorder, metric_names};
+pub use runtime::ownership::{
+    Coordinator, FenceError, Grant, Holdings, HoldingsReceiver, LeaseRecord, OwnerState, Ownership, OwnershipSettings,
+    Settled, bucket_of,
+};
 pub use runtime::pipeline::Pipeline;
 pub use runtime::reporter::RunReporter;
 pub use runtime::restart::{RestartPolicy, Supervised, Supervisor};

@@ -14,6 +14,7 @@ pub(crate) mod jitter;
 pub(crate) mod key_list;
 pub(crate) mod metrics;
 pub(crate) mod one_line;
+pub(crate) mod ownership;
 pub(crate) mod pipeline;
 pub(crate) mod record;
 pub(crate) mod redact;

@@ -54,6 +54,18 @@ pub mod metric_names {
     pub const POOLED_STORES: &str = "topology_storage_pooled_stores";
     /// Gauge: 1 once shutdown has begun.
     pub const SHUTTING_DOWN: &str = "topology_shutting_down";
+    /// Counter: leases of buckets of keys this replica acquired (ownership on).
+    pub const LEASE_ACQUISITIONS: &str = "topology_lease_acquisitions_total";
+    /// Counter: lease renewals the coordination store did not accept in time.
+    pub const LEASE_RENEWALS_FAILED: &str = "topology_lease_renewals_failed_total";
+    /// Counter: leases this replica lost (not renewed in time, or taken).
+    pub const LEASES_LOST: &str = "topology_leases_lost_total";
+    /// Counter: leases this replica took over from another replica.
+    pub const LEASE_HANDOVERS: &str = "topology_lease_handovers_total";
+    /// Histogram: how long this replica waited for a lease held by another.
+    pub const LEASE_HANDOVER_WAIT: &str = "topology_lease_handover_wait_seconds";
+    /// Gauge: leases this replica holds right now.
+    pub const LEASES_HELD: &str = "topology_leases_held";
 
     /// Every metric above, for tools that check dashboards and alerts
     /// against what the program exports.
@@ -73,12 +85,19 @@ pub mod metric_names {
         PERMITS_WAITING,
         POOLED_STORES,
         SHUTTING_DOWN,
+        LEASE_ACQUISITIONS,
+        LEASE_RENEWALS_FAILED,
+        LEASES_LOST,
+        LEASE_HANDOVERS,
+        LEASE_HANDOVER_WAIT,
+        LEASES_HELD,
     ];
 }
 
 pub(crate) use metric_names::{PERMITS_IN_USE, PERMITS_WAITING, POOLED_STORES, SHUTTING_DOWN};
 
 use metric_names::{
+    LEASE_ACQUISITIONS, LEASE_HANDOVER_WAIT, LEASE_HANDOVERS, LEASE_RENEWALS_FAILED, LEASES_HELD, LEASES_LOST,
     PIPELINE_ITERATION_DURATION, PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES,
     PIPELINE_RESTARTS, PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS,
     PIPELINE_TASK_BYTES, PIPELINES,
@@ -86,7 +105,7 @@ use metric_names::{
 
 /// Each metric's `# HELP` text, in the order of [`metric_names::ALL`]: what
 /// a dashboard's reader sees, and what `promtool check metrics` asks for.
-const HELP: [(&str, &str); 15] = [
+const HELP: [(&str, &str); 21] = [
     (
         PIPELINE_RUNNING,
         "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.",
@@ -135,6 +154,27 @@ const HELP: [(&str, &str); 15] = [
     ),
     (POOLED_STORES, "Object-store clients held by the storage pool."),
     (SHUTTING_DOWN, "1 once shutdown has begun, else 0."),
+    (
+        LEASE_ACQUISITIONS,
+        "Leases of buckets of keys this replica acquired in the coordination store.",
+    ),
+    (
+        LEASE_RENEWALS_FAILED,
+        "Lease renewals the coordination store did not accept in time.",
+    ),
+    (
+        LEASES_LOST,
+        "Leases this replica lost, not renewed in time or taken by another replica; their pipelines were stopped.",
+    ),
+    (
+        LEASE_HANDOVERS,
+        "Leases this replica took over from another replica, after a release or an expiry.",
+    ),
+    (
+        LEASE_HANDOVER_WAIT,
+        "How long this replica waited for a lease another replica held, in seconds.",
+    ),
+    (LEASES_HELD, "Leases this replica holds right now."),
 ];
 
 /// The `# HELP` text of the metric `name`.

@@ -1,0 +1,146 @@
+//! One lease object in the store: who holds a bucket of keys, with which
+//! fencing token, since when. Written only with conditional puts: created
+//! if absent, replaced only if its version is still the one read.
+
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion, path::Path};
+use serde::{Deserialize, Serialize};
+
+/// What a lease object holds, as JSON, so that an operator reading the
+/// store sees who owns what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRecord {
+    /// The holder: the pod's name (or host name) and process id.
+    pub owner: String,
+    /// The holder's shard, `index/count`.
+    pub shard: String,
+    /// The fencing token: one more with every new holder, never less.
+    pub token: u64,
+    /// How long the lease lasts without a renewal, in milliseconds.
+    pub duration_ms: u64,
+    /// When the holder acquired it, by its clock (Unix milliseconds).
+    pub acquired_unix_ms: u64,
+    /// When the holder last renewed it, by its clock (Unix milliseconds).
+    pub renewed_unix_ms: u64,
+    /// Set by a holder that stopped its pipelines and let go: another
+    /// replica may take it at once.
+    pub released: bool,
+}
+
+/// A lease as read, with the version a replacement must match.
+#[derive(Clone, Debug)]
+pub(crate) struct Observed {
+    pub(crate) record: LeaseRecord,
+    pub(crate) version: UpdateVersion,
+}
+
+/// Why a conditional write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+    /// Another replica wrote first: the object exists, or changed since it
+    /// was read.
+    #[error("another replica wrote the lease first")]
+    Conflict,
+    /// The store did not answer as it should.
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+    /// The object holds something that is not a lease.
+    #[error("the lease object is not a lease: {0}")]
+    Garbled(#[from] serde_json::Error),
+}
+
+/// The lease objects of one coordination store.
+#[derive(Clone, Debug)]
+pub(crate) struct LeaseStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// Where the lease objects live under the coordination URL.
+pub(crate) const LEASES: &str = "leases";
+/// Where each replica's heartbeat lives under the coordination URL.
+pub(crate) const REPLICAS: &str = "replicas";
+
+impl LeaseStore {
+    pub(crate) fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// The path of a bucket's lease.
+    pub(crate) fn path(bucket: u32) -> Path {
+        Path::from(format!("{LEASES}/bucket-{bucket:05}.json"))
+    }
+
+    /// The bucket a lease path names, if it names one.
+    pub(crate) fn bucket_of(path: &Path) -> Option<u32> {
+        let name = path.filename()?;
+        name.strip_prefix("bucket-")?.strip_suffix(".json")?.parse().ok()
+    }
+
+    /// The lease of `bucket`, if it was ever created.
+    pub(crate) async fn read(&self, bucket: u32) -> Result<Option<Observed>, WriteError> {
+        let found = match self.store.get(&Self::path(bucket)).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let version = UpdateVersion {
+            e_tag: found.meta.e_tag.clone(),
+            version: found.meta.version.clone(),
+        };
+        let bytes = found.bytes().await?;
+        Ok(Some(Observed {
+            record: serde_json::from_slice(&bytes)?,
+            version,
+        }))
+    }
+
+    /// Creates the lease of `bucket`, if no replica ever did.
+    pub(crate) async fn create(&self, bucket: u32, record: &LeaseRecord) -> Result<UpdateVersion, WriteError> {
+        self.put(bucket, record, PutMode::Create).await
+    }
+
+    /// Replaces the lease of `bucket`, if it is still at `version`.
+    pub(crate) async fn update(
+        &self,
+        bucket: u32,
+        record: &LeaseRecord,
+        version: &UpdateVersion,
+    ) -> Result<UpdateVersion, WriteError> {
+        self.put(bucket, record, PutMode::Update(version.clone())).await
+    }
+
+    async fn put(&self, bucket: u32, record: &LeaseRecord, mode: PutMode) -> Result<UpdateVersion, WriteError> {
+        let body = serde_json::to_vec_pretty(record)?;
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        match self.store.put_opts(&Self::path(bucket), body.into(), options).await {
+            Ok(done) => Ok(UpdateVersion::from(done)),
+            Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
+                Err(WriteError::Conflict)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Now, by this machine's clock, in Unix milliseconds (0 before 1970).
+pub(crate) fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A version as one comparable text: what changed between two listings.
+pub(crate) fn version_text(e_tag: Option<&str>, version: Option<&str>) -> String {
+    format!("{}|{}", e_tag.unwrap_or_default(), version.unwrap_or_default())
+}
