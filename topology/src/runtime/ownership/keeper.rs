@@ -17,7 +17,7 @@ use crate::runtime::{
     ownership::{
         OwnershipSettings, Settled,
         grant::{Grant, Holdings, HoldingsSender, OwnerState},
-        lease::{LeaseRecord, LeaseStore, Observed, WriteError, unix_millis},
+        lease::{LeaseRecord, LeaseStore, Observed, WriteError, unix_millis, version_text},
         observe::{Observations, heartbeat_path},
         tally,
     },
@@ -50,6 +50,8 @@ pub(crate) struct Keeper {
     states: BTreeMap<u32, OwnerState>,
     /// Since when this replica has wanted each bucket it does not hold.
     wanting: HashMap<u32, Instant>,
+    /// When this keeper started watching the store.
+    started: Instant,
 }
 
 impl Keeper {
@@ -73,6 +75,7 @@ impl Keeper {
             holds: HashMap::new(),
             states: BTreeMap::new(),
             wanting: HashMap::new(),
+            started: Instant::now(),
         }
     }
 
@@ -128,7 +131,10 @@ impl Keeper {
 
     fn lose(&mut self, bucket: u32, why: &str) {
         if self.holds.remove(&bucket).is_some() {
-            tracing::error!(bucket, "lost the lease of bucket {bucket}: {why}; its pipelines are stopped");
+            tracing::error!(
+                bucket,
+                "lost the lease of bucket {bucket}: {why}; its pipelines are stopped"
+            );
             tally::lost();
             self.states.insert(bucket, OwnerState::Lost);
         }
@@ -157,7 +163,11 @@ impl Keeper {
         record.released = release;
         let version = hold.version.clone();
         let start = Instant::now();
-        let written = bounded(self.settings.request_timeout(), self.leases.update(bucket, &record, &version)).await;
+        let written = bounded(
+            self.settings.request_timeout(),
+            self.leases.update(bucket, &record, &version),
+        )
+        .await;
         match written {
             Ok(_) if release => {
                 self.holds.remove(&bucket);
@@ -187,18 +197,31 @@ impl Keeper {
     /// the ones taken over from a replica that is back, and beats.
     async fn scan(&mut self) {
         let now = Instant::now();
-        let listing = bounded_store(self.settings.request_timeout(), self.observations.refresh(&self.leases, now)).await;
-        let changed = match listing {
-            Ok(changed) => changed,
-            Err(error) => {
-                tracing::warn!("could not list the coordination store's leases: {error}");
-                return;
-            }
-        };
-        for bucket in changed {
-            if self.holds.contains_key(&bucket) {
-                continue;
-            }
+        let listing = bounded_store(
+            self.settings.request_timeout(),
+            self.observations.refresh(&self.leases, now),
+        )
+        .await;
+        if let Err(error) = listing {
+            tracing::warn!("could not list the coordination store's leases: {error}");
+            return;
+        }
+        // Read again every lease whose listed version is not the one last
+        // read (a read that failed is tried again at the next scan).
+        let stale: Vec<u32> = self
+            .observations
+            .leases
+            .iter()
+            .filter(|(bucket, seen)| {
+                !self.holds.contains_key(bucket)
+                    && self.read.get(bucket).is_none_or(|observed| {
+                        version_text(observed.version.e_tag.as_deref(), observed.version.version.as_deref())
+                            != seen.version
+                    })
+            })
+            .map(|(bucket, _)| *bucket)
+            .collect();
+        for bucket in stale {
             match bounded(self.settings.request_timeout(), self.leases.read(bucket)).await {
                 Ok(Some(observed)) => {
                     self.read.insert(bucket, observed);
@@ -248,8 +271,11 @@ impl Keeper {
     async fn try_take(&mut self, bucket: u32, now: Instant) {
         let preferred = self.prefers(bucket);
         let duration = self.settings.duration;
+        // Another replica's bucket is taken over only once this replica has
+        // watched the store for a lease's duration: before that, a missing
+        // heartbeat says nothing.
         let owner_alive = self.observations.alive(self.preferred_index(bucket), duration, now);
-        if !preferred && owner_alive {
+        if !preferred && (owner_alive || now < self.started + duration) {
             self.wanting.remove(&bucket);
             return;
         }
@@ -257,10 +283,25 @@ impl Keeper {
             self.wanting.entry(bucket).or_insert(now);
             self.states.entry(bucket).or_insert(OwnerState::Acquiring);
         }
-        let listed = self.observations.leases.contains_key(&bucket);
-        let previous = if listed { self.read.get(&bucket).cloned() } else { None };
+        let listed = self.observations.leases.get(&bucket).map(|seen| seen.version.clone());
+        let previous = if listed.is_some() {
+            self.read.get(&bucket).cloned()
+        } else {
+            None
+        };
         let available = match &previous {
-            None => !listed,
+            None => listed.is_none(),
+            // Only the version whose age was measured may be replaced: one
+            // read after the listing may be a renewal made a moment ago.
+            Some(observed)
+                if listed.as_deref()
+                    != Some(&version_text(
+                        observed.version.e_tag.as_deref(),
+                        observed.version.version.as_deref(),
+                    )) =>
+            {
+                false
+            }
             Some(observed) => {
                 let lasted = duration.max(Duration::from_millis(observed.record.duration_ms));
                 let mine = observed.record.owner == self.identity;
@@ -272,7 +313,9 @@ impl Keeper {
         if !available {
             return;
         }
-        let token = previous.as_ref().map_or(1, |observed| observed.record.token.saturating_add(1));
+        let token = previous
+            .as_ref()
+            .map_or(1, |observed| observed.record.token.saturating_add(1));
         let millis = unix_millis();
         let record = LeaseRecord {
             owner: self.identity.clone(),
@@ -286,12 +329,23 @@ impl Keeper {
         let start = Instant::now();
         let written = match &previous {
             None => bounded(self.settings.request_timeout(), self.leases.create(bucket, &record)).await,
-            Some(observed) => bounded(self.settings.request_timeout(), self.leases.update(bucket, &record, &observed.version)).await,
+            Some(observed) => {
+                bounded(
+                    self.settings.request_timeout(),
+                    self.leases.update(bucket, &record, &observed.version),
+                )
+                .await
+            }
         };
         match written {
             Ok(version) => {
-                let handover = previous.as_ref().is_some_and(|observed| observed.record.owner != self.identity);
-                let waited = self.wanting.remove(&bucket).map(|since| start.saturating_duration_since(since));
+                let handover = previous
+                    .as_ref()
+                    .is_some_and(|observed| observed.record.owner != self.identity);
+                let waited = self
+                    .wanting
+                    .remove(&bucket)
+                    .map(|since| start.saturating_duration_since(since));
                 tally::acquired(handover.then_some(waited.unwrap_or_default()));
                 tracing::info!(bucket, token, "acquired the lease of bucket {bucket}");
                 self.read.remove(&bucket);
@@ -370,7 +424,6 @@ impl Keeper {
             changed
         });
     }
-
 }
 
 /// A lease request, given up after `limit`: a store that does not answer

@@ -33,10 +33,9 @@ pub(crate) struct Observations {
 
 impl Observations {
     /// Lists the leases and heartbeats once, keeping when each version was
-    /// first seen. Returns the buckets whose lease changed (or appeared).
-    pub(crate) async fn refresh(&mut self, store: &LeaseStore, now: Instant) -> Result<Vec<u32>, object_store::Error> {
+    /// first seen.
+    pub(crate) async fn refresh(&mut self, store: &LeaseStore, now: Instant) -> Result<(), object_store::Error> {
         let listed: Vec<_> = store.store().list(None).try_collect().await?;
-        let mut changed = Vec::new();
         let mut leases = HashMap::new();
         let mut heartbeats = HashMap::new();
         for meta in listed {
@@ -49,11 +48,7 @@ impl Observations {
                 let Some(bucket) = LeaseStore::bucket_of(&meta.location) else {
                     continue;
                 };
-                let seen = keep(self.leases.get(&bucket), version, now);
-                if seen.since == now {
-                    changed.push(bucket);
-                }
-                leases.insert(bucket, seen);
+                leases.insert(bucket, keep(self.leases.get(&bucket), version, now));
             } else if dir == REPLICAS {
                 let Some(index) = heartbeat_index(&meta.location) else {
                     continue;
@@ -63,7 +58,7 @@ impl Observations {
         }
         self.leases = leases;
         self.heartbeats = heartbeats;
-        Ok(changed)
+        Ok(())
     }
 
     /// Whether the lease of `bucket` has kept one version for `duration`.
@@ -96,5 +91,9 @@ pub(crate) fn heartbeat_path(index: u32) -> Path {
 }
 
 fn heartbeat_index(path: &Path) -> Option<u32> {
-    path.filename()?.strip_prefix("shard-")?.strip_suffix(".json")?.parse().ok()
+    path.filename()?
+        .strip_prefix("shard-")?
+        .strip_suffix(".json")?
+        .parse()
+        .ok()
 }

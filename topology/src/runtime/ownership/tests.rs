@@ -25,7 +25,13 @@ fn settings() -> OwnershipSettings {
 }
 
 fn start(store: &Arc<dyn ObjectStore>, shard: Shard, name: &str) -> Coordinator {
-    Coordinator::start(Arc::clone(store), settings(), shard, name.to_owned(), Arc::new(|_| true))
+    Coordinator::start(
+        Arc::clone(store),
+        settings(),
+        shard,
+        name.to_owned(),
+        Arc::new(|_| true),
+    )
 }
 
 fn granted(coordinator: &Coordinator) -> Vec<u32> {
@@ -45,7 +51,10 @@ async fn one_replica_takes_every_bucket_and_releases_them_on_stop() {
     let leases = LeaseStore::new(Arc::clone(&store));
     let record = leases.read(3).await.expect("read").expect("exists").record;
     assert!(record.released);
-    assert_eq!((record.owner.as_str(), record.token, record.duration_ms), ("a", 1, 15_000));
+    assert_eq!(
+        (record.owner.as_str(), record.token, record.duration_ms),
+        ("a", 1, 15_000)
+    );
     assert!(!ownership.is_current(), "a released lease is no one's");
 }
 
@@ -76,7 +85,10 @@ async fn a_released_bucket_moves_at_once_with_a_larger_token() {
     let released = Instant::now();
     let mut holdings = new.holdings();
     holdings.wait_for(|held| held.granted.len() == 8).await.expect("keeper");
-    assert!(released.elapsed() <= settings().scan_interval(), "taken at the next scan");
+    assert!(
+        released.elapsed() <= settings().scan_interval(),
+        "taken at the next scan"
+    );
     assert_eq!(new.ownership_of("orders").expect("held").token(), 2);
 }
 
@@ -93,8 +105,14 @@ async fn a_crashed_owners_buckets_move_only_after_its_lease_expires() {
     let mut holdings = survivor.holdings();
     holdings.wait_for(|held| held.granted.len() == 8).await.expect("keeper");
     let waited = killed.elapsed();
-    assert!(waited >= settings().duration - settings().renew_interval, "not before expiry: {waited:?}");
-    assert!(waited <= settings().duration + settings().scan_interval() * 2, "soon after: {waited:?}");
+    assert!(
+        waited >= settings().duration - settings().renew_interval,
+        "not before expiry: {waited:?}"
+    );
+    assert!(
+        waited <= settings().duration + settings().scan_interval() * 2,
+        "soon after: {waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -139,7 +157,9 @@ async fn taken_over_buckets_go_back_to_their_owner_once_it_beats_again() {
     assert!(granted(&stalled).is_empty(), "never two holders");
     faulty.set_down(false);
     let mut back = stalled.holdings();
-    back.wait_for(|held| held.granted.len() == mine.len()).await.expect("keeper");
+    back.wait_for(|held| held.granted.len() == mine.len())
+        .await
+        .expect("keeper");
     assert_eq!(granted(&stalled), mine);
     assert_eq!(granted(&healthy).len(), 8 - mine.len());
 }
@@ -163,6 +183,9 @@ async fn the_local_file_store_cannot_renew_and_says_so() {
     };
     let version = leases.create(0, &record).await.expect("created");
     assert!(leases.create(0, &record).await.is_err(), "a second create conflicts");
-    let update = leases.update(0, &record, &version).await.expect_err("no conditional update");
+    let update = leases
+        .update(0, &record, &version)
+        .await
+        .expect_err("no conditional update");
     assert!(update.to_string().contains("not implemented") || update.to_string().contains("Update"));
 }

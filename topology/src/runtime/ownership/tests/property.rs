@@ -35,7 +35,13 @@ impl Replica {
         let shard = Shard::new(index, REPLICAS).unwrap_or(Shard::ALL);
         self.generation += 1;
         let identity = format!("replica-{index}/{}", self.generation);
-        self.coordinator = Some(Coordinator::start(store, settings(), shard, identity, Arc::new(|_| true)));
+        self.coordinator = Some(Coordinator::start(
+            store,
+            settings(),
+            shard,
+            identity,
+            Arc::new(|_| true),
+        ));
     }
 }
 
@@ -44,7 +50,9 @@ fn holders(replicas: &[Replica]) -> HashMap<u32, Vec<(usize, u64)>> {
     let now = Instant::now();
     let mut holders: HashMap<u32, Vec<(usize, u64)>> = HashMap::new();
     for (index, replica) in replicas.iter().enumerate() {
-        let Some(coordinator) = &replica.coordinator else { continue };
+        let Some(coordinator) = &replica.coordinator else {
+            continue;
+        };
         for (bucket, grant) in &coordinator.holdings().borrow().granted {
             if now < grant.valid_until {
                 holders.entry(*bucket).or_default().push((index, grant.token));
@@ -73,7 +81,9 @@ async fn scenario(seed: u64, steps: usize) {
         match rng.u8(..8) {
             0 => replicas[target].faulty.set_down(true),
             1 => replicas[target].faulty.set_down(false),
-            2 => replicas[target].faulty.set_late_by(Duration::from_millis(rng.u64(0..4_000))),
+            2 => replicas[target]
+                .faulty
+                .set_late_by(Duration::from_millis(rng.u64(0..4_000))),
             3 => replicas[target].faulty.set_late_by(Duration::ZERO),
             4 => {
                 // A crash: no release, no more renewals.
@@ -115,7 +125,11 @@ async fn scenario(seed: u64, steps: usize) {
     }
     sleep(settings().duration * 3).await;
     let holders = holders(&replicas);
-    assert_eq!(holders.len(), 6, "seed {seed}: every bucket held after settling: {holders:?}");
+    assert_eq!(
+        holders.len(),
+        6,
+        "seed {seed}: every bucket held after settling: {holders:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
