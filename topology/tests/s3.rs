@@ -181,3 +181,105 @@ async fn pipelines_sharing_a_bucket_reuse_connections() {
         "unpooled: {unpooled} connections, one client per pipeline at least"
     );
 }
+
+/// s3s-fs honours `If-None-Match: *` and `If-Match: <e-tag>` on PUT, the two
+/// conditional writes the leases and fencing rely on (it checks them before
+/// writing, not atomically with the write, which a single test process
+/// does not race). Two replicas' lease keepers on it: one holds every
+/// bucket, the other takes them with a larger token once the first
+/// releases, and the first's fenced writes are then refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "open in issue 19: over s3s-fs, whose listings carry no e-tags, the second keeper does not yet take the released leases"]
+async fn leases_and_fencing_work_over_the_s3_protocol() {
+    use object_store::{PutMode, PutOptions, UpdateVersion};
+    use std::time::Duration;
+    use topology::{Coordinator, FenceError, OwnershipSettings, Shard};
+
+    let s3 = S3::start().await;
+    let pool = StoragePool::with_environment(std::iter::empty::<(String, String)>());
+    let store = pool
+        .store_with_options("s3://lake/coordination", s3.options("a"))
+        .unwrap();
+
+    // The conditional writes themselves.
+    let path = Path::from("probe");
+    let create = PutOptions {
+        mode: PutMode::Create,
+        ..PutOptions::default()
+    };
+    let first = store.put_opts(&path, "1".into(), create.clone()).await.unwrap();
+    let again = store.put_opts(&path, "2".into(), create).await.unwrap_err();
+    assert!(matches!(again, object_store::Error::AlreadyExists { .. }), "{again}");
+    let update = |version: UpdateVersion| PutOptions {
+        mode: PutMode::Update(version),
+        ..PutOptions::default()
+    };
+    let second = store
+        .put_opts(&path, "2".into(), update(first.clone().into()))
+        .await
+        .unwrap();
+    let stale = store
+        .put_opts(&path, "3".into(), update(first.into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, object_store::Error::Precondition { .. }), "{stale}");
+    store.put_opts(&path, "3".into(), update(second.into())).await.unwrap();
+
+    let settings = OwnershipSettings {
+        duration: Duration::from_millis(1500),
+        renew_interval: Duration::from_millis(500),
+        margin: Duration::from_millis(500),
+        buckets: 4,
+    };
+    let old = Coordinator::start(
+        Arc::clone(&store),
+        settings,
+        Shard::ALL,
+        "old/1".into(),
+        Arc::new(|_| true),
+    );
+    old.holdings().wait_for(|held| held.granted.len() == 4).await.unwrap();
+    let new = Coordinator::start(
+        Arc::clone(&store),
+        settings,
+        Shard::ALL,
+        "new/2".into(),
+        Arc::new(|_| true),
+    );
+    let stale_owner = old.ownership_of("orders").unwrap();
+    let table = Path::from("tables/orders/_commit");
+    stale_owner
+        .fenced_update(store.as_ref(), &table, |_| b"batch 1".to_vec())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        new.holdings().borrow().granted.is_empty(),
+        "the old owner renews: nothing moves"
+    );
+
+    old.stop().await;
+    new.holdings().wait_for(|held| held.granted.len() == 4).await.unwrap();
+    let owner = new.ownership_of("orders").unwrap();
+    assert_eq!((stale_owner.token(), owner.token()), (1, 2));
+    owner
+        .fenced_update(store.as_ref(), &table, |body| {
+            [body.unwrap_or_default(), b", batch 2"].concat()
+        })
+        .await
+        .unwrap();
+    let refused = stale_owner
+        .fenced_update(store.as_ref(), &table, |_| b"stale".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, FenceError::NotOwner { .. } | FenceError::Fenced { .. }),
+        "{refused}"
+    );
+    let (token, body) = topology::Ownership::read_fenced(store.as_ref(), &table)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((token, &body[..]), (2, &b"batch 1, batch 2"[..]));
+    new.stop().await;
+}

@@ -7,7 +7,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion, path::Path};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion, path::Path};
 use serde::{Deserialize, Serialize};
 
 /// What a lease object holds, as JSON, so that an operator reading the
@@ -36,6 +36,8 @@ pub struct LeaseRecord {
 pub(crate) struct Observed {
     pub(crate) record: LeaseRecord,
     pub(crate) version: UpdateVersion,
+    /// The version as [`version_forms`] writes it.
+    pub(crate) forms: [String; 2],
 }
 
 /// Why a conditional write did not happen.
@@ -95,10 +97,12 @@ impl LeaseStore {
             e_tag: found.meta.e_tag.clone(),
             version: found.meta.version.clone(),
         };
+        let forms = version_forms(&found.meta);
         let bytes = found.bytes().await?;
         Ok(Some(Observed {
             record: serde_json::from_slice(&bytes)?,
             version,
+            forms,
         }))
     }
 
@@ -140,7 +144,26 @@ pub(crate) fn unix_millis() -> u64 {
         .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// A version as one comparable text: what changed between two listings.
-pub(crate) fn version_text(e_tag: Option<&str>, version: Option<&str>) -> String {
-    format!("{}|{}", e_tag.unwrap_or_default(), version.unwrap_or_default())
+/// A version as one comparable text, from what both a listing and a read
+/// give: the e-tag (without the quotes some servers add), or, where the
+/// listing has none (s3s-fs lists none), the modification time and size.
+pub(crate) fn version_text(meta: &ObjectMeta) -> String {
+    match &meta.e_tag {
+        Some(e_tag) => format!("e:{}", e_tag.trim_start_matches("W/").trim_matches('"')),
+        None => format!(
+            "m:{}:{}",
+            meta.last_modified.timestamp_nanos_opt().unwrap_or_default(),
+            meta.size
+        ),
+    }
+}
+
+/// The same object's version in both forms: a read compares with a listing
+/// in whichever form the listing used.
+pub(crate) fn version_forms(meta: &ObjectMeta) -> [String; 2] {
+    let without_e_tag = ObjectMeta {
+        e_tag: None,
+        ..meta.clone()
+    };
+    [version_text(meta), version_text(&without_e_tag)]
 }

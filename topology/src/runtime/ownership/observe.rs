@@ -39,7 +39,7 @@ impl Observations {
         let mut leases = HashMap::new();
         let mut heartbeats = HashMap::new();
         for meta in listed {
-            let version = version_text(meta.e_tag.as_deref(), meta.version.as_deref());
+            let version = version_text(&meta);
             let parts: Vec<_> = meta.location.parts().collect();
             let Some(dir) = parts.first().map(|part| part.as_ref().to_owned()) else {
                 continue;

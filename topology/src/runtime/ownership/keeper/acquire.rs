@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use crate::runtime::ownership::{
     grant::OwnerState,
     keeper::{Hold, Keeper, bounded, bounded_store},
-    lease::{LeaseRecord, WriteError, unix_millis, version_text},
+    lease::{LeaseRecord, WriteError, unix_millis},
     tally,
 };
 
@@ -34,10 +34,10 @@ impl Keeper {
             .iter()
             .filter(|(bucket, seen)| {
                 !self.holds.contains_key(bucket)
-                    && self.read.get(bucket).is_none_or(|observed| {
-                        version_text(observed.version.e_tag.as_deref(), observed.version.version.as_deref())
-                            != seen.version
-                    })
+                    && self
+                        .read
+                        .get(bucket)
+                        .is_none_or(|observed| !observed.forms.contains(&seen.version))
             })
             .map(|(bucket, _)| *bucket)
             .collect();
@@ -113,15 +113,7 @@ impl Keeper {
             None => listed.is_none(),
             // Only the version whose age was measured may be replaced: one
             // read after the listing may be a renewal made a moment ago.
-            Some(observed)
-                if listed.as_deref()
-                    != Some(&version_text(
-                        observed.version.e_tag.as_deref(),
-                        observed.version.version.as_deref(),
-                    )) =>
-            {
-                false
-            }
+            Some(observed) if !listed.as_ref().is_some_and(|listed| observed.forms.contains(listed)) => false,
             Some(observed) => {
                 let lasted = duration.max(Duration::from_millis(observed.record.duration_ms));
                 let mine = observed.record.owner == self.identity;
