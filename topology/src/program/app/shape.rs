@@ -48,8 +48,8 @@ impl<A, B> NotAStruct for (A, B) {}
 impl<A, B, C> NotAStruct for (A, B, C) {}
 impl<A, B, C, D> NotAStruct for (A, B, C, D) {}
 
-/// Whether `T` is one of the [`NotAStruct`] types, as a constant: the
-/// inherent constant applies to them, [`MaybeAStruct`]'s to every other
+/// Whether `T` is one of the `NotAStruct` types, as a constant: the
+/// inherent constant applies to them, `MaybeAStruct`'s to every other
 /// type.
 pub struct ShapeProbe<T>(PhantomData<T>);
 
