@@ -8,11 +8,16 @@
 //! is replaced only with a conditional put on the version read, so once a
 //! newer owner has written, an older one's write fails.
 
-use bytes::Bytes;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutResult, UpdateVersion, path::Path};
-use tokio::time::Instant;
+use std::sync::Arc;
 
-use crate::runtime::ownership::grant::HoldingsReceiver;
+use bytes::Bytes;
+use object_store::{ObjectStore, PutMode, PutOptions, PutResult, UpdateVersion, path::Path};
+use tokio::{sync::watch, time::Instant};
+
+use crate::runtime::ownership::{
+    grant::{Grant, Holdings, HoldingsReceiver},
+    lease::{read_versioned, update_version},
+};
 
 /// The first line of a fenced object: this text, the token, a newline.
 const HEADER: &str = "topology-fence ";
@@ -152,15 +157,15 @@ impl Ownership {
     /// An ownership with `token` that is always current: for tests and
     /// examples of code that takes one, outside a coordinated topology.
     pub fn detached(token: u64) -> Self {
-        let mut holdings = crate::runtime::ownership::grant::Holdings::default();
+        let mut holdings = Holdings::default();
         holdings.granted.insert(
             0,
-            crate::runtime::ownership::grant::Grant {
+            Grant {
                 token,
                 valid_until: far_future(),
             },
         );
-        let (sender, receiver) = tokio::sync::watch::channel(std::sync::Arc::new(holdings));
+        let (sender, receiver) = watch::channel(Arc::new(holdings));
         // The receiver keeps the last value after the sender is gone.
         drop(sender);
         Self::new(0, token, receiver)
@@ -177,16 +182,10 @@ fn far_future() -> Instant {
 /// The token, version and body of the fenced object at `path`. An object
 /// without the header (written before fencing) counts as token 0.
 async fn read(store: &dyn ObjectStore, path: &Path) -> Result<Option<(u64, UpdateVersion, Bytes)>, FenceError> {
-    let found = match store.get(path).await {
-        Ok(found) => found,
-        Err(object_store::Error::NotFound { .. }) => return Ok(None),
-        Err(error) => return Err(error.into()),
+    let Some((meta, bytes)) = read_versioned(store, path).await? else {
+        return Ok(None);
     };
-    let version = UpdateVersion {
-        e_tag: found.meta.e_tag.clone(),
-        version: found.meta.version.clone(),
-    };
-    let bytes = found.bytes().await?;
+    let version = update_version(&meta);
     let parsed = bytes.strip_prefix(HEADER.as_bytes()).and_then(|rest| {
         let end = rest.iter().position(|byte| *byte == b'\n')?;
         let token = std::str::from_utf8(&rest[..end]).ok()?.parse().ok()?;

@@ -7,6 +7,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
+use bytes::Bytes;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion, path::Path};
 use serde::{Deserialize, Serialize};
 
@@ -88,21 +89,13 @@ impl LeaseStore {
 
     /// The lease of `bucket`, if it was ever created.
     pub(crate) async fn read(&self, bucket: u32) -> Result<Option<Observed>, WriteError> {
-        let found = match self.store.get(&Self::path(bucket)).await {
-            Ok(found) => found,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(error) => return Err(error.into()),
+        let Some((meta, bytes)) = read_versioned(self.store.as_ref(), &Self::path(bucket)).await? else {
+            return Ok(None);
         };
-        let version = UpdateVersion {
-            e_tag: found.meta.e_tag.clone(),
-            version: found.meta.version.clone(),
-        };
-        let forms = version_forms(&found.meta);
-        let bytes = found.bytes().await?;
         Ok(Some(Observed {
             record: serde_json::from_slice(&bytes)?,
-            version,
-            forms,
+            version: update_version(&meta),
+            forms: version_forms(&meta),
         }))
     }
 
@@ -134,6 +127,29 @@ impl LeaseStore {
             }
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+/// The object at `path` with what a conditional put on it must match, if
+/// there is one: what the leases and the fenced objects are read with.
+pub(crate) async fn read_versioned(
+    store: &dyn ObjectStore,
+    path: &Path,
+) -> Result<Option<(ObjectMeta, Bytes)>, object_store::Error> {
+    let found = match store.get(path).await {
+        Ok(found) => found,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let meta = found.meta.clone();
+    Ok(Some((meta, found.bytes().await?)))
+}
+
+/// The version a conditional put on the object `meta` describes must match.
+pub(crate) fn update_version(meta: &ObjectMeta) -> UpdateVersion {
+    UpdateVersion {
+        e_tag: meta.e_tag.clone(),
+        version: meta.version.clone(),
     }
 }
 
