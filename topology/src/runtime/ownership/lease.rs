@@ -162,13 +162,16 @@ pub(crate) fn unix_millis() -> u64 {
 
 /// A version as one comparable text, from what both a listing and a read
 /// give: the e-tag (without the quotes some servers add), or, where the
-/// listing has none (s3s-fs lists none), the modification time and size.
+/// listing has none (s3s-fs lists none), the modification time in whole
+/// seconds (all a read's `Last-Modified` header carries) and the size.
+/// The coarser form only delays what is judged from the listing; every
+/// write is still conditional on the version the read returned.
 pub(crate) fn version_text(meta: &ObjectMeta) -> String {
     match &meta.e_tag {
         Some(e_tag) => format!("e:{}", e_tag.trim_start_matches("W/").trim_matches('"')),
         None => format!(
             "m:{}:{}",
-            meta.last_modified.timestamp_nanos_opt().unwrap_or_default(),
+            meta.last_modified.timestamp(),
             meta.size
         ),
     }
