@@ -96,8 +96,8 @@ pub use runtime::jitter::random_jitter;
 pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, MetricsServer};
 pub use runtime::metrics::{PrometheusRecorder, metric_names};
 pub use runtime::ownership::{
-    Coordinator, FenceError, Grant, Holdings, HoldingsReceiver, LeaseRecord, OwnerState, Ownership, OwnershipSettings,
-    Settled, bucket_of,
+    Coordinator, FenceError, Grant, Holdings, HoldingsReceiver, InvalidOwnershipSettings, LeaseRecord, OwnerState,
+    Ownership, OwnershipSettings, Settled, bucket_of,
 };
 pub use runtime::pipeline::Pipeline;
 pub use runtime::reporter::RunReporter;
@@ -126,6 +126,7 @@ pub use program::instance::{Instance, InstanceSource};
 pub use program::logging::init_test_logging;
 pub use program::policy::PolicyOverride;
 pub use program::reload::{ReloadReport, Reloader};
+pub use program::settings::coordination::{Coordination, SettingDuration};
 pub use program::settings::{ReplicaConfig, Settings};
 pub use program::started::StartedTopology;
 

@@ -113,6 +113,11 @@ impl Running {
         }
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends `sig` to the process.
     pub fn signal(&self, sig: signal::Signal) {
         let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());

@@ -11,6 +11,7 @@ use crate::{
         launch::{Blueprint, Launcher},
         listing::render,
         logging::{init_logging, json_logs},
+        ownership::{HoldingsWatcher, Leases},
         reload::Reloader,
         settings::Settings,
         spec::ProgramSpec,
@@ -49,9 +50,18 @@ where
 {
     let shard = settings.replica.shard;
     let mut launcher = Launcher::new(blueprint, state, shard, spec.typetag);
-    let prepared = launcher.prepare(settings)?;
+    let mut prepared = launcher.prepare(settings)?;
+    // Started once the configuration is known to plan: a configuration
+    // that cannot takes no lease.
+    let (coordinator, leases) = Leases::start(&settings.replica)?.unzip();
+    let watcher = leases.as_ref().map(Leases::watcher);
+    let coordinated = leases.is_some();
+    if let Some(leases) = leases {
+        launcher.coordinate(leases);
+        prepared = launcher.prepare(settings)?;
+    }
     let idle = prepared.ready.is_empty();
-    if shard != Shard::ALL {
+    if shard != Shard::ALL && !coordinated {
         tracing::info!(
             %shard,
             "shard {shard}: this replica runs {} of the {} pipelines",
@@ -72,7 +82,11 @@ where
         // Cannot fail: the topology has not begun collecting, let alone ended.
         let _ = launcher.launch(ready, &ctx, &prepared.families, &spawner, jitter, None);
     }
-    if idle {
+    if coordinated {
+        // What runs follows the leases: none may be held yet, and all may
+        // be lost and taken again later.
+        spawner.hold_until_shutdown();
+    } else if idle {
         // A replica with nothing to run (its share is empty, or the file
         // empties every family) stays up, healthy, until it is told to
         // stop: the orchestrator would restart one that exited, and a
@@ -81,8 +95,25 @@ where
         spawner.hold_until_shutdown();
     }
     started.apply_pending();
-    started.reloader = Some(Reloader::new(launcher, ctx, spawner, settings.clone()));
+    let reloader = Reloader::new(launcher, ctx, spawner, settings.clone());
+    if let Some(watcher) = watcher {
+        tokio::spawn(follow_leases(watcher, reloader.clone()));
+    }
+    started.reloader = Some(reloader);
+    started.coordinator = coordinator;
     Ok(started)
+}
+
+/// Starts and stops pipelines as this replica gains and loses leases,
+/// until the keeper or the topology ends.
+async fn follow_leases(mut watcher: HoldingsWatcher, reloader: Reloader) {
+    while watcher.changed().await {
+        match reloader.reapply() {
+            Ok(report) => tracing::info!("the leases held changed: {report}"),
+            Err(ProgramError::Reload(_)) => return,
+            Err(error) => tracing::error!("could not follow the leases held: {}", chain(&error)),
+        }
+    }
 }
 
 /// The generated `main`: reads the flags, the configuration file and the

@@ -4,7 +4,7 @@
 
 use std::{io, path::PathBuf};
 
-use crate::runtime::{error::TopologyError, runner::spawner::TopologyEnded};
+use crate::runtime::{error::TopologyError, runner::spawner::TopologyEnded, storage::StorageError};
 
 /// An error that stops the generated program from starting, or a reload
 /// from applying: bad configuration (exit code 2), a `state:` that failed,
@@ -103,6 +103,9 @@ pub enum ProgramError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+    /// The store the `coordination` setting names cannot be opened.
+    #[error("cannot open the coordination store")]
+    Coordination(#[source] StorageError),
     /// A reload came after every pipeline of the topology had ended.
     #[error("cannot reload")]
     Reload(#[source] TopologyEnded),

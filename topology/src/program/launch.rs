@@ -12,11 +12,13 @@ use crate::{
         error::ProgramError,
         inject::Key,
         instance::entries::FamilyTable,
+        ownership::Leases,
         policy::{Resolved, Schedule},
         settings::Settings,
     },
     runtime::{
         context::PipelineContext,
+        ownership::Ownership,
         pipeline::Pipeline,
         record::{Phase, PipelineRecord, lineage::Lineage},
         runner::{
@@ -62,6 +64,8 @@ pub(crate) struct Ready<K, Plan> {
     pub(crate) fingerprint: u64,
     /// Its interval and restart policy.
     pub(crate) schedule: Schedule,
+    /// The lease it may run under, when ownership is on.
+    pub(crate) ownership: Option<Ownership>,
 }
 
 /// The latest run of a key, as the launcher keeps it.
@@ -79,6 +83,8 @@ pub(crate) struct Launcher<S, K, Plan, P> {
     pub(crate) state: Arc<S>,
     /// This replica's share, fixed when it started.
     pub(crate) shard: Shard,
+    /// With ownership on, the leases decide what runs, not the shard.
+    leases: Option<Leases>,
     /// The kind of the pipelines, for logs and metrics.
     typetag: &'static str,
     /// The latest run of each key: those of the entries in the
@@ -107,9 +113,16 @@ where
             blueprint,
             state: Arc::new(state),
             shard,
+            leases: None,
             typetag,
             runs: HashMap::new(),
         }
+    }
+
+    /// From now on runs the keys whose leases `leases` holds, instead of
+    /// the shard's.
+    pub(crate) fn coordinate(&mut self, leases: Leases) {
+        self.leases = Some(leases);
     }
 
     /// Plans `settings`.
@@ -120,18 +133,30 @@ where
         let total = planned.len();
         let fingerprints = families.fingerprints(&settings.instances);
         let digest = digest(&fingerprints);
+        // One view of the leases for the whole plan.
+        let held = self.leases.as_ref().map(Leases::now);
         let mut ready = Vec::new();
         for plan in planned {
             let key = (self.blueprint.key_of)(&plan);
             let name = key.to_string();
-            if !self.shard.owns(&name) {
-                continue;
-            }
+            let ownership = match (&self.leases, &held) {
+                (Some(leases), Some(held)) => match leases.ownership_of(held, &name) {
+                    Some(ownership) => Some(ownership),
+                    None => continue,
+                },
+                _ if self.shard.owns(&name) => None,
+                _ => continue,
+            };
             let fingerprint = match fingerprints.get(&name) {
                 Some(&fingerprint) => fingerprint,
                 None if (self.blueprint.takes_entries)(&plan) => digest,
                 None => 0,
             };
+            // A new hold of the lease (a new token) is a new run: the run
+            // under the old token may no longer write.
+            let fingerprint = ownership.as_ref().map_or(fingerprint, |ownership| {
+                fingerprint ^ xxh3_64(&ownership.token().to_le_bytes())
+            });
             let schedule = self.blueprint.schedule_of(settings, &plan, &name)?.schedule;
             ready.push(Ready {
                 plan,
@@ -139,6 +164,7 @@ where
                 name,
                 fingerprint,
                 schedule,
+                ownership,
             });
         }
         Ok(Prepared {
@@ -165,6 +191,9 @@ where
         let stop = ctx.shutdown.child_token();
         let mut own = ctx.clone();
         own.shutdown = stop.clone();
+        if let Some(ownership) = &ready.ownership {
+            own = own.with_ownership(ownership.clone());
+        }
         let deps = Deps {
             ctx: own,
             state: Arc::clone(&self.state),
@@ -180,6 +209,10 @@ where
         };
         let work: MakeWork = Box::new(move |reporter| Box::pin(pipeline_task(pipeline, reporter)));
         let record = spawner.spawn_run(ready.key, self.typetag, work, lineage)?;
+        if let (Some(leases), Some(ownership)) = (&self.leases, ready.ownership) {
+            leases.track(&ownership, &record);
+            record.hold_under(ownership);
+        }
         if let Some(previous) = previous {
             stop_within(&ready.name, &previous, timeout);
         }
@@ -193,9 +226,15 @@ where
         Ok(())
     }
 
-    /// Stops the run of `name`, whose entry left the configuration, within
-    /// `timeout`; it is forgotten once its outcome is collected.
+    /// Stops the run of `name`, whose entry left the configuration or
+    /// whose lease this replica no longer holds, within `timeout` (within
+    /// half a lease margin for a lost lease); it is forgotten once its
+    /// outcome is collected.
     pub(crate) fn retire(&mut self, name: &str, timeout: Option<Duration>) -> bool {
+        let timeout = match &self.leases {
+            Some(leases) => leases.stop_timeout(name, timeout),
+            None => timeout,
+        };
         let Some(run) = self.runs.get_mut(name).filter(|run| run.fingerprint.is_some()) else {
             return false;
         };

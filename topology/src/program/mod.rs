@@ -14,6 +14,7 @@ pub(crate) mod instance;
 pub(crate) mod launch;
 pub(crate) mod listing;
 pub(crate) mod logging;
+pub(crate) mod ownership;
 pub(crate) mod policy;
 pub(crate) mod reload;
 pub(crate) mod settings;

@@ -26,7 +26,8 @@ use crate::{
     },
 };
 
-type ReloadFn = dyn FnMut(&Settings) -> Result<ReloadReport, ProgramError> + Send;
+/// Applies the settings given, or again the last ones applied.
+type ReloadFn = dyn FnMut(Option<&Settings>) -> Result<ReloadReport, ProgramError> + Send;
 
 /// Reloads a running topology from new settings; see
 /// [`StartedTopology::reloader`](crate::StartedTopology::reloader).
@@ -46,7 +47,14 @@ impl Reloader {
     /// its tokio runtime. On an error nothing has changed.
     pub fn reload(&self, settings: &Settings) -> Result<ReloadReport, ProgramError> {
         let mut reload = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
-        reload(settings)
+        reload(Some(settings))
+    }
+
+    /// Applies the last settings again, for what changed besides them:
+    /// the leases this replica holds.
+    pub(crate) fn reapply(&self) -> Result<ReloadReport, ProgramError> {
+        let mut reload = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
+        reload(None)
     }
 
     pub(crate) fn new<S, K, Plan, P>(
@@ -62,8 +70,11 @@ impl Reloader {
         P: Pipeline<Key = K>,
     {
         let mut in_force = in_force;
+        let mut last = in_force.clone();
         let target = Target { ctx, spawner };
-        let reload = move |settings: &Settings| {
+        let reload = move |given: Option<&Settings>| {
+            let settings = given.unwrap_or(&last).clone();
+            let settings = &settings;
             let prepared = launcher.prepare(settings)?;
             launcher.prune();
             let mut report = ReloadReport::default();
@@ -110,6 +121,7 @@ impl Reloader {
                 }
             }
             apply_settings(&target, &mut in_force, settings, &mut report).map_err(ProgramError::Reload)?;
+            last.clone_from(settings);
             Ok(report)
         };
         Self {

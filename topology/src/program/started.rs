@@ -6,7 +6,7 @@ use std::{fmt::Display, net::SocketAddr};
 use crate::{
     program::{error::ProgramError, reload::Reloader, settings::Settings},
     runtime::{
-        context::PipelineContext, pipeline::Pipeline, runner::spawner::PipelineSpawner,
+        context::PipelineContext, ownership::Coordinator, pipeline::Pipeline, runner::spawner::PipelineSpawner,
         running_topology::RunningTopology, served::ServedPipelines, shutdown::ShutdownHandle, stats::RunStats,
     },
 };
@@ -47,6 +47,9 @@ pub struct StartedTopology<K> {
     served: ServedPipelines<K>,
     /// Reloads the configuration, for a topology `topology!` started.
     pub(crate) reloader: Option<Reloader>,
+    /// Keeps the leases, when ownership is on: released once every
+    /// pipeline has ended (dropped, it stops renewing them).
+    pub(crate) coordinator: Option<Coordinator>,
 }
 
 impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
@@ -59,7 +62,11 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         F: FnOnce(&PipelineContext) -> I,
     {
         let served = ServedPipelines::start(&settings.global, &settings.replica.metrics_addr, typetag, build).await?;
-        Ok(Self { served, reloader: None })
+        Ok(Self {
+            served,
+            reloader: None,
+            coordinator: None,
+        })
     }
 
     /// Validates `settings`, serves metrics and builds the context, with no
@@ -71,7 +78,14 @@ impl<K: Clone + Display + Send + 'static> StartedTopology<K> {
         let (served, runner) =
             ServedPipelines::prepare(&settings.global, &settings.replica.metrics_addr, typetag).await?;
         let context = runner.context().clone();
-        Ok((Self { served, reloader: None }, context))
+        Ok((
+            Self {
+                served,
+                reloader: None,
+                coordinator: None,
+            },
+            context,
+        ))
     }
 
     /// Spawns what was sent through the spawner so far.
@@ -106,7 +120,12 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for StartedTopology<K>
     type Stats = RunStats<K>;
 
     async fn run_to_completion(self) -> RunStats<K> {
-        self.served.run_to_completion().await
+        let stats = self.served.run_to_completion().await;
+        if let Some(coordinator) = self.coordinator {
+            // Every pipeline has ended: each lease is released at once.
+            coordinator.stop().await;
+        }
+        stats
     }
 
     fn shutdown(&self) {

@@ -10,6 +10,7 @@ use crate::runtime::{
     concurrency::ConcurrencyPermit,
     config::GlobalConfig,
     error::TopologyError,
+    ownership::Ownership,
     storage::{self, StorageError, StoragePool, StoragePoolRef},
 };
 
@@ -41,6 +42,8 @@ pub struct PipelineContext {
     pub poll_jitter_secs: u64,
     /// Cancelled once shutdown begins.
     pub shutdown: CancellationToken,
+    /// The lease this run holds its key under, when ownership is on.
+    ownership: Option<Ownership>,
 }
 
 /// The context of [`GlobalConfig::default()`]: no concurrency limit, a
@@ -63,6 +66,7 @@ impl Default for PipelineContext {
             storage_pool: config.connection_pooling.then(|| Arc::new(StoragePool::new())),
             poll_jitter_secs: config.poll_jitter_secs,
             shutdown: CancellationToken::new(),
+            ownership: None,
         }
     }
 }
@@ -92,7 +96,31 @@ impl PipelineContext {
             storage_pool: config.connection_pooling.then(|| Arc::new(StoragePool::new())),
             poll_jitter_secs: config.poll_jitter_secs,
             shutdown: CancellationToken::new(),
+            ownership: None,
         })
+    }
+
+    /// With `ownership` as the lease this run holds its key under.
+    #[must_use]
+    pub fn with_ownership(mut self, ownership: Ownership) -> Self {
+        self.ownership = Some(ownership);
+        self
+    }
+
+    /// The lease this run holds its key under, with its fencing token, when
+    /// the replicas coordinate (the `coordination` setting); `None`
+    /// otherwise. A sink refuses a replaced owner's writes with
+    /// [`Ownership::fenced_update`].
+    ///
+    /// ```
+    /// use topology::{Ownership, PipelineContext};
+    ///
+    /// assert!(PipelineContext::default().ownership().is_none());
+    /// let ctx = PipelineContext::default().with_ownership(Ownership::detached(3));
+    /// assert_eq!(ctx.ownership().map(Ownership::token), Some(3));
+    /// ```
+    pub fn ownership(&self) -> Option<&Ownership> {
+        self.ownership.as_ref()
     }
 
     /// Waits for a permit of the global semaphore; hold the returned guard

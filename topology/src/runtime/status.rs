@@ -172,6 +172,12 @@ pub(crate) struct StatusView<'a> {
     /// Since when it has run again after its last error (a restart, or an
     /// iteration that succeeded); absent while it has not.
     healthy_since_unix_ms: Option<u64>,
+    /// With ownership on: `owned`, `releasing`, `released` or `lost`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'static str>,
+    /// With ownership on: the fencing token the run holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fencing_token: Option<u64>,
 }
 
 impl<'a> StatusView<'a> {
@@ -197,6 +203,8 @@ impl<'a> StatusView<'a> {
             last_error: error.map(|error| error.message.clone()),
             last_error_unix_ms: error.map(|error| error.at_unix_ms),
             healthy_since_unix_ms: healthy_since,
+            owner: snapshot.owner.map(|(state, _)| state.as_str()),
+            fencing_token: snapshot.owner.map(|(_, token)| token),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! [`ReplicaConfig`] (this replica's own); its environment variable, flag,
 //! YAML key and help are derived from that declaration here.
 
+pub(crate) mod coordination;
 mod environment;
 pub(crate) mod section;
 mod setters;
@@ -13,10 +14,17 @@ use std::{fmt, net::SocketAddr};
 pub(crate) use environment::{CONFIG_VAR, LOG_FORMAT_VAR, ORDINAL_START_VAR, POLICIES_VAR, SHARDS_VAR};
 
 use crate::{
-    program::{app::AppSettings, error::ProgramError, instance::InstanceSource, policy::Policies},
+    program::{
+        app::AppSettings,
+        error::ProgramError,
+        instance::InstanceSource,
+        policy::Policies,
+        settings::coordination::{Coordination, SettingDuration},
+    },
     runtime::{
         config::GlobalConfig,
         metrics::server::MetricsAddress,
+        ownership::OwnershipSettings,
         setting::{Rejected, SettingSpec, declare_settings},
         shard::Shard,
     },
@@ -37,6 +45,54 @@ declare_settings! {
         shard: Shard = Shard::ALL, Restart, with_shard;
         /// Address serving /metrics, /health and /pipelines, or `off`.
         metrics_addr: MetricsAddress = MetricsAddress::Listen(SocketAddr::from(([0, 0, 0, 0], 9090))), Restart, with_metrics_addr;
+        /// Object store where the replicas keep a lease on each bucket of keys, so that a key runs on one replica at a time even while they rescale or stall (`s3://bucket/prefix`), or `off`.
+        coordination: Coordination = Coordination::Off, Restart, with_coordination;
+        /// How long a lease lasts without a renewal; another replica may take it over after that.
+        lease_duration: SettingDuration = OwnershipSettings::default().duration.into(), Restart, with_lease_duration;
+        /// How often a held lease is renewed.
+        lease_renew_interval: SettingDuration = OwnershipSettings::default().renew_interval.into(), Restart, with_lease_renew_interval;
+        /// How long before its lease could be taken over a replica that failed to renew it stops the lease's pipelines.
+        lease_margin: SettingDuration = OwnershipSettings::default().margin.into(), Restart, with_lease_margin;
+        /// How many buckets the keys hash into: one lease object each, so the store requests per minute do not grow with the keys.
+        lease_buckets: u64 = u64::from(OwnershipSettings::default().buckets), Restart, with_lease_buckets, check = buckets_in_bounds;
+    }
+}
+
+/// `lease_buckets` fits the most lease objects a scan lists.
+fn buckets_in_bounds(buckets: &u64) -> Result<(), String> {
+    let max = OwnershipSettings::MAX_BUCKETS;
+    if *buckets == 0 || *buckets > u64::from(max) {
+        return Err(format!("must be between 1 and {max}"));
+    }
+    Ok(())
+}
+
+impl ReplicaConfig {
+    /// The lease timing and buckets these settings give.
+    pub fn ownership(&self) -> OwnershipSettings {
+        OwnershipSettings {
+            duration: self.lease_duration.get(),
+            renew_interval: self.lease_renew_interval.get(),
+            margin: self.lease_margin.get(),
+            buckets: u32::try_from(self.lease_buckets).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The lease setting that cannot work with the others, when ownership
+    /// is on.
+    fn ownership_rejected(&self) -> Option<Rejected> {
+        self.coordination.url()?;
+        let invalid = self.ownership().check().err()?;
+        let value = self
+            .values()
+            .into_iter()
+            .find(|(name, _)| *name == invalid.setting)
+            .map_or(invalid.value, |(_, value)| value);
+        Some(Rejected {
+            setting: invalid.setting,
+            value,
+            reason: invalid.reason,
+        })
     }
 }
 
@@ -133,7 +189,10 @@ impl Settings {
 
     /// The first setting out of its bounds, if any.
     pub(crate) fn rejected(&self) -> Option<Rejected> {
-        self.global.rejected().or_else(|| self.replica.rejected())
+        self.global
+            .rejected()
+            .or_else(|| self.replica.rejected())
+            .or_else(|| self.replica.ownership_rejected())
     }
 
     /// Each setting's name and value as text, in the order of [`specs`].

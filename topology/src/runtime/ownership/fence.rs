@@ -15,7 +15,7 @@ use object_store::{ObjectStore, PutMode, PutOptions, PutResult, UpdateVersion, p
 use tokio::{sync::watch, time::Instant};
 
 use crate::runtime::ownership::{
-    grant::{Grant, Holdings, HoldingsReceiver},
+    grant::{Grant, Holdings, HoldingsReceiver, OwnerState},
     lease::{read_versioned, update_version},
 };
 
@@ -88,6 +88,25 @@ impl Ownership {
             .borrow()
             .grant(self.bucket)
             .is_some_and(|grant| grant.token == self.token && Instant::now() < grant.valid_until)
+    }
+
+    /// Where this replica stands with the lease the run started under:
+    /// `Owned` while it is current; `Releasing` or `Released` when it is
+    /// handed over; `Lost` when it ran out or a newer hold replaced it.
+    ///
+    /// ```
+    /// use topology::{OwnerState, Ownership};
+    ///
+    /// assert_eq!(Ownership::detached(1).state(), OwnerState::Owned);
+    /// ```
+    pub fn state(&self) -> OwnerState {
+        if self.is_current() {
+            return OwnerState::Owned;
+        }
+        match self.holdings.borrow().state(self.bucket) {
+            Some(state @ (OwnerState::Releasing | OwnerState::Released)) => state,
+            _ => OwnerState::Lost,
+        }
     }
 
     /// Replaces the fenced object at `path` with what `update` makes of

@@ -14,6 +14,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::sync::CancellationToken;
 
 mod acquire;
+mod renew;
 
 use crate::runtime::{
     ownership::{
@@ -118,7 +119,8 @@ impl Keeper {
     }
 
     /// Stops holding every lease past its validity: its keys stop at once.
-    fn lapse(&mut self) {
+    /// Whether any did.
+    pub(super) fn lapse(&mut self) -> bool {
         let now = Instant::now();
         let lapsed: Vec<u32> = self
             .holds
@@ -126,12 +128,13 @@ impl Keeper {
             .filter(|(_, hold)| now >= hold.valid_until)
             .map(|(bucket, _)| *bucket)
             .collect();
-        for bucket in lapsed {
-            self.lose(bucket, "it could not be renewed in time");
+        for bucket in &lapsed {
+            self.lose(*bucket, "it could not be renewed in time");
         }
+        !lapsed.is_empty()
     }
 
-    fn lose(&mut self, bucket: u32, why: &str) {
+    pub(super) fn lose(&mut self, bucket: u32, why: &str) {
         if self.holds.remove(&bucket).is_some() {
             tracing::error!(
                 bucket,
@@ -139,59 +142,6 @@ impl Keeper {
             );
             tally::lost();
             self.states.insert(bucket, OwnerState::Lost);
-        }
-    }
-
-    async fn renew_due(&mut self) {
-        let now = Instant::now();
-        let due: Vec<u32> = self
-            .holds
-            .iter()
-            .filter(|(bucket, hold)| now >= hold.next_renewal || (hold.releasing && (self.settled)(**bucket)))
-            .map(|(bucket, _)| *bucket)
-            .collect();
-        for bucket in due {
-            self.renew(bucket).await;
-        }
-    }
-
-    /// Renews the lease of `bucket`, or releases it when its keys stopped
-    /// for a handover.
-    async fn renew(&mut self, bucket: u32) {
-        let release = self.holds.get(&bucket).is_some_and(|hold| hold.releasing) && (self.settled)(bucket);
-        let Some(hold) = self.holds.get(&bucket) else { return };
-        let mut record = hold.record.clone();
-        record.renewed_unix_ms = unix_millis();
-        record.released = release;
-        let version = hold.version.clone();
-        let start = Instant::now();
-        let written = bounded(
-            self.settings.request_timeout(),
-            self.leases.update(bucket, &record, &version),
-        )
-        .await;
-        match written {
-            Ok(_) if release => {
-                self.holds.remove(&bucket);
-                self.states.insert(bucket, OwnerState::Released);
-                tracing::info!(bucket, token = record.token, "released the lease of bucket {bucket}");
-            }
-            Ok(version) => {
-                if let Some(hold) = self.holds.get_mut(&bucket) {
-                    hold.record = record;
-                    hold.version = version;
-                    hold.next_renewal = start + self.settings.renew_interval;
-                    hold.valid_until = start + self.settings.valid_for();
-                }
-            }
-            Err(WriteError::Conflict) => self.lose(bucket, "another replica took it"),
-            Err(error) => {
-                tally::renewal_failed();
-                tracing::warn!(bucket, "could not renew the lease of bucket {bucket}: {error}");
-                if let Some(hold) = self.holds.get_mut(&bucket) {
-                    hold.next_renewal = Instant::now() + self.settings.retry_interval();
-                }
-            }
         }
     }
 
@@ -210,22 +160,7 @@ impl Keeper {
         }
     }
 
-    /// Releases, on a graceful stop, every lease whose keys have stopped.
-    async fn release_all(&mut self) {
-        let buckets: Vec<u32> = self.holds.keys().copied().collect();
-        for bucket in buckets {
-            if let Some(hold) = self.holds.get_mut(&bucket) {
-                hold.releasing = true;
-            }
-            if (self.settled)(bucket) {
-                self.renew(bucket).await;
-            }
-        }
-        self.holds.clear();
-        self.publish();
-    }
-
-    fn publish(&self) {
+    pub(super) fn publish(&self) {
         let granted = self
             .holds
             .iter()

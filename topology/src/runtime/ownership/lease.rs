@@ -169,11 +169,7 @@ pub(crate) fn unix_millis() -> u64 {
 pub(crate) fn version_text(meta: &ObjectMeta) -> String {
     match &meta.e_tag {
         Some(e_tag) => format!("e:{}", e_tag.trim_start_matches("W/").trim_matches('"')),
-        None => format!(
-            "m:{}:{}",
-            meta.last_modified.timestamp(),
-            meta.size
-        ),
+        None => format!("m:{}:{}", meta.last_modified.timestamp(), meta.size),
     }
 }
 

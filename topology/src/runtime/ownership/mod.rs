@@ -39,6 +39,18 @@ use crate::runtime::{
     shard::Shard,
 };
 
+/// Ownership settings that cannot work together.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value `{value}` for setting `{setting}`: {reason}")]
+pub struct InvalidOwnershipSettings {
+    /// The setting at fault.
+    pub setting: &'static str,
+    /// Its value.
+    pub value: String,
+    /// Why it cannot be used with the others.
+    pub reason: String,
+}
+
 /// Whether the keys of a bucket have all stopped: a lease is released only
 /// then.
 pub type Settled = Arc<dyn Fn(u32) -> bool + Send + Sync>;
@@ -53,7 +65,7 @@ pub type Settled = Arc<dyn Fn(u32) -> bool + Send + Sync>;
 /// assert_eq!(settings.duration, Duration::from_secs(15));
 /// assert!(settings.check().is_ok());
 /// let bad = OwnershipSettings { margin: Duration::from_secs(20), ..settings };
-/// assert!(bad.check().unwrap_err().contains("lease_margin"));
+/// assert_eq!(bad.check().unwrap_err().setting, "lease_margin");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OwnershipSettings {
@@ -83,27 +95,30 @@ impl OwnershipSettings {
     /// The most buckets: one lease object each, listed at every scan.
     pub const MAX_BUCKETS: u32 = 4096;
 
-    /// Why these settings cannot work, naming the setting.
-    pub fn check(&self) -> Result<(), String> {
+    /// The longest lease: longer ones would only delay every takeover.
+    pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+
+    /// Why these settings cannot work together, naming the setting.
+    pub fn check(&self) -> Result<(), InvalidOwnershipSettings> {
+        let invalid = |setting, value: String, reason: String| Err(InvalidOwnershipSettings { setting, value, reason });
         if self.buckets == 0 || self.buckets > Self::MAX_BUCKETS {
-            return Err(format!(
-                "lease_buckets must be between 1 and {}, not {}",
-                Self::MAX_BUCKETS,
-                self.buckets
-            ));
+            let reason = format!("must be between 1 and {}", Self::MAX_BUCKETS);
+            return invalid("lease_buckets", self.buckets.to_string(), reason);
+        }
+        if self.duration > Self::MAX_DURATION {
+            let reason = format!("must be at most {:?}", Self::MAX_DURATION);
+            return invalid("lease_duration", format!("{:?}", self.duration), reason);
         }
         if self.margin.is_zero() || self.margin >= self.duration {
-            return Err(format!(
-                "lease_margin ({:?}) must be above zero and below lease_duration ({:?})",
-                self.margin, self.duration
-            ));
+            let reason = format!("must be above zero and below lease_duration ({:?})", self.duration);
+            return invalid("lease_margin", format!("{:?}", self.margin), reason);
         }
         if self.renew_interval.is_zero() || self.renew_interval >= self.valid_for() {
-            return Err(format!(
-                "lease_renew_interval ({:?}) must be above zero and below lease_duration - lease_margin ({:?})",
-                self.renew_interval,
+            let reason = format!(
+                "must be above zero and below lease_duration - lease_margin ({:?})",
                 self.valid_for()
-            ));
+            );
+            return invalid("lease_renew_interval", format!("{:?}", self.renew_interval), reason);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 mod end;
 pub(crate) mod lineage;
+mod owner;
 pub(crate) mod snapshot;
 
 use std::{
@@ -18,7 +19,7 @@ use std::{
 use tokio::{sync::Notify, task::AbortHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::{metrics::pipeline::Distributions, redact::redact};
+use crate::runtime::{metrics::pipeline::Distributions, ownership::Ownership, redact::redact};
 
 /// Where a record is listed, so that it can take itself off when forgotten.
 pub(crate) trait Listing: Send + Sync + std::fmt::Debug {
@@ -88,6 +89,8 @@ struct Cold {
     previous: Option<Arc<PipelineRecord>>,
     /// Wakes those waiting for its end.
     ended: Option<Arc<Notify>>,
+    /// The lease the run holds its key under, when ownership is on.
+    ownership: Option<Ownership>,
 }
 
 /// One run of one pipeline.

@@ -5,6 +5,7 @@ use std::{sync::atomic::Ordering, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{
+    ownership::OwnerState,
     record::{BEHIND_PREVIOUS, LastError, Phase, PipelineRecord, STARTED},
     stats::OutcomeKind,
 };
@@ -28,6 +29,7 @@ impl PipelineRecord {
             last_iteration: None,
             healthy_since_unix_ms: None,
             last_error: None,
+            owner: None,
         };
         self.read_cold(|cold| {
             let Some(cold) = cold else {
@@ -38,6 +40,7 @@ impl PipelineRecord {
             snapshot.healthy_since_unix_ms = cold.healthy_since_ms;
             snapshot.last_error.clone_from(&cold.last_error);
         });
+        snapshot.owner = self.owner();
         snapshot
     }
 }
@@ -58,6 +61,8 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) last_iteration: Option<(u64, Duration)>,
     pub(crate) healthy_since_unix_ms: Option<u64>,
     pub(crate) last_error: Option<LastError>,
+    /// The replica's state with the run's lease, and its fencing token.
+    pub(crate) owner: Option<(OwnerState, u64)>,
 }
 
 impl Snapshot<'_> {

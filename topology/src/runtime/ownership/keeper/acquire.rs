@@ -42,6 +42,11 @@ impl Keeper {
             .map(|(bucket, _)| *bucket)
             .collect();
         for bucket in stale {
+            // A slow store must not hold back the stop of a lease that
+            // runs out meanwhile.
+            if self.lapse() {
+                self.publish();
+            }
             match bounded(self.settings.request_timeout(), self.leases.read(bucket)).await {
                 Ok(Some(observed)) => {
                     self.read.insert(bucket, observed);
@@ -54,6 +59,9 @@ impl Keeper {
         }
         self.hand_back(now);
         for bucket in 0..self.settings.buckets {
+            if self.lapse() {
+                self.publish();
+            }
             if !self.holds.contains_key(&bucket) {
                 self.try_take(bucket, now).await;
             }

@@ -1,0 +1,389 @@
+//! Ownership across replicas with real processes on one S3-protocol store:
+//! a rescale from two replicas to three, a replica stopped (`SIGSTOP`) past
+//! its lease, one killed (`SIGKILL`), and one cut off from the store. Each
+//! run of the replica program logs its start and every commit it made to
+//! the store; commits are fenced. After each scenario the logs must show
+//! that no two runs of one key were ever live at once, and each table's
+//! commit log that no replaced owner's commit followed its successor's.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+#[path = "support/s3.rs"]
+mod s3;
+mod support;
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use nix::sys::signal::Signal;
+use s3::S3;
+use support::{Running, free_port, get, test_program};
+
+const KEYS: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+/// The lease timing every replica runs with.
+const LEASE: Duration = Duration::from_secs(3);
+const MARGIN: Duration = Duration::from_secs(1);
+const WAIT: Duration = Duration::from_secs(60);
+
+fn config() -> String {
+    let mut config = String::from(
+        "global:\n  poll_jitter_secs: 0\n  coordination: s3://lake/coordination\n  lease_duration: 3s\n  \
+         lease_renew_interval: 1s\n  lease_margin: 1s\n  lease_buckets: 16\npipelines:\n  table:\n",
+    );
+    for key in KEYS {
+        config.push_str(&format!("    {key}: {{}}\n"));
+    }
+    config
+}
+
+fn unix_ms() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
+}
+
+/// The store, the configuration file, and the replicas started on them.
+struct Cluster {
+    s3: S3,
+    config: tempfile::NamedTempFile,
+}
+
+impl Cluster {
+    fn new() -> Self {
+        let config = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(config.path(), self::config()).unwrap();
+        Self {
+            s3: S3::start(),
+            config,
+        }
+    }
+
+    /// A replica with `shard`, serving its endpoint on `port` when given.
+    fn replica(&self, name: &str, shard: &str, port: Option<u16>) -> Running {
+        let address = port.map_or_else(|| "off".to_owned(), |port| format!("127.0.0.1:{port}"));
+        let args = [
+            "--config",
+            self.config.path().to_str().unwrap(),
+            "--shard",
+            shard,
+            "--metrics-addr",
+            &address,
+        ];
+        let mut env = self.s3.env();
+        env.push(("HOSTNAME".to_owned(), name.to_owned()));
+        env.push(("REPLICA_DATA".to_owned(), "s3://lake/data".to_owned()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let running = Running::start(&test_program("replica"), &args, &env);
+        running.wait_for("ownership is on", WAIT);
+        running
+    }
+
+    /// What the store holds of the runs and the commits.
+    fn history(&self) -> History {
+        History::read(&self.s3)
+    }
+
+    /// Waits until every key has a commit decided after `since` (Unix ms),
+    /// and says how long after `since` the last of them came.
+    fn wait_all_committing_after(&self, since: u128) -> Duration {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let history = self.history();
+            let latest: Vec<Option<u128>> = KEYS
+                .iter()
+                .map(|key| history.first_commit_after(&format!("table/{key}"), since))
+                .collect();
+            if latest.iter().all(Option::is_some) {
+                let last = latest.into_iter().flatten().max().unwrap_or(since);
+                return Duration::from_millis(u64::try_from(last - since).unwrap());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not every key committed again within {WAIT:?}: {latest:?}"
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// One run, from its log object.
+#[derive(Debug)]
+struct Run {
+    token: u64,
+    pid: u32,
+    start: u128,
+    commits: Vec<u128>,
+    /// Its end, written only while it still held its lease.
+    end: Option<u128>,
+}
+
+impl Run {
+    /// The last moment it is known to have been live as the owner.
+    fn last(&self) -> u128 {
+        self.commits.iter().copied().chain(self.end).max().unwrap_or(self.start)
+    }
+}
+
+/// The runs and commits the store holds, by key.
+struct History {
+    runs: BTreeMap<String, Vec<Run>>,
+    /// Each table's commits: the token and process id of each, in order.
+    commits: BTreeMap<String, Vec<(u64, u32)>>,
+}
+
+impl History {
+    fn read(s3: &S3) -> Self {
+        let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
+        for (path, text) in s3.objects("data/runs") {
+            let (key, name) = path.trim_start_matches("data/runs/").rsplit_once('/').unwrap();
+            let mut parts = name.split('-');
+            let token = parts.next().unwrap().parse().unwrap();
+            let pid = parts.next().unwrap().parse().unwrap();
+            let mut run = Run {
+                token,
+                pid,
+                start: 0,
+                commits: Vec::new(),
+                end: None,
+            };
+            for line in text.lines() {
+                let (what, at) = line.split_once(' ').unwrap();
+                let at: u128 = at.parse().unwrap();
+                match what {
+                    "start" => run.start = at,
+                    "commit" => run.commits.push(at),
+                    "end" => run.end = Some(at),
+                    other => panic!("unknown line {other} in {path}"),
+                }
+            }
+            runs.entry(key.to_owned()).or_default().push(run);
+        }
+        let commits = s3
+            .objects("data/commits")
+            .into_iter()
+            .map(|(path, text)| {
+                let body = text.split_once('\n').map_or("", |(_, body)| body);
+                let lines = body
+                    .lines()
+                    .map(|line| {
+                        let (token, pid) = line.split_once(' ').unwrap();
+                        (token.parse().unwrap(), pid.parse().unwrap())
+                    })
+                    .collect();
+                (path.trim_start_matches("data/commits/").to_owned(), lines)
+            })
+            .collect();
+        Self { runs, commits }
+    }
+
+    /// The first commit of `key` decided after `since`.
+    fn first_commit_after(&self, key: &str, since: u128) -> Option<u128> {
+        self.runs
+            .get(key)?
+            .iter()
+            .flat_map(|run| run.commits.iter().copied())
+            .filter(|at| *at > since)
+            .min()
+    }
+
+    /// The process that made the last commit of `key` decided before `at`.
+    fn committer_before(&self, key: &str, at: u128) -> Option<u32> {
+        self.runs
+            .get(key)?
+            .iter()
+            .flat_map(|run| run.commits.iter().map(move |commit| (*commit, run.pid)))
+            .filter(|(commit, _)| *commit < at)
+            .max()
+            .map(|(_, pid)| pid)
+    }
+
+    /// Never two live runs of one key; fencing tokens that only grow, in
+    /// the runs and in each table's commits.
+    fn assert_one_owner_at_a_time(&self) {
+        assert_eq!(self.runs.len(), KEYS.len(), "every key ran: {:?}", self.runs.keys());
+        for (key, runs) in &self.runs {
+            let mut runs: Vec<&Run> = runs.iter().collect();
+            runs.sort_by_key(|run| run.start);
+            let mut live_until = 0;
+            let mut token = 0;
+            for run in runs {
+                assert!(
+                    run.start > live_until,
+                    "{key}: a run (token {}, pid {}) started at {} while another was live until {live_until}",
+                    run.token,
+                    run.pid,
+                    run.start
+                );
+                assert!(run.token > token, "{key}: token {} after token {token}", run.token);
+                live_until = run.last();
+                token = run.token;
+            }
+        }
+        for (key, commits) in &self.commits {
+            assert!(
+                commits.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+                "{key}: a commit of an older owner after a newer one's: {commits:?}"
+            );
+        }
+    }
+}
+
+fn stop(mut replica: Running) -> String {
+    replica.signal(Signal::SIGTERM);
+    let status = replica.wait_exit(WAIT);
+    let log = replica.stderr();
+    assert_eq!(status.code(), Some(0), "{log}");
+    log
+}
+
+#[test]
+fn rescaling_from_two_replicas_to_three_never_runs_a_key_twice() {
+    let cluster = Cluster::new();
+    let a = cluster.replica("replica-a", "0/2", None);
+    let b = cluster.replica("replica-b", "1/2", None);
+    cluster.wait_all_committing_after(0);
+
+    // The new replica starts first, with the new count, beside the old ones.
+    let c = cluster.replica("replica-c", "2/3", None);
+    std::thread::sleep(Duration::from_secs(2));
+    let log = stop(a);
+    assert!(log.contains("released the lease of bucket"), "{log}");
+    let a = cluster.replica("replica-a", "0/3", None);
+    let log = stop(b);
+    assert!(log.contains("released the lease of bucket"), "{log}");
+    let rescaled = unix_ms();
+    let b = cluster.replica("replica-b", "1/3", None);
+    let took = cluster.wait_all_committing_after(rescaled);
+    eprintln!("every key committed again {took:?} after the last restart");
+
+    let c_log = c.stderr();
+    assert!(c_log.contains("acquired the lease of bucket"), "{c_log}");
+    for replica in [a, b, c] {
+        stop(replica);
+    }
+    cluster.history().assert_one_owner_at_a_time();
+}
+
+#[test]
+fn a_replica_stopped_past_its_lease_loses_its_keys_and_its_late_writes_are_refused() {
+    let cluster = Cluster::new();
+    let a = cluster.replica("replica-a", "0/3", None);
+    let b = cluster.replica("replica-b", "1/3", None);
+    let c = cluster.replica("replica-c", "2/3", None);
+    cluster.wait_all_committing_after(0);
+    std::thread::sleep(Duration::from_secs(1));
+
+    c.signal(Signal::SIGSTOP);
+    let stopped = unix_ms();
+    let c_pid = Some(c.id());
+    std::thread::sleep(2 * LEASE);
+    let took = cluster.wait_all_committing_after(stopped);
+    eprintln!("every key committed {took:?} after the stop");
+    let during = cluster.history();
+    for key in KEYS {
+        let key = format!("table/{key}");
+        let committer = during.committer_before(&key, unix_ms()).unwrap();
+        assert_ne!(
+            Some(committer),
+            c_pid,
+            "{key} is still committed by the stopped replica"
+        );
+    }
+
+    c.signal(Signal::SIGCONT);
+    let resumed = unix_ms();
+    c.wait_for("lost the lease of bucket", WAIT);
+    std::thread::sleep(Duration::from_secs(1));
+    let after = cluster.history();
+    let late: Vec<u128> = after
+        .runs
+        .values()
+        .flatten()
+        .filter(|run| Some(run.pid) == c_pid && run.start < stopped)
+        .flat_map(|run| run.commits.iter().copied())
+        .filter(|at| *at > stopped + 100 && *at < resumed + 1000)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "the stopped replica committed after it was stopped: {late:?}"
+    );
+
+    // It takes its share back once it beats again.
+    let back = cluster.wait_all_committing_after(unix_ms());
+    eprintln!("every key committing again {back:?} after the resumed replica lost its leases");
+    for replica in [a, b, c] {
+        stop(replica);
+    }
+    cluster.history().assert_one_owner_at_a_time();
+}
+
+#[test]
+fn a_killed_replica_s_keys_move_after_its_lease_expires() {
+    let cluster = Cluster::new();
+    let port = free_port();
+    let a = cluster.replica("replica-a", "0/3", Some(port));
+    let b = cluster.replica("replica-b", "1/3", None);
+    let c = cluster.replica("replica-c", "2/3", None);
+    cluster.wait_all_committing_after(0);
+
+    let (status, body) = get(&format!("http://127.0.0.1:{port}/pipelines"));
+    assert_eq!(status, 200);
+    let rows: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty(), "{body}");
+    for row in rows {
+        assert_eq!(row["owner"], "owned", "{row}");
+        assert!(row["fencing_token"].as_u64().unwrap() >= 1, "{row}");
+    }
+
+    c.signal(Signal::SIGKILL);
+    let killed = unix_ms();
+    drop(c);
+    let took = cluster.wait_all_committing_after(killed);
+    eprintln!("every key committed again {took:?} after the kill");
+    assert!(
+        took >= LEASE - MARGIN,
+        "the killed replica's keys moved before its lease could expire: {took:?}"
+    );
+    for replica in [a, b] {
+        stop(replica);
+    }
+    cluster.history().assert_one_owner_at_a_time();
+}
+
+#[test]
+fn a_replica_cut_off_from_the_store_stops_its_keys_before_its_lease_could_move() {
+    let cluster = Cluster::new();
+    let a = cluster.replica("replica-a", "0/1", None);
+    cluster.wait_all_committing_after(0);
+    let started = a.stderr().matches("run start").count();
+
+    cluster.s3.cut_off(true);
+    let cut = Instant::now();
+    // Each lease could be taken over at the earliest a lease's duration
+    // after its last renewal began, which was before the cut.
+    let deadline = cut + LEASE;
+    loop {
+        let log = a.stderr();
+        if log.matches("run end").count() >= started {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "runs still live {:?} after the cut:\n{log}",
+            cut.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("every run stopped {:?} after the cut", cut.elapsed());
+    a.wait_for("lost the lease of bucket", WAIT);
+    std::thread::sleep(LEASE);
+
+    cluster.s3.cut_off(false);
+    let back = unix_ms();
+    let took = cluster.wait_all_committing_after(back);
+    eprintln!("every key committed again {took:?} after the store came back");
+    assert!(a.stderr().matches("run start").count() >= 2 * started);
+    stop(a);
+    cluster.history().assert_one_owner_at_a_time();
+}

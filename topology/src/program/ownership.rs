@@ -1,0 +1,160 @@
+//! Ownership in the generated program: the lease keeper started from the
+//! `coordination` settings, which keys its leases let this replica run
+//! (and under which fencing token), and when a bucket's runs have all
+//! stopped, so that its lease can be released.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use crate::{
+    program::{error::ProgramError, settings::ReplicaConfig},
+    runtime::{
+        ownership::{Coordinator, Holdings, HoldingsReceiver, OwnerState, Ownership, OwnershipSettings, bucket_of},
+        record::PipelineRecord,
+        storage,
+    },
+};
+
+/// The runs of each bucket that may not have ended: a bucket's lease is
+/// released only once they have.
+#[derive(Clone, Default)]
+struct BucketRuns(Arc<Mutex<HashMap<u32, Vec<Arc<PipelineRecord>>>>>);
+
+impl BucketRuns {
+    fn track(&self, bucket: u32, record: &Arc<PipelineRecord>) {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        runs.entry(bucket).or_default().push(Arc::clone(record));
+    }
+
+    /// Whether every run of `bucket` (and every run before it) has ended;
+    /// the ended ones are forgotten.
+    fn settled(&self, bucket: u32) -> bool {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(live) = runs.get_mut(&bucket) else {
+            return true;
+        };
+        live.retain(|record| !record.is_settled());
+        if live.is_empty() {
+            runs.remove(&bucket);
+            return true;
+        }
+        false
+    }
+}
+
+/// What the launcher needs of the leases: which keys may run, and under
+/// which ownership.
+#[derive(Clone)]
+pub(crate) struct Leases {
+    holdings: HoldingsReceiver,
+    settings: OwnershipSettings,
+    runs: BucketRuns,
+}
+
+impl Leases {
+    /// Starts keeping leases in the store `replica.coordination` names, when
+    /// it names one: the keeper (to stop when the topology ends) and what
+    /// the launcher reads.
+    pub(crate) fn start(replica: &ReplicaConfig) -> Result<Option<(Coordinator, Self)>, ProgramError> {
+        let Some(url) = replica.coordination.url() else {
+            return Ok(None);
+        };
+        let store = storage::open(url, std::iter::empty::<(String, String)>()).map_err(ProgramError::Coordination)?;
+        let settings = replica.ownership();
+        let runs = BucketRuns::default();
+        let settled = runs.clone();
+        let coordinator = Coordinator::start(
+            store,
+            settings,
+            replica.shard,
+            identity(),
+            Arc::new(move |bucket| settled.settled(bucket)),
+        );
+        let leases = Self {
+            holdings: coordinator.holdings(),
+            settings,
+            runs,
+        };
+        tracing::info!(
+            coordination = %replica.coordination,
+            "ownership is on: this replica runs a key only while it holds its bucket's lease in {}",
+            replica.coordination
+        );
+        Ok(Some((coordinator, leases)))
+    }
+
+    /// What this replica holds now: one view for a whole plan.
+    pub(crate) fn now(&self) -> Arc<Holdings> {
+        Arc::clone(&self.holdings.borrow())
+    }
+
+    /// The ownership a run of `key` starts under, if `held` lets it run.
+    pub(crate) fn ownership_of(&self, held: &Holdings, key: &str) -> Option<Ownership> {
+        let bucket = bucket_of(key, self.settings.buckets);
+        let grant = held.grant(bucket)?;
+        Some(Ownership::new(bucket, grant.token, self.holdings.clone()))
+    }
+
+    /// Remembers a run of `ownership`'s bucket until it has ended.
+    pub(crate) fn track(&self, ownership: &Ownership, record: &Arc<PipelineRecord>) {
+        self.runs.track(ownership.bucket(), record);
+    }
+
+    /// How long the run of `key` has to stop once it may no longer run:
+    /// `shutdown` as for any stop, or half a margin when its lease was lost,
+    /// since another replica may take it over soon after.
+    pub(crate) fn stop_timeout(&self, key: &str, shutdown: Option<Duration>) -> Option<Duration> {
+        let bucket = bucket_of(key, self.settings.buckets);
+        match self.holdings.borrow().state(bucket) {
+            Some(OwnerState::Lost) => Some(self.settings.stop_grace()),
+            _ => shutdown,
+        }
+    }
+
+    /// Watches the holdings: resolves whenever the buckets granted, or
+    /// their tokens, change (not at every renewal); `false` once the keeper
+    /// has stopped.
+    pub(crate) fn watcher(&self) -> HoldingsWatcher {
+        HoldingsWatcher {
+            holdings: self.holdings.clone(),
+            last: Vec::new(),
+        }
+    }
+}
+
+/// Waits for the grants to change.
+pub(crate) struct HoldingsWatcher {
+    holdings: HoldingsReceiver,
+    last: Vec<(u32, u64)>,
+}
+
+impl HoldingsWatcher {
+    pub(crate) async fn changed(&mut self) -> bool {
+        loop {
+            if self.holdings.changed().await.is_err() {
+                return false;
+            }
+            let grants: Vec<(u32, u64)> = self
+                .holdings
+                .borrow_and_update()
+                .granted
+                .iter()
+                .map(|(bucket, grant)| (*bucket, grant.token))
+                .collect();
+            if grants != self.last {
+                self.last = grants;
+                return true;
+            }
+        }
+    }
+}
+
+/// Who holds a lease, as operators read it in the lease object: the pod's
+/// name (or the host's) and the process id.
+fn identity() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown-host".to_owned());
+    format!("{host}/{}", std::process::id())
+}

@@ -1,0 +1,172 @@
+//! The values of the ownership settings: where the leases are kept, and
+//! the durations of their timing.
+
+use std::{fmt, str::FromStr, time::Duration};
+
+use crate::runtime::{
+    redact::redact,
+    setting::{FromText, SettingValue},
+};
+
+/// Where the replicas keep their leases: `off` (each replica runs its
+/// static share), or the URL of an object store that supports conditional
+/// writes (`s3://bucket/prefix`, `gs://…`, `az://…`; `memory://` within one
+/// process). Shown and debugged with any password masked.
+///
+/// ```
+/// use topology::Coordination;
+///
+/// let store: Coordination = "s3://lake/leases".parse().unwrap();
+/// assert_eq!(store.url(), Some("s3://lake/leases"));
+/// assert_eq!("off".parse::<Coordination>().unwrap(), Coordination::Off);
+/// let secret: Coordination = "s3://key:hunter2@lake".parse().unwrap();
+/// assert!(!format!("{secret} {secret:?}").contains("hunter2"));
+/// assert!("file:///tmp/leases".parse::<Coordination>().unwrap_err().contains("conditional"));
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Coordination {
+    /// No leases: the shard alone says what a replica runs.
+    #[default]
+    Off,
+    /// The leases are kept in the store at this URL.
+    Store(String),
+}
+
+impl Coordination {
+    /// The store's URL, when ownership is on.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Off => None,
+            Self::Store(url) => Some(url),
+        }
+    }
+}
+
+/// The schemes of stores that can replace an object only if its version
+/// matches.
+const CONDITIONAL_SCHEMES: &[&str] = &["s3", "s3a", "gs", "az", "adl", "azure", "abfs", "abfss", "memory"];
+
+impl FromStr for Coordination {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "off" {
+            return Ok(Self::Off);
+        }
+        let url = url::Url::parse(text).map_err(|error| format!("expected {}: {error}", Self::EXPECTS))?;
+        match url.scheme() {
+            "file" => Err(
+                "the local file store cannot replace an object only if its version matches, so it cannot hold \
+                 leases; use an s3://, gs:// or az:// store"
+                    .to_owned(),
+            ),
+            scheme if CONDITIONAL_SCHEMES.contains(&scheme) => Ok(Self::Store(text.to_owned())),
+            scheme => Err(format!(
+                "unknown store scheme `{scheme}`; expected one of {}",
+                CONDITIONAL_SCHEMES.join(", ")
+            )),
+        }
+    }
+}
+
+impl SettingValue for Coordination {
+    const EXPECTS: &'static str = "`off` or an object store URL, such as `s3://bucket/leases`";
+
+    fn parse_text(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Coordination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Off => f.write_str("off"),
+            Self::Store(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+/// Masked as in `Display`: settings are logged with `{:?}`.
+impl fmt::Debug for Coordination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Off => f.write_str("Off"),
+            Self::Store(_) => write!(f, "Store({self})"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Coordination {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(FromText::<Self>::default())
+    }
+}
+
+/// A duration setting, written with its unit: `500ms`, `15s`, `1m30s`.
+///
+/// ```
+/// use std::time::Duration;
+/// use topology::SettingDuration;
+///
+/// let lease: SettingDuration = "1m30s".parse().unwrap();
+/// assert_eq!(lease.get(), Duration::from_secs(90));
+/// assert_eq!(lease.to_string(), "90s");
+/// assert_eq!(SettingDuration::from(Duration::from_millis(1500)).to_string(), "1500ms");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SettingDuration(Duration);
+
+impl SettingDuration {
+    /// The duration.
+    pub fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl From<Duration> for SettingDuration {
+    fn from(duration: Duration) -> Self {
+        Self(duration)
+    }
+}
+
+impl FromStr for SettingDuration {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        topology_common::parse_millis(text).map(|millis| Self(Duration::from_millis(millis)))
+    }
+}
+
+impl SettingValue for SettingDuration {
+    const EXPECTS: &'static str = "a duration with its unit, such as `15s` or `500ms`";
+
+    fn parse_text(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for SettingDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let millis = self.0.as_millis();
+        if millis % 1000 == 0 {
+            write!(f, "{}s", millis / 1000)
+        } else {
+            write!(f, "{millis}ms")
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SettingDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(FromText::<Self>::default())
+    }
+}
