@@ -312,6 +312,10 @@ fn every_declared_setting_comes_from_every_source() {
             "failure_policy" => "shutdown",
             "shard" => "0/3",
             "metrics_addr" => "127.0.0.1:0",
+            "coordination" => "s3://lake/leases",
+            "lease_duration" => "20s",
+            "lease_renew_interval" => "5s",
+            "lease_margin" => "1500ms",
             _ => "42",
         };
         let from_env = resolved(&[], &[(&var, value)], None).unwrap();

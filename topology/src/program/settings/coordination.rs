@@ -170,3 +170,82 @@ impl<'de> serde::Deserialize<'de> for SettingDuration {
         deserializer.deserialize_str(FromText::<Self>::default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::program::settings::Settings;
+
+    fn applied(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let mut settings = Settings::default();
+        for (name, value) in pairs {
+            settings
+                .apply(name, value, "a test")
+                .map_err(|error| error.to_string())?;
+        }
+        settings.validate().map_err(|error| error.to_string())?;
+        Ok(settings)
+    }
+
+    #[test]
+    fn values_at_their_edges_are_refused_naming_the_setting_and_the_value() {
+        for (pairs, needle) in [
+            (vec![("coordination", "leases")], "`leases` for setting `coordination`"),
+            (vec![("coordination", "")], "for setting `coordination`"),
+            (vec![("coordination", "file:///tmp/leases")], "cannot hold leases"),
+            (
+                vec![("coordination", "ftp://host/leases")],
+                "unknown store scheme `ftp`",
+            ),
+            (vec![("lease_duration", "0s")], "must be greater than zero"),
+            (vec![("lease_duration", "15")], "has no unit"),
+            (vec![("lease_duration", "99999999999999999999h")], "too large"),
+            (
+                vec![("lease_buckets", "0")],
+                "`0` for setting `lease_buckets` (from a test): must be between 1 and 4096",
+            ),
+            (
+                vec![("lease_buckets", "18446744073709551615")],
+                "must be between 1 and 4096",
+            ),
+            (
+                vec![("coordination", "s3://lake"), ("lease_margin", "15s")],
+                "`15s` for setting `lease_margin` (from the settings): must be above zero and below lease_duration (15s)",
+            ),
+            (
+                vec![("coordination", "s3://lake"), ("lease_renew_interval", "13s")],
+                "`13s` for setting `lease_renew_interval`",
+            ),
+            (
+                vec![("coordination", "s3://lake"), ("lease_duration", "2h")],
+                "`7200s` for setting `lease_duration` (from the settings): must be at most 3600s",
+            ),
+        ] {
+            let error = applied(&pairs).unwrap_err();
+            assert!(error.contains(needle), "{pairs:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn lease_timing_is_checked_only_with_ownership_on() {
+        assert!(applied(&[("lease_margin", "15s")]).is_ok());
+        let settings = applied(&[
+            ("coordination", "s3://lake/leases"),
+            ("lease_duration", "3s"),
+            ("lease_renew_interval", "1s"),
+            ("lease_margin", "1s"),
+            ("lease_buckets", "16"),
+        ])
+        .unwrap();
+        let ownership = settings.replica.ownership();
+        assert_eq!(ownership.duration.as_secs(), 3);
+        assert_eq!(ownership.buckets, 16);
+    }
+
+    #[test]
+    fn a_password_in_the_store_url_is_never_shown() {
+        let settings = applied(&[("coordination", "s3://AKIA:hunter2@lake/leases?sig=abc")]).unwrap();
+        let shown = format!("{settings} {settings:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("abc"), "{shown}");
+        assert!(shown.contains("coordination=s3://AKIA:***@lake/leases"), "{shown}");
+    }
+}
