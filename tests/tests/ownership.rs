@@ -19,7 +19,7 @@ use std::{
 
 use nix::sys::signal::Signal;
 use s3::S3;
-use support::{Running, free_port, get, test_program};
+use support::{Running, free_port, get, run_to_exit, test_program};
 
 const KEYS: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
 /// The lease timing every replica runs with.
@@ -69,13 +69,19 @@ impl Cluster {
             "--metrics-addr",
             &address,
         ];
-        let mut env = self.s3.env();
-        env.push(("HOSTNAME".to_owned(), name.to_owned()));
-        env.push(("REPLICA_DATA".to_owned(), "s3://lake/data".to_owned()));
+        let env = self.env(name);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let running = Running::start(&test_program("replica"), &args, &env);
         running.wait_for("ownership is on", WAIT);
         running
+    }
+
+    /// The environment of replica `name`.
+    fn env(&self, name: &str) -> Vec<(String, String)> {
+        let mut env = self.s3.env();
+        env.push(("HOSTNAME".to_owned(), name.to_owned()));
+        env.push(("REPLICA_DATA".to_owned(), "s3://lake/data".to_owned()));
+        env
     }
 
     /// What the store holds of the runs and the commits.
@@ -255,6 +261,7 @@ fn rescaling_from_two_replicas_to_three_never_runs_a_key_twice() {
     let b = cluster.replica("replica-b", "1/3", None);
     let took = cluster.wait_all_committing_after(rescaled);
     eprintln!("every key committed again {took:?} after the last restart");
+    assert!(took < LEASE + MARGIN, "keys came back {took:?} after the rescale");
 
     let c_log = c.stderr();
     assert!(c_log.contains("acquired the lease of bucket"), "{c_log}");
@@ -336,6 +343,32 @@ fn a_killed_replica_s_keys_move_after_its_lease_expires() {
         assert!(row["fencing_token"].as_u64().unwrap() >= 1, "{row}");
     }
 
+    // `--list` reads the leases: what this shard would own and holds.
+    let args = [
+        "--config",
+        cluster.config.path().to_str().unwrap(),
+        "--shard",
+        "0/3",
+        "--list",
+    ];
+    let env = cluster.env("replica-a");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let listed = std::process::Command::new(test_program("replica"))
+        .args(args)
+        .envs(env)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert!(!lines.is_empty() && lines.len() < KEYS.len(), "{listed}");
+    for line in &lines {
+        assert!(
+            line.contains("shard 0/3  bucket ") && line.contains("would own"),
+            "{listed}"
+        );
+        assert!(line.contains("held by this shard (replica-a/"), "{listed}");
+    }
+
     c.signal(Signal::SIGKILL);
     let killed = unix_ms();
     drop(c);
@@ -386,4 +419,38 @@ fn a_replica_cut_off_from_the_store_stops_its_keys_before_its_lease_could_move()
     assert!(a.stderr().matches("run start").count() >= 2 * started);
     stop(a);
     cluster.history().assert_one_owner_at_a_time();
+}
+
+#[test]
+fn lease_settings_that_cannot_work_stop_the_start_naming_the_setting_and_never_the_password() {
+    let program = test_program("replica");
+    for (args, needle) in [
+        (
+            vec![
+                "--coordination",
+                "s3://AKIA:hunter2@lake/leases",
+                "--lease-margin",
+                "20s",
+            ],
+            "invalid value `20s` for setting `lease_margin` (from the settings): must be above zero and below lease_duration (15s)",
+        ),
+        (
+            vec!["--coordination", "file:///tmp/leases"],
+            "for setting `coordination` (from flag --coordination): the local file store cannot",
+        ),
+        (
+            vec![
+                "--coordination",
+                "s3://AKIA:hunter2@lake/leases",
+                "--lease-buckets",
+                "0",
+            ],
+            "invalid value `0` for setting `lease_buckets`",
+        ),
+    ] {
+        let (status, log) = run_to_exit(&program, &args, &[("TOPOLOGY_LEASE_DURATION", "15s")]);
+        assert_eq!(status.code(), Some(2), "{log}");
+        assert!(log.contains(needle), "{args:?}: {log}");
+        assert!(!log.contains("hunter2"), "{log}");
+    }
 }

@@ -97,7 +97,7 @@ pub use runtime::metrics::server::{InvalidMetricsAddress, MetricsAddress, Metric
 pub use runtime::metrics::{PrometheusRecorder, metric_names};
 pub use runtime::ownership::{
     Coordinator, FenceError, Grant, Holdings, HoldingsReceiver, InvalidOwnershipSettings, LeaseRecord, OwnerState,
-    Ownership, OwnershipSettings, Settled, bucket_of,
+    Ownership, OwnershipSettings, Settled, bucket_of, read_leases,
 };
 pub use runtime::pipeline::Pipeline;
 pub use runtime::reporter::RunReporter;

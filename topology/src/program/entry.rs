@@ -11,7 +11,7 @@ use crate::{
         launch::{Blueprint, Launcher},
         listing::render,
         logging::{init_logging, json_logs},
-        ownership::{HoldingsWatcher, Leases},
+        ownership::{HoldingsWatcher, LeaseView, Leases},
         reload::Reloader,
         settings::Settings,
         spec::ProgramSpec,
@@ -222,9 +222,13 @@ where
     let resolved = resolved.and_then(|settings| Ok((settings, json_logs()?)));
     let (settings, json) = resolved.map_err(|error| start_up_error(&error))?;
     if matches.get_flag("list") {
-        return Err(match (spec.list)(&settings) {
-            Ok(listings) => {
-                print!("{}", redact(&render(&listings, settings.replica.shard)));
+        let listed = (spec.list)(&settings).and_then(|listings| Ok((listings, LeaseView::read(&settings.replica)?)));
+        return Err(match listed {
+            Ok((listings, leases)) => {
+                print!(
+                    "{}",
+                    redact(&render(&listings, settings.replica.shard, leases.as_ref()))
+                );
                 ExitCode::SUCCESS
             }
             Err(error) => start_up_error(&error),

@@ -106,6 +106,9 @@ pub enum ProgramError {
     /// The store the `coordination` setting names cannot be opened.
     #[error("cannot open the coordination store")]
     Coordination(#[source] StorageError),
+    /// The leases in the coordination store cannot be read (`--list`).
+    #[error("cannot read the leases in the coordination store")]
+    LeasesUnreadable(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A reload came after every pipeline of the topology had ended.
     #[error("cannot reload")]
     Reload(#[source] TopologyEnded),

@@ -5,7 +5,8 @@ use std::{fmt::Write as _, time::Duration};
 
 use crate::{
     program::{
-        error::ProgramError, instance::entries::FamilyTable, launch::Blueprint, policy::Resolved, settings::Settings,
+        error::ProgramError, instance::entries::FamilyTable, launch::Blueprint, ownership::LeaseView, policy::Resolved,
+        settings::Settings,
     },
     runtime::shard::Shard,
 };
@@ -37,10 +38,13 @@ pub fn list_pipelines<S, K: std::fmt::Display, Plan, P>(
 }
 
 /// One line per pipeline this `shard` runs: key, shard, interval, restart.
-pub(crate) fn render(listings: &[PipelineListing], shard: Shard) -> String {
+/// With ownership on (`leases` read from the store), the keys whose bucket
+/// this shard would own or holds, each with its bucket and lease holder.
+pub(crate) fn render(listings: &[PipelineListing], shard: Shard, leases: Option<&LeaseView>) -> String {
     let width = listings.iter().map(|listing| listing.key.len()).max().unwrap_or(0);
     let mut text = String::new();
-    for listing in listings.iter().filter(|listing| shard.owns(&listing.key)) {
+    let shown = |key: &str| leases.map_or_else(|| shard.owns(key), |leases| leases.concerns(key, shard));
+    for listing in listings.iter().filter(|listing| shown(&listing.key)) {
         let schedule = listing.resolved.schedule;
         let interval = schedule.interval.map_or_else(
             || "long-running".to_owned(),
@@ -62,10 +66,12 @@ pub(crate) fn render(listings: &[PipelineListing], shard: Shard) -> String {
             },
         );
         let sources = listing.resolved.sources();
+        let lease = leases.map(|leases| leases.describe(&listing.key, shard) + "  ");
+        let lease = lease.unwrap_or_default();
         // Writing to a `String` cannot fail.
         let _ = writeln!(
             text,
-            "{:width$}  shard {shard}  {interval}  {restart}  {sources}",
+            "{:width$}  shard {shard}  {lease}{interval}  {restart}  {sources}",
             listing.key
         );
     }
@@ -104,7 +110,7 @@ mod tests {
             .find(|shard| !shard.owns("orders"))
             .unwrap();
         assert_eq!(
-            render(&listings, other),
+            render(&listings, other, None),
             format!("shard {other} runs no pipelines (of the 1 declared)\n")
         );
     }
@@ -132,6 +138,6 @@ mod tests {
             "ingest/events  shard 0/1  long-running  restart on-failure (unlimited, backoff 1s to 60s)  policy from #[pipeline], max_restarts from flag --policy\n",
             "feeder         shard 0/1  long-running  no restart  policy from #[pipeline]\n",
         );
-        assert_eq!(render(&listings, Shard::ALL), expected);
+        assert_eq!(render(&listings, Shard::ALL, None), expected);
     }
 }

@@ -4,7 +4,7 @@
 //! stopped, so that its lease can be released.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
@@ -12,8 +12,12 @@ use std::{
 use crate::{
     program::{error::ProgramError, settings::ReplicaConfig},
     runtime::{
-        ownership::{Coordinator, Holdings, HoldingsReceiver, OwnerState, Ownership, OwnershipSettings, bucket_of},
+        ownership::{
+            Coordinator, Holdings, HoldingsReceiver, LeaseRecord, OwnerState, Ownership, OwnershipSettings, bucket_of,
+            preferred_index, read_leases,
+        },
         record::PipelineRecord,
+        shard::Shard,
         storage,
     },
 };
@@ -149,6 +153,77 @@ impl HoldingsWatcher {
                 return true;
             }
         }
+    }
+}
+
+/// The leases as `--list` shows them: read once from the store.
+pub(crate) struct LeaseView {
+    leases: BTreeMap<u32, LeaseRecord>,
+    buckets: u32,
+}
+
+impl LeaseView {
+    /// Reads every lease of the store `replica.coordination` names, when
+    /// it names one. On a thread of its own with its own runtime, so that
+    /// `--list` reads them whether or not it runs inside a runtime.
+    pub(crate) fn read(replica: &ReplicaConfig) -> Result<Option<Self>, ProgramError> {
+        let Some(url) = replica.coordination.url() else {
+            return Ok(None);
+        };
+        let store = storage::open(url, std::iter::empty::<(String, String)>()).map_err(ProgramError::Coordination)?;
+        let buckets = replica.ownership().buckets;
+        let read = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    runtime.block_on(read_leases(store, buckets))
+                })
+                .join()
+        });
+        match read {
+            Ok(Ok(leases)) => Ok(Some(Self { leases, buckets })),
+            Ok(Err(source)) => Err(ProgramError::LeasesUnreadable(source)),
+            Err(_) => Err(ProgramError::LeasesUnreadable("the reading thread panicked".into())),
+        }
+    }
+
+    fn bucket(&self, key: &str) -> u32 {
+        bucket_of(key, self.buckets)
+    }
+
+    fn held_by(&self, key: &str, shard: Shard) -> bool {
+        let shard = shard.to_string();
+        self.leases
+            .get(&self.bucket(key))
+            .is_some_and(|lease| !lease.released && lease.shard == shard)
+    }
+
+    fn would_own(&self, key: &str, shard: Shard) -> bool {
+        preferred_index(self.bucket(key), shard.count()) == shard.index()
+    }
+
+    /// Whether `shard` would own `key` or holds it.
+    pub(crate) fn concerns(&self, key: &str, shard: Shard) -> bool {
+        self.would_own(key, shard) || self.held_by(key, shard)
+    }
+
+    /// `key`'s bucket, whether `shard` would own it, and who holds it.
+    pub(crate) fn describe(&self, key: &str, shard: Shard) -> String {
+        let bucket = self.bucket(key);
+        let preferred = if self.would_own(key, shard) {
+            "would own"
+        } else {
+            "taken over"
+        };
+        let holder = match self.leases.get(&bucket) {
+            None => "lease free".to_owned(),
+            Some(lease) if lease.released => format!("lease released by {} (token {})", lease.owner, lease.token),
+            Some(lease) if lease.shard == shard.to_string() => {
+                format!("held by this shard ({}, token {})", lease.owner, lease.token)
+            }
+            Some(lease) => format!("held by shard {} ({}, token {})", lease.shard, lease.owner, lease.token),
+        };
+        format!("bucket {bucket}  {preferred}  {holder}")
     }
 }
 

@@ -22,9 +22,9 @@ use crate::runtime::{
         grant::{Grant, Holdings, HoldingsSender, OwnerState},
         lease::{LeaseRecord, LeaseStore, Observed, WriteError, unix_millis},
         observe::{Observations, heartbeat_path},
-        tally,
+        preferred_index, tally,
     },
-    shard::{Shard, owner},
+    shard::Shard,
 };
 
 /// A lease this replica holds.
@@ -115,7 +115,7 @@ impl Keeper {
     }
 
     fn preferred_index(&self, bucket: u32) -> u32 {
-        owner(&format!("bucket-{bucket}"), self.shard.count())
+        preferred_index(bucket, self.shard.count())
     }
 
     /// Stops holding every lease past its validity: its keys stop at once.

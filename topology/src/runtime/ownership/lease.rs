@@ -3,6 +3,7 @@
 //! if absent, replaced only if its version is still the one read.
 
 use std::{
+    collections::BTreeMap,
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -39,6 +40,40 @@ pub(crate) struct Observed {
     pub(crate) version: UpdateVersion,
     /// The version as [`version_forms`] writes it.
     pub(crate) forms: [String; 2],
+}
+
+/// Every lease in the coordination `store`, by bucket (those of buckets
+/// from 0 to `buckets`): who holds what, as an operator reads it.
+///
+/// ```
+/// # topology::block_on(async {
+/// use std::sync::Arc;
+/// use object_store::memory::InMemory;
+/// use topology::{Coordinator, OwnershipSettings, Shard, read_leases};
+///
+/// let store = Arc::new(InMemory::new());
+/// let settings = OwnershipSettings { buckets: 4, ..OwnershipSettings::default() };
+/// let coordinator = Coordinator::start(store.clone(), settings, Shard::ALL, "pod-0/7".into(), Arc::new(|_| true));
+/// coordinator.holdings().wait_for(|held| held.granted.len() == 4).await.unwrap();
+/// let leases = read_leases(store, 4).await.unwrap();
+/// assert_eq!(leases[&2].owner, "pod-0/7");
+/// assert_eq!(leases[&2].token, 1);
+/// # coordinator.stop().await;
+/// # }).unwrap();
+/// ```
+pub async fn read_leases(
+    store: Arc<dyn ObjectStore>,
+    buckets: u32,
+) -> Result<BTreeMap<u32, LeaseRecord>, Box<dyn std::error::Error + Send + Sync>> {
+    let leases = LeaseStore::new(store);
+    let read = futures_util::future::join_all((0..buckets).map(|bucket| leases.read(bucket))).await;
+    let mut found = BTreeMap::new();
+    for (bucket, lease) in (0..buckets).zip(read) {
+        if let Some(observed) = lease? {
+            found.insert(bucket, observed.record);
+        }
+    }
+    Ok(found)
 }
 
 /// Why a conditional write did not happen.

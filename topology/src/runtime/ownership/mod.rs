@@ -32,11 +32,11 @@ use xxhash_rust::xxh3::xxh3_64;
 
 pub use fence::{FenceError, Ownership};
 pub use grant::{Grant, Holdings, HoldingsReceiver, OwnerState};
-pub use lease::LeaseRecord;
+pub use lease::{LeaseRecord, read_leases};
 
 use crate::runtime::{
     ownership::{keeper::Keeper, lease::LeaseStore},
-    shard::Shard,
+    shard::{Shard, owner},
 };
 
 /// Ownership settings that cannot work together.
@@ -158,6 +158,12 @@ impl OwnershipSettings {
 /// ```
 pub fn bucket_of(key: &str, buckets: u32) -> u32 {
     u32::try_from(xxh3_64(key.as_bytes()) % u64::from(buckets.max(1))).unwrap_or(0)
+}
+
+/// The shard index that should own `bucket` among `count` shards
+/// (rendezvous hashing): it takes the lease when it is free.
+pub(crate) fn preferred_index(bucket: u32, count: u32) -> u32 {
+    owner(&format!("bucket-{bucket}"), count)
 }
 
 /// The lease keeper of one replica, running in the background.
