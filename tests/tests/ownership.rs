@@ -454,3 +454,42 @@ fn lease_settings_that_cannot_work_stop_the_start_naming_the_setting_and_never_t
         assert!(!log.contains("hunter2"), "{log}");
     }
 }
+
+/// The README's Kubernetes lines for ownership, as `(name, value)` pairs.
+fn readme_env() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme.split("**On Kubernetes**, add to").nth(1).unwrap();
+    let block = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+    let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(block).unwrap();
+    parsed["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|var| Some((var["name"].as_str()?.to_owned(), var["value"].as_str()?.to_owned())))
+        .collect()
+}
+
+#[test]
+fn the_readme_s_kubernetes_settings_start_a_replica_that_takes_its_leases() {
+    let cluster = Cluster::new();
+    let env = readme_env();
+    assert!(env.iter().any(|(name, _)| name == "TOPOLOGY_COORDINATION"), "{env:?}");
+    let mut all = cluster.env("quickstart-0");
+    all.extend(env);
+    let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // Only the entries from the file: its lease settings are the README's.
+    let entries = tempfile::NamedTempFile::new().unwrap();
+    let text: String = KEYS.iter().map(|key| format!("    {key}: {{}}\n")).collect();
+    std::fs::write(
+        entries.path(),
+        format!("global:\n  poll_jitter_secs: 0\npipelines:\n  table:\n{text}"),
+    )
+    .unwrap();
+    let args = ["--config", entries.path().to_str().unwrap(), "--metrics-addr", "off"];
+    let replica = Running::start(&test_program("replica"), &args, &all);
+    replica.wait_for("ownership is on", WAIT);
+    replica.wait_for("acquired the lease of bucket", WAIT);
+    replica.wait_for("run start key=table/", WAIT);
+    let log = stop(replica);
+    assert!(log.contains("released the lease of bucket"), "{log}");
+}
