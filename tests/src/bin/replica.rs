@@ -16,7 +16,11 @@ use topology::{
 
 /// One table; its name is the entry's.
 #[derive(Debug, serde::Deserialize)]
-struct Table {}
+struct Table {
+    /// Ignores its stop: ends only when aborted.
+    #[serde(default)]
+    stubborn: bool,
+}
 
 fn unix_ms() -> u128 {
     SystemTime::now()
@@ -25,7 +29,7 @@ fn unix_ms() -> u128 {
 }
 
 #[pipeline(key = "table", each = Table)]
-async fn table(ctx: PipelineContext, key: Key, _table: Instance<Table>) -> Result<(), String> {
+async fn table(ctx: PipelineContext, key: Key, table: Instance<Table>) -> Result<(), String> {
     let ownership = ctx.ownership().cloned().ok_or("ownership is off")?;
     let url = std::env::var("REPLICA_DATA").map_err(|error| format!("REPLICA_DATA: {error}"))?;
     let store = ctx.store(&url).map_err(|error| error.to_string())?;
@@ -38,9 +42,20 @@ async fn table(ctx: PipelineContext, key: Key, _table: Instance<Table>) -> Resul
     tracing::info!("run start key={key} token={token}");
     // Said on drop, so that a run aborted inside a store call says it too.
     let _end = Ended(format!("key={key} token={token}"));
+    let stop = ctx.shutdown.clone();
+    let stopped = || {
+        let stop = stop.clone();
+        let stubborn = table.stubborn;
+        async move {
+            if stubborn {
+                std::future::pending::<()>().await;
+            }
+            stop.cancelled().await;
+        }
+    };
     loop {
         tokio::select! {
-            () = ctx.shutdown.cancelled() => break,
+            () = stopped() => break,
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
         // Taken while this run is the owner, before the write: a stall
@@ -52,7 +67,7 @@ async fn table(ctx: PipelineContext, key: Key, _table: Instance<Table>) -> Resul
         });
         // A store that stops answering must not keep the run from stopping.
         let committed = tokio::select! {
-            () = ctx.shutdown.cancelled() => break,
+            () = stopped() => break,
             committed = commit => committed,
         };
         match committed {

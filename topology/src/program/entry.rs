@@ -3,6 +3,8 @@
 
 use std::{fmt::Display, process::ExitCode};
 
+use tokio_util::sync::CancellationToken;
+
 use crate::{
     program::{
         error::ProgramError,
@@ -95,9 +97,10 @@ where
         spawner.hold_until_shutdown();
     }
     started.apply_pending();
+    let ctx_shutdown = ctx.shutdown.clone();
     let reloader = Reloader::new(launcher, ctx, spawner, settings.clone());
     if let Some(watcher) = watcher {
-        tokio::spawn(follow_leases(watcher, reloader.clone()));
+        tokio::spawn(follow_leases(watcher, reloader.clone(), ctx_shutdown));
     }
     started.reloader = Some(reloader);
     started.coordinator = coordinator;
@@ -105,9 +108,16 @@ where
 }
 
 /// Starts and stops pipelines as this replica gains and loses leases,
-/// until the keeper or the topology ends.
-async fn follow_leases(mut watcher: HoldingsWatcher, reloader: Reloader) {
-    while watcher.changed().await {
+/// until shutdown begins (every run is stopping then) or the keeper ends.
+async fn follow_leases(mut watcher: HoldingsWatcher, reloader: Reloader, shutdown: CancellationToken) {
+    loop {
+        let changed = tokio::select! {
+            () = shutdown.cancelled() => return,
+            changed = watcher.changed() => changed,
+        };
+        if !changed {
+            return;
+        }
         match reloader.reapply() {
             Ok(report) => tracing::info!("the leases held changed: {report}"),
             Err(ProgramError::Reload(_)) => return,
