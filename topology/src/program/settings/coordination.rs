@@ -21,7 +21,7 @@ use crate::runtime::{
 /// assert_eq!("off".parse::<Coordination>().unwrap(), Coordination::Off);
 /// let secret: Coordination = "s3://key:hunter2@lake".parse().unwrap();
 /// assert!(!format!("{secret} {secret:?}").contains("hunter2"));
-/// assert!("file:///tmp/leases".parse::<Coordination>().unwrap_err().contains("conditional"));
+/// assert!("file:///tmp/leases".parse::<Coordination>().unwrap_err().contains("cannot hold leases"));
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum Coordination {
@@ -157,7 +157,7 @@ impl SettingValue for SettingDuration {
 impl fmt::Display for SettingDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let millis = self.0.as_millis();
-        if millis % 1000 == 0 {
+        if millis.is_multiple_of(1000) {
             write!(f, "{}s", millis / 1000)
         } else {
             write!(f, "{millis}ms")
