@@ -509,3 +509,24 @@ fn the_readme_s_kubernetes_settings_start_a_replica_that_takes_its_leases() {
     let log = stop(replica);
     assert!(log.contains("released the lease of bucket"), "{log}");
 }
+
+#[test]
+fn a_reload_with_ownership_on_changes_entries_among_the_leases_held() {
+    let cluster = Cluster::new();
+    let a = cluster.replica("replica-a", "0/1", None);
+    cluster.wait_all_committing_after(0);
+    let edited = config("    m: {}\n").replace("    a: {}\n", "");
+    std::fs::write(cluster.config.path(), edited).unwrap();
+    a.signal(Signal::SIGHUP);
+    a.wait_for("configuration reloaded: 1 started (table/m), 1 stopped (table/a)", WAIT);
+    a.wait_for("run start key=table/m", WAIT);
+    a.wait_for("run end key=table/a", WAIT);
+    // A setting that only a restart applies says so.
+    let moved = config("    m: {}\n").replace("s3://lake/coordination", "s3://lake/elsewhere");
+    std::fs::write(cluster.config.path(), moved).unwrap();
+    a.signal(Signal::SIGHUP);
+    let line = a.wait_for("unchanged until a restart", WAIT);
+    assert!(line.contains("coordination"), "{line}");
+    let log = stop(a);
+    assert_eq!(log.matches("run start key=table/a ").count(), 2, "{log}");
+}
