@@ -82,6 +82,18 @@ impl Cluster {
         running
     }
 
+    /// Three replicas, shards 0/3 to 2/3 (the first serving on `port`),
+    /// once every key commits.
+    fn three(&self, port: Option<u16>) -> [Running; 3] {
+        let replicas = [
+            self.replica("replica-a", "0/3", port),
+            self.replica("replica-b", "1/3", None),
+            self.replica("replica-c", "2/3", None),
+        ];
+        self.wait_all_committing_after(0);
+        replicas
+    }
+
     /// The environment of replica `name`.
     fn env(&self, name: &str) -> Vec<(String, String)> {
         let mut env = self.s3.env();
@@ -280,10 +292,7 @@ fn rescaling_from_two_replicas_to_three_never_runs_a_key_twice() {
 #[test]
 fn a_replica_stopped_past_its_lease_loses_its_keys_and_its_late_writes_are_refused() {
     let cluster = Cluster::new();
-    let a = cluster.replica("replica-a", "0/3", None);
-    let b = cluster.replica("replica-b", "1/3", None);
-    let c = cluster.replica("replica-c", "2/3", None);
-    cluster.wait_all_committing_after(0);
+    let [a, b, c] = cluster.three(None);
     std::thread::sleep(Duration::from_secs(1));
 
     c.signal(Signal::SIGSTOP);
@@ -334,10 +343,7 @@ fn a_replica_stopped_past_its_lease_loses_its_keys_and_its_late_writes_are_refus
 fn a_killed_replica_s_keys_move_after_its_lease_expires() {
     let cluster = Cluster::new();
     let port = free_port();
-    let a = cluster.replica("replica-a", "0/3", Some(port));
-    let b = cluster.replica("replica-b", "1/3", None);
-    let c = cluster.replica("replica-c", "2/3", None);
-    cluster.wait_all_committing_after(0);
+    let [a, b, c] = cluster.three(Some(port));
 
     let (status, body) = get(&format!("http://127.0.0.1:{port}/pipelines"));
     assert_eq!(status, 200);

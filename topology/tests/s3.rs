@@ -11,14 +11,12 @@ use std::sync::{
 };
 
 use futures_util::StreamExt;
-use hyper_util::{
-    rt::{TokioExecutor, TokioIo},
-    server::conn::auto::Builder as ConnBuilder,
-};
 use object_store::{ObjectStore, ObjectStoreExt, path::Path};
-use s3s::{auth::SimpleAuth, service::S3ServiceBuilder};
 use tokio::net::{TcpListener, TcpStream};
 use topology::{GlobalConfig, PipelineContext, StoragePool};
+
+#[path = "support/s3_server.rs"]
+mod s3_server;
 
 /// An S3 server with a `lake` bucket, and a proxy in front of it.
 struct S3 {
@@ -30,26 +28,7 @@ struct S3 {
 impl S3 {
     async fn start() -> Self {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("lake")).unwrap();
-        let mut auth = SimpleAuth::new();
-        auth.register("team-a".into(), "secret-a".into());
-        auth.register("team-b".into(), "secret-b".into());
-        let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
-        builder.set_auth(auth);
-        let service = builder.build();
-
-        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server_addr = server.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = server.accept().await {
-                let service = service.clone();
-                tokio::spawn(async move {
-                    let _ = ConnBuilder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(socket), service)
-                        .await;
-                });
-            }
-        });
+        let server_addr = s3_server::serve(root.path(), &[("team-a", "secret-a"), ("team-b", "secret-b")]).await;
 
         let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy_addr = proxy.local_addr().unwrap();

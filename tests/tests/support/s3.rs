@@ -7,16 +7,14 @@ use std::net::SocketAddr;
 
 use futures_util::StreamExt;
 
-use hyper_util::{
-    rt::{TokioExecutor, TokioIo},
-    server::conn::auto::Builder as ConnBuilder,
-};
-use s3s::{auth::SimpleAuth, service::S3ServiceBuilder};
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::watch,
 };
 use topology::object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3Builder, path::Path};
+
+#[path = "../../../topology/tests/support/s3_server.rs"]
+mod s3_server;
 
 const KEY: &str = "replica-key";
 const SECRET: &str = "replica-secret";
@@ -39,26 +37,9 @@ impl S3 {
             .build()
             .unwrap();
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("lake")).unwrap();
         let (cut, watching) = watch::channel(false);
         let (server, proxy) = runtime.block_on(async {
-            let mut auth = SimpleAuth::new();
-            auth.register(KEY.into(), SECRET.into());
-            let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
-            builder.set_auth(auth);
-            let service = builder.build();
-            let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let server_addr = server.local_addr().unwrap();
-            tokio::spawn(async move {
-                while let Ok((socket, _)) = server.accept().await {
-                    let service = service.clone();
-                    tokio::spawn(async move {
-                        let _ = ConnBuilder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(socket), service)
-                            .await;
-                    });
-                }
-            });
+            let server_addr = s3_server::serve(root.path(), &[(KEY, SECRET)]).await;
             let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let proxy_addr = proxy.local_addr().unwrap();
             tokio::spawn(async move {

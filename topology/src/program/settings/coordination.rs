@@ -5,7 +5,7 @@ use std::{fmt, str::FromStr, time::Duration};
 
 use crate::runtime::{
     redact::redact,
-    setting::{FromText, SettingValue},
+    setting::{FromText, SettingValue, text_setting},
 };
 
 /// Where the replicas keep their leases: `off` (each replica runs its
@@ -70,17 +70,11 @@ impl FromStr for Coordination {
     }
 }
 
-impl SettingValue for Coordination {
-    const EXPECTS: &'static str = "`off` or an object store URL, such as `s3://bucket/leases`";
-
-    fn parse_text(text: &str) -> Result<Self, String> {
-        text.parse()
-    }
-
-    fn show(&self) -> String {
-        self.to_string()
-    }
-}
+text_setting!(
+    Coordination,
+    "`off` or an object store URL, such as `s3://bucket/leases`",
+    detailed
+);
 
 impl fmt::Display for Coordination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,17 +136,11 @@ impl FromStr for SettingDuration {
     }
 }
 
-impl SettingValue for SettingDuration {
-    const EXPECTS: &'static str = "a duration with its unit, such as `15s` or `500ms`";
-
-    fn parse_text(text: &str) -> Result<Self, String> {
-        text.parse()
-    }
-
-    fn show(&self) -> String {
-        self.to_string()
-    }
-}
+text_setting!(
+    SettingDuration,
+    "a duration with its unit, such as `15s` or `500ms`",
+    detailed
+);
 
 impl fmt::Display for SettingDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
