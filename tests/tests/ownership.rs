@@ -536,3 +536,17 @@ fn a_reload_with_ownership_on_changes_entries_among_the_leases_held() {
     let log = stop(a);
     assert_eq!(log.matches("run start key=table/a ").count(), 2, "{log}");
 }
+
+#[test]
+fn a_replica_that_cannot_reach_the_store_runs_nothing_and_stops_at_once_when_told() {
+    let cluster = Cluster::new();
+    cluster.s3.cut_off(true);
+    let mut a = cluster.replica("replica-a", "0/1", None);
+    a.wait_for("could not list the coordination store's leases", WAIT);
+    std::thread::sleep(LEASE);
+    assert!(!a.stderr().contains("run start"), "{}", a.stderr());
+    a.signal(Signal::SIGTERM);
+    let status = a.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", a.stderr());
+    assert!(cluster.history().runs.is_empty());
+}
