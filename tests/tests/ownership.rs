@@ -94,6 +94,14 @@ impl Cluster {
         replicas
     }
 
+    /// Stops `replicas` gracefully, then checks what the store holds.
+    fn finish<const N: usize>(&self, replicas: [Running; N]) {
+        for replica in replicas {
+            stop(replica);
+        }
+        self.history().assert_one_owner_at_a_time();
+    }
+
     /// The environment of replica `name`.
     fn env(&self, name: &str) -> Vec<(String, String)> {
         let mut env = self.s3.env();
@@ -283,10 +291,7 @@ fn rescaling_from_two_replicas_to_three_never_runs_a_key_twice() {
 
     let c_log = c.stderr();
     assert!(c_log.contains("acquired the lease of bucket"), "{c_log}");
-    for replica in [a, b, c] {
-        stop(replica);
-    }
-    cluster.history().assert_one_owner_at_a_time();
+    cluster.finish([a, b, c]);
 }
 
 #[test]
@@ -333,10 +338,7 @@ fn a_replica_stopped_past_its_lease_loses_its_keys_and_its_late_writes_are_refus
     // It takes its share back once it beats again.
     let back = cluster.wait_all_committing_after(unix_ms());
     eprintln!("every key committing again {back:?} after the resumed replica lost its leases");
-    for replica in [a, b, c] {
-        stop(replica);
-    }
-    cluster.history().assert_one_owner_at_a_time();
+    cluster.finish([a, b, c]);
 }
 
 #[test]
@@ -390,10 +392,7 @@ fn a_killed_replica_s_keys_move_after_its_lease_expires() {
         took >= LEASE - MARGIN,
         "the killed replica's keys moved before its lease could expire: {took:?}"
     );
-    for replica in [a, b] {
-        stop(replica);
-    }
-    cluster.history().assert_one_owner_at_a_time();
+    cluster.finish([a, b]);
 }
 
 #[test]

@@ -10,8 +10,9 @@ use crate::runtime::{
 
 /// Where the replicas keep their leases: `off` (each replica runs its
 /// static share), or the URL of an object store that supports conditional
-/// writes (`s3://bucket/prefix`, `gs://…`, `az://…`; `memory://` within one
-/// process). Shown and debugged with any password masked.
+/// writes (`s3://bucket/prefix`, `gs://…`, `az://…`; `memory://` opens a
+/// store of its own, for one replica alone, as in tests). Shown and debugged
+/// with any password masked.
 ///
 /// ```
 /// use topology::Coordination;
