@@ -7,10 +7,10 @@
 
 mod support;
 
-use std::{io::Write as _, process::Stdio, time::Duration};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use support::{Running, example, free_port, get};
+use support::{Running, example, free_port, get, promtool};
 
 const START: Duration = Duration::from_secs(30);
 
@@ -70,39 +70,4 @@ fn the_alerting_rules_pass_promtool_and_name_only_exported_metrics() {
     }
     assert!(named >= 5, "{rules}");
     promtool(&["check", "rules", path], None);
-}
-
-/// Runs promtool with `args` (and `input` on its standard input) where it
-/// is installed (Debian's `prometheus` package; `.ci/run` installs it), and
-/// fails on anything it reports.
-fn promtool(args: &[&str], input: Option<&str>) {
-    let Ok(mut child) = std::process::Command::new("promtool")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
-        println!("promtool is not installed: `promtool {}` skipped", args.join(" "));
-        return;
-    };
-    // Dropped after writing (or at once), so that promtool sees the end.
-    let mut stdin = child.stdin.take().unwrap();
-    if let Some(input) = input {
-        stdin.write_all(input.as_bytes()).unwrap();
-    }
-    drop(stdin);
-    let output = child.wait_with_output().unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let clean = if args[1] == "rules" {
-        // `check rules` reports what it read; anything else is a finding.
-        output.status.success() && !said.contains("WARNING") && !said.contains("FAILED")
-    } else {
-        output.status.success() && said.trim().is_empty()
-    };
-    assert!(clean, "promtool {}:\n{said}", args.join(" "));
 }

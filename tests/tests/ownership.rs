@@ -19,7 +19,7 @@ use std::{
 
 use nix::sys::signal::Signal;
 use s3::S3;
-use support::{Running, free_port, get, run_to_exit, test_program};
+use support::{Running, free_port, get, promtool, run_to_exit, test_program};
 
 const KEYS: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
 /// The lease timing every replica runs with.
@@ -356,6 +356,15 @@ fn a_killed_replica_s_keys_move_after_its_lease_expires() {
         assert_eq!(row["owner"], "owned", "{row}");
         assert!(row["fencing_token"].as_u64().unwrap() >= 1, "{row}");
     }
+    let (status, scrape) = get(&format!("http://127.0.0.1:{port}/metrics"));
+    assert_eq!(status, 200);
+    let held = scrape
+        .lines()
+        .find_map(|line| line.strip_prefix("topology_leases_held "))
+        .and_then(|value| value.parse::<f64>().ok());
+    assert!(held.is_some_and(|held| held >= 1.0), "{scrape}");
+    assert!(scrape.contains("topology_lease_acquisitions_total"), "{scrape}");
+    promtool(&["check", "metrics"], Some(&scrape));
 
     // `--list` reads the leases: what this shard would own and holds.
     let args = [
@@ -392,6 +401,9 @@ fn a_killed_replica_s_keys_move_after_its_lease_expires() {
         took >= LEASE - MARGIN,
         "the killed replica's keys moved before its lease could expire: {took:?}"
     );
+    // After the takeover too (the handover histogram, where it took one).
+    let (_, scrape) = get(&format!("http://127.0.0.1:{port}/metrics"));
+    promtool(&["check", "metrics"], Some(&scrape));
     cluster.finish([a, b]);
 }
 

@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write as _},
     path::PathBuf,
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Condvar, Mutex, OnceLock},
@@ -171,4 +171,39 @@ pub fn get(url: &str) -> (u16, String) {
         let response = reqwest::get(url).await.expect("the endpoint answers");
         (response.status().as_u16(), response.text().await.unwrap())
     })
+}
+
+/// Runs promtool with `args` (and `input` on its standard input) where it
+/// is installed (Debian's `prometheus` package; `.ci/run` installs it), and
+/// fails on anything it reports.
+pub fn promtool(args: &[&str], input: Option<&str>) {
+    let Ok(mut child) = std::process::Command::new("promtool")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        println!("promtool is not installed: `promtool {}` skipped", args.join(" "));
+        return;
+    };
+    // Dropped after writing (or at once), so that promtool sees the end.
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(input) = input {
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let clean = if args[1] == "rules" {
+        // `check rules` reports what it read; anything else is a finding.
+        output.status.success() && !said.contains("WARNING") && !said.contains("FAILED")
+    } else {
+        output.status.success() && said.trim().is_empty()
+    };
+    assert!(clean, "promtool {}:\n{said}", args.join(" "));
 }

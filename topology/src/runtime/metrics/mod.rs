@@ -192,6 +192,7 @@ fn describe() {
         PIPELINE_RUN_DURATION,
         PIPELINE_ITERATION_DURATION,
         PIPELINE_START_JITTER,
+        LEASE_HANDOVER_WAIT,
     ] {
         ::metrics::describe_histogram!(name, ::metrics::Unit::Seconds, help(name));
     }
@@ -201,8 +202,12 @@ fn describe() {
         PERMITS_WAITING,
         POOLED_STORES,
         SHUTTING_DOWN,
+        LEASES_HELD,
     ] {
         ::metrics::describe_gauge!(name, help(name));
+    }
+    for name in [LEASE_ACQUISITIONS, LEASE_RENEWALS_FAILED, LEASES_LOST, LEASE_HANDOVERS] {
+        ::metrics::describe_counter!(name, help(name));
     }
     for name in [PERMITS_IN_USE, PERMITS_WAITING, SHUTTING_DOWN] {
         ::metrics::gauge!(name).set(0.0);
