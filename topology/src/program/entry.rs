@@ -60,7 +60,9 @@ where
     let coordinated = leases.is_some();
     if let Some(leases) = leases {
         launcher.coordinate(leases);
-        prepared = launcher.prepare(settings)?;
+        // No lease can be counted on yet: every run starts once the
+        // watcher sees its bucket granted.
+        prepared.ready.clear();
     }
     let idle = prepared.ready.is_empty();
     if shard != Shard::ALL && !coordinated {

@@ -134,18 +134,19 @@ where
         let fingerprints = families.fingerprints(&settings.instances);
         let digest = digest(&fingerprints);
         // One view of the leases for the whole plan.
-        let held = self.leases.as_ref().map(Leases::now);
+        let leases = self.leases.as_ref().map(|leases| (leases.view(), leases.view().now()));
         let mut ready = Vec::new();
         for plan in planned {
             let key = (self.blueprint.key_of)(&plan);
             let name = key.to_string();
-            let ownership = match (&self.leases, &held) {
-                (Some(leases), Some(held)) => match leases.ownership_of(held, &name) {
-                    Some(ownership) => Some(ownership),
+            // With ownership on the leases say what runs, else the shard.
+            let ownership = match &leases {
+                Some((view, held)) => match view.ownership_in(held, &name) {
                     None => continue,
+                    held => held,
                 },
-                _ if self.shard.owns(&name) => None,
-                _ => continue,
+                None if self.shard.owns(&name) => None,
+                None => continue,
             };
             let fingerprint = match fingerprints.get(&name) {
                 Some(&fingerprint) => fingerprint,

@@ -13,7 +13,7 @@ use crate::{
     program::{error::ProgramError, settings::ReplicaConfig},
     runtime::{
         ownership::{
-            Coordinator, Holdings, HoldingsReceiver, LeaseRecord, OwnerState, Ownership, OwnershipSettings, bucket_of,
+            Coordinator, HoldingsReceiver, LeaseRecord, OwnerState, Ownership, OwnershipView, bucket_of,
             preferred_index, read_leases,
         },
         record::PipelineRecord,
@@ -53,8 +53,9 @@ impl BucketRuns {
 /// which ownership.
 #[derive(Clone)]
 pub(crate) struct Leases {
-    holdings: HoldingsReceiver,
-    settings: OwnershipSettings,
+    view: OwnershipView,
+    /// How long the runs of a lost lease have to stop.
+    stop_grace: Duration,
     runs: BucketRuns,
 }
 
@@ -78,8 +79,8 @@ impl Leases {
             Arc::new(move |bucket| settled.settled(bucket)),
         );
         let leases = Self {
-            holdings: coordinator.holdings(),
-            settings,
+            view: coordinator.view(),
+            stop_grace: settings.stop_grace(),
             runs,
         };
         tracing::info!(
@@ -90,16 +91,9 @@ impl Leases {
         Ok(Some((coordinator, leases)))
     }
 
-    /// What this replica holds now: one view for a whole plan.
-    pub(crate) fn now(&self) -> Arc<Holdings> {
-        Arc::clone(&self.holdings.borrow())
-    }
-
-    /// The ownership a run of `key` starts under, if `held` lets it run.
-    pub(crate) fn ownership_of(&self, held: &Holdings, key: &str) -> Option<Ownership> {
-        let bucket = bucket_of(key, self.settings.buckets);
-        let grant = held.grant(bucket)?;
-        Some(Ownership::new(bucket, grant.token, self.holdings.clone()))
+    /// What the launcher reads of the leases.
+    pub(crate) fn view(&self) -> &OwnershipView {
+        &self.view
     }
 
     /// Remembers a run of `ownership`'s bucket until it has ended.
@@ -111,9 +105,8 @@ impl Leases {
     /// `shutdown` as for any stop, or half a margin when its lease was lost,
     /// since another replica may take it over soon after.
     pub(crate) fn stop_timeout(&self, key: &str, shutdown: Option<Duration>) -> Option<Duration> {
-        let bucket = bucket_of(key, self.settings.buckets);
-        match self.holdings.borrow().state(bucket) {
-            Some(OwnerState::Lost) => Some(self.settings.stop_grace()),
+        match self.view.state(key) {
+            Some(OwnerState::Lost) => Some(self.stop_grace),
             _ => shutdown,
         }
     }
@@ -123,7 +116,7 @@ impl Leases {
     /// has stopped.
     pub(crate) fn watcher(&self) -> HoldingsWatcher {
         HoldingsWatcher {
-            holdings: self.holdings.clone(),
+            holdings: self.view.receiver(),
             last: Vec::new(),
         }
     }

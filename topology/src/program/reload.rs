@@ -73,8 +73,7 @@ impl Reloader {
         let mut last = in_force.clone();
         let target = Target { ctx, spawner };
         let reload = move |given: Option<&Settings>| {
-            let settings = given.unwrap_or(&last).clone();
-            let settings = &settings;
+            let settings = given.unwrap_or(&last);
             let prepared = launcher.prepare(settings)?;
             launcher.prune();
             let mut report = ReloadReport::default();
@@ -121,7 +120,9 @@ impl Reloader {
                 }
             }
             apply_settings(&target, &mut in_force, settings, &mut report).map_err(ProgramError::Reload)?;
-            last.clone_from(settings);
+            if let Some(given) = given {
+                last.clone_from(given);
+            }
             Ok(report)
         };
         Self {

@@ -31,4 +31,5 @@ pub(crate) mod stats;
 pub(crate) mod status;
 pub(crate) mod storage;
 pub(crate) mod task;
+pub(crate) mod unix_time;
 pub(crate) mod watchdog;

@@ -20,11 +20,12 @@ use crate::runtime::{
     ownership::{
         OwnershipSettings, Settled,
         grant::{Grant, Holdings, HoldingsSender, OwnerState},
-        lease::{LeaseRecord, LeaseStore, Observed, WriteError, unix_millis},
+        lease::{LeaseRecord, LeaseStore, Observed, WriteError},
         observe::{Observations, heartbeat_path},
         preferred_index, tally,
     },
     shard::Shard,
+    unix_time::now_ms,
 };
 
 /// A lease this replica holds.
@@ -151,7 +152,7 @@ impl Keeper {
         let body = serde_json::json!({
             "owner": self.identity,
             "shard": self.shard.to_string(),
-            "unix_ms": unix_millis(),
+            "unix_ms": now_ms(),
         });
         let path = heartbeat_path(self.shard.index());
         let put = self.leases.store().put(&path, body.to_string().into_bytes().into());

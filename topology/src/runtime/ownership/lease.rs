@@ -2,11 +2,7 @@
 //! fencing token, since when. Written only with conditional puts: created
 //! if absent, replaced only if its version is still the one read.
 
-use std::{
-    collections::BTreeMap,
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 use bytes::Bytes;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion, path::Path};
@@ -186,13 +182,6 @@ pub(crate) fn update_version(meta: &ObjectMeta) -> UpdateVersion {
         e_tag: meta.e_tag.clone(),
         version: meta.version.clone(),
     }
-}
-
-/// Now, by this machine's clock, in Unix milliseconds (0 before 1970).
-pub(crate) fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A version as one comparable text, from what both a listing and a read

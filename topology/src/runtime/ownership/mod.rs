@@ -13,12 +13,14 @@
 //! stop `duration - margin` after the last renewal began, and aborts them
 //! half a margin later.
 
+mod bucket;
 mod fence;
 mod grant;
 mod keeper;
 mod lease;
 mod observe;
 mod tally;
+mod view;
 
 #[cfg(test)]
 mod tests;
@@ -28,15 +30,17 @@ use std::{sync::Arc, time::Duration};
 use object_store::ObjectStore;
 use tokio::{sync::watch, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
-use xxhash_rust::xxh3::xxh3_64;
 
+pub use bucket::bucket_of;
+pub(crate) use bucket::preferred_index;
 pub use fence::{FenceError, Ownership};
 pub use grant::{Grant, Holdings, HoldingsReceiver, OwnerState};
 pub use lease::{LeaseRecord, read_leases};
+pub(crate) use view::OwnershipView;
 
 use crate::runtime::{
     ownership::{keeper::Keeper, lease::LeaseStore},
-    shard::{Shard, owner},
+    shard::Shard,
 };
 
 /// Ownership settings that cannot work together.
@@ -150,22 +154,6 @@ impl OwnershipSettings {
     }
 }
 
-/// The bucket of `key` among `buckets`, fixed by the hash's specification.
-///
-/// ```
-/// assert_eq!(topology::bucket_of("orders", 64), topology::bucket_of("orders", 64));
-/// assert!(topology::bucket_of("orders", 64) < 64);
-/// ```
-pub fn bucket_of(key: &str, buckets: u32) -> u32 {
-    u32::try_from(xxh3_64(key.as_bytes()) % u64::from(buckets.max(1))).unwrap_or(0)
-}
-
-/// The shard index that should own `bucket` among `count` shards
-/// (rendezvous hashing): it takes the lease when it is free.
-pub(crate) fn preferred_index(bucket: u32, count: u32) -> u32 {
-    owner(&format!("bucket-{bucket}"), count)
-}
-
 /// The lease keeper of one replica, running in the background.
 ///
 /// ```
@@ -185,7 +173,7 @@ pub(crate) fn preferred_index(bucket: u32, count: u32) -> u32 {
 #[derive(Debug)]
 pub struct Coordinator {
     settings: OwnershipSettings,
-    holdings: HoldingsReceiver,
+    view: OwnershipView,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
@@ -207,7 +195,7 @@ impl Coordinator {
         let task = tokio::spawn(keeper.run(stop.clone()));
         Self {
             settings,
-            holdings,
+            view: OwnershipView::new(holdings, settings.buckets),
             stop,
             task: Some(task),
         }
@@ -220,20 +208,23 @@ impl Coordinator {
 
     /// What this replica holds, as it changes.
     pub fn holdings(&self) -> HoldingsReceiver {
-        self.holdings.clone()
+        self.view.receiver()
     }
 
     /// The bucket of `key` under these settings.
     pub fn bucket(&self, key: &str) -> u32 {
-        bucket_of(key, self.settings.buckets)
+        self.view.bucket(key)
     }
 
     /// The ownership a run of `key` starts under, while this replica may
     /// run it.
     pub fn ownership_of(&self, key: &str) -> Option<Ownership> {
-        let bucket = self.bucket(key);
-        let grant = self.holdings.borrow().grant(bucket)?;
-        Some(Ownership::new(bucket, grant.token, self.holdings.clone()))
+        self.view.ownership_in(&self.view.now(), key)
+    }
+
+    /// What the places that start runs read of the leases.
+    pub(crate) fn view(&self) -> OwnershipView {
+        self.view.clone()
     }
 
     /// Stops keeping the leases, and releases those whose keys have all

@@ -34,6 +34,16 @@ fn start(store: &Arc<dyn ObjectStore>, shard: Shard, name: &str) -> Coordinator 
     )
 }
 
+/// Two replicas of every shard on one in-memory store: `holder` takes
+/// every bucket, then `contender` starts beside it.
+async fn holder_then_contender(holder: &str, contender: &str) -> (Arc<dyn ObjectStore>, Coordinator, Coordinator) {
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let first = start(&store, Shard::ALL, holder);
+    sleep(Duration::from_millis(100)).await;
+    let second = start(&store, Shard::ALL, contender);
+    (store, first, second)
+}
+
 fn granted(coordinator: &Coordinator) -> Vec<u32> {
     coordinator.holdings().borrow().granted.keys().copied().collect()
 }
@@ -74,10 +84,7 @@ async fn two_shards_split_the_buckets_by_rendezvous() {
 
 #[tokio::test(start_paused = true)]
 async fn a_released_bucket_moves_at_once_with_a_larger_token() {
-    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
-    let old = start(&store, Shard::ALL, "old");
-    sleep(Duration::from_millis(100)).await;
-    let new = start(&store, Shard::ALL, "new");
+    let (_store, old, new) = holder_then_contender("old", "new").await;
     sleep(Duration::from_secs(30)).await;
     assert!(granted(&new).is_empty(), "the old owner renews: nothing moves");
     assert_eq!(new.holdings().borrow().state(0), Some(OwnerState::Acquiring));
@@ -94,10 +101,7 @@ async fn a_released_bucket_moves_at_once_with_a_larger_token() {
 
 #[tokio::test(start_paused = true)]
 async fn a_crashed_owners_buckets_move_only_after_its_lease_expires() {
-    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
-    let crashed = start(&store, Shard::ALL, "crashed");
-    sleep(Duration::from_millis(100)).await;
-    let survivor = start(&store, Shard::ALL, "survivor");
+    let (_store, crashed, survivor) = holder_then_contender("crashed", "survivor").await;
     sleep(Duration::from_secs(3)).await;
     // Killed: no release, no more renewals.
     crashed.crash();

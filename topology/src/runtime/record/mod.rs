@@ -13,13 +13,13 @@ use std::{
         Arc, Mutex, OnceLock, PoisonError, Weak,
         atomic::{AtomicU8, AtomicU32, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use tokio::{sync::Notify, task::AbortHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::{metrics::pipeline::Distributions, ownership::Ownership, redact::redact};
+use crate::runtime::{metrics::pipeline::Distributions, ownership::Ownership, redact::redact, unix_time::now_ms};
 
 /// Where a record is listed, so that it can take itself off when forgotten.
 pub(crate) trait Listing: Send + Sync + std::fmt::Debug {
@@ -265,11 +265,4 @@ impl PipelineRecord {
     pub(crate) fn distributions(&self) -> Option<&Distributions> {
         self.distributions.get().map(Arc::as_ref)
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }

@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::runtime::ownership::{
-    grant::OwnerState,
-    keeper::{Hold, Keeper, bounded, bounded_store},
-    lease::{LeaseRecord, WriteError, unix_millis},
-    tally,
+use crate::runtime::{
+    ownership::{
+        grant::OwnerState,
+        keeper::{Hold, Keeper, bounded, bounded_store},
+        lease::{LeaseRecord, WriteError},
+        tally,
+    },
+    unix_time::now_ms,
 };
 
 impl Keeper {
@@ -136,7 +139,7 @@ impl Keeper {
         let token = previous
             .as_ref()
             .map_or(1, |observed| observed.record.token.saturating_add(1));
-        let millis = unix_millis();
+        let millis = now_ms();
         let record = LeaseRecord {
             owner: self.identity.clone(),
             shard: self.shard.to_string(),

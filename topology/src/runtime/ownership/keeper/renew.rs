@@ -6,11 +6,14 @@ use futures_util::future::join_all;
 use object_store::UpdateVersion;
 use tokio::time::Instant;
 
-use crate::runtime::ownership::{
-    grant::OwnerState,
-    keeper::{Keeper, bounded},
-    lease::{LeaseRecord, WriteError, unix_millis},
-    tally,
+use crate::runtime::{
+    ownership::{
+        grant::OwnerState,
+        keeper::{Keeper, bounded},
+        lease::{LeaseRecord, WriteError},
+        tally,
+    },
+    unix_time::now_ms,
 };
 
 /// One renewal to write: the bucket, its new record, the version it
@@ -61,7 +64,7 @@ impl Keeper {
                 let hold = self.holds.get(&bucket)?;
                 let release = hold.releasing && (self.settled)(bucket);
                 let mut record = hold.record.clone();
-                record.renewed_unix_ms = unix_millis();
+                record.renewed_unix_ms = now_ms();
                 record.released = release;
                 Some(Renewal {
                     bucket,
