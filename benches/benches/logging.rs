@@ -8,11 +8,13 @@
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmarks fail loudly by design
 
-use std::time::Duration;
+use std::{hint::black_box, time::Duration};
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
+use tokio::task::JoinSet;
 use topology::{PipelineContext, PipelineRunner, RunningTopology};
-use topology_benches::{SIZES, Trivial, keys, median_ns, runtime};
+use topology_benches::{SIZES, Trivial, join_all, keys, median_ns, runtime};
+use tracing::Instrument;
 use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, reload, util::SubscriberInitExt};
 
 const GROUP: &str = "logging";
@@ -35,6 +37,19 @@ fn logging(c: &mut Criterion) {
             if let Err(error) = level.reload(filter) {
                 panic!("cannot change the log filter: {error}");
             }
+            // The floor: raw tasks that each do what the design asks of a
+            // pipeline's logging (a span with its key and typetag, one line
+            // naming both), with the same subscriber.
+            group.bench_function(BenchmarkId::new(format!("tokio_joinset_{name}"), size), |b| {
+                b.to_async(&runtime).iter_batched(
+                    || keys(size),
+                    |keys| async move {
+                        let done = spawn_and_join_logged(keys).await;
+                        assert_eq!(done, size);
+                    },
+                    BatchSize::PerIteration,
+                );
+            });
             group.bench_function(BenchmarkId::new(name, size), |b| {
                 b.to_async(&runtime).iter_batched(
                     || keys(size),
@@ -53,20 +68,40 @@ fn logging(c: &mut Criterion) {
     group.finish();
 }
 
+/// tokio's raw tasks, each in a span carrying its key and typetag and
+/// writing one line that names both as it ends.
+async fn spawn_and_join_logged(keys: Vec<String>) -> usize {
+    let mut set = JoinSet::new();
+    for key in keys {
+        let span = tracing::info_span!("pipeline", key = %key, typetag = "bench");
+        let run = async move {
+            black_box(&key);
+            key
+        };
+        set.spawn(async move {
+            let key = run.instrument(span).await;
+            tracing::info!(%key, typetag = "bench", "pipeline completed");
+            key
+        });
+    }
+    join_all(set).await
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     logging(&mut criterion);
     criterion.final_summary();
     println!("\n{GROUP}: what a formatting subscriber adds per pipeline (span and outcome line)");
     for size in SIZES {
-        if let (Some(off), Some(on)) = (
-            median_ns(GROUP, "filtered_out", size),
-            median_ns(GROUP, "fmt_to_sink", size),
-        ) {
+        let added = |prefix: &str| {
+            let off = median_ns(GROUP, &format!("{prefix}filtered_out"), size)?;
+            let on = median_ns(GROUP, &format!("{prefix}fmt_to_sink"), size)?;
+            Some(((on - off) / 1e3 / size as f64, on / off))
+        };
+        if let (Some((ours, ratio)), Some((floor, _))) = (added(""), added("tokio_joinset_")) {
             println!(
-                "  {size:>7} pipelines: +{:.2} µs per pipeline ({:.2}× the run with everything filtered out)",
-                (on - off) / 1e3 / size as f64,
-                on / off
+                "  {size:>7} pipelines: +{ours:.2} µs per pipeline ({ratio:.2}× the run with everything filtered out); \
+                 raw tasks with the same span and line: +{floor:.2} µs"
             );
         }
     }

@@ -2,7 +2,9 @@
 //! started in-process (planning its entries from YAML, dispatching through
 //! the generated enum) against tokio's raw `JoinSet`; then starting parked
 //! pipelines with the Prometheus recorder on, until every one has started,
-//! against raw tasks doing the same.
+//! against raw tasks doing the same; and spawning and joining trivial
+//! pipelines with the recorder on, as `run_pipelines` runs them, against
+//! tokio's raw `JoinSet`.
 //!
 //! `cargo bench -p topology-benches --bench program`
 
@@ -16,12 +18,13 @@ use std::{
 };
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
+use tokio::runtime::Runtime;
 use topology::{
     CancellationToken, Instance, MetricsAddress, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
     Settings, pipeline, topology,
 };
 use topology_benches::{
-    Counted, SIZES, join_all, keys, print_ratios, runtime, spawn_and_join_raw, spawn_parked, until_started,
+    Counted, SIZES, Trivial, join_all, keys, print_ratios, runtime, spawn_and_join_raw, spawn_parked, until_started,
 };
 
 #[derive(serde::Deserialize)]
@@ -98,6 +101,7 @@ fn with_metrics(c: &mut Criterion) {
         .await
         .unwrap_or_else(|error| panic!("{error}"))
     });
+    spawn_and_join_with_metrics(c, &runtime, &server);
     let mut group = c.benchmark_group("start_with_metrics");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     for size in SIZES {
@@ -145,6 +149,42 @@ fn with_metrics(c: &mut Criterion) {
     runtime.block_on(server.stop());
 }
 
+/// Spawn and join of trivial pipelines through a runner served as
+/// `run_pipelines` serves it (the Prometheus recorder installed, each run
+/// listed for `/pipelines` and its per-key series), against tokio's raw
+/// `JoinSet`.
+fn spawn_and_join_with_metrics(c: &mut Criterion, runtime: &Runtime, server: &MetricsServer) {
+    let mut group = c.benchmark_group("spawn_and_join_with_metrics");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for size in SIZES {
+        group.bench_function(BenchmarkId::new("tokio_joinset", size), |b| {
+            b.to_async(runtime).iter_batched(
+                || keys(size),
+                |keys| async move {
+                    let done = spawn_and_join_raw(keys).await;
+                    assert_eq!(done, size);
+                },
+                BatchSize::PerIteration,
+            );
+        });
+        group.bench_function(BenchmarkId::new("topology_with_metrics", size), |b| {
+            b.to_async(runtime).iter_batched(
+                || keys(size),
+                |keys| async move {
+                    let stats = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench")
+                        .served_by(server)
+                        .start(keys.into_iter().map(Trivial))
+                        .run_to_completion()
+                        .await;
+                    assert_eq!(stats.counts().completed, size);
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     generated(&mut criterion);
@@ -154,6 +194,11 @@ fn main() {
         "generated",
         "tokio_joinset",
         &["topology_planning", "topology_generated"],
+    );
+    print_ratios(
+        "spawn_and_join_with_metrics",
+        "tokio_joinset",
+        &["topology_with_metrics"],
     );
     print_ratios("start_with_metrics", "tokio_raw", &["topology_with_metrics"]);
 }
