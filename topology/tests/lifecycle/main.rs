@@ -3,8 +3,9 @@
 //! `property`: random sequences of reload edits, removals and re-adds, with
 //! the start jitter changing between reloads, then a shutdown. After every
 //! step, never two live runs of one key; at the end, every run's outcome
-//! collected once, no operator's stop counted as a failure, and, once
-//! settled, `/pipelines` rows and per-key series equal to the live entries.
+//! collected and logged once (one line with an `outcome` field per run),
+//! no operator's stop counted as a failure, and, once settled,
+//! `/pipelines` rows and per-key series equal to the live entries.
 //! `reloads`: the edges one at a time.
 //!
 //! `TOPOLOGY_LIFECYCLE_SEEDS=200 cargo test -p topology --test lifecycle`

@@ -2,6 +2,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
+    sync::Once,
     time::Duration,
 };
 
@@ -115,6 +116,12 @@ async fn run_seed(seed: u64) {
     if stubborn.is_empty() {
         assert_eq!(counts.timed_out, 0, "seed {seed}: {}", stats.summary());
     }
+    // Every run's outcome logged once: one outcome line per run of each key.
+    assert_eq!(
+        ThreadLines::outcome_lines_per_key(),
+        spawned,
+        "seed {seed}: one outcome line per run after {steps:#?}"
+    );
     for outcome in &stats.outcomes {
         if outcome.kind() == OutcomeKind::TimedOut {
             let key = outcome.key.to_string();
@@ -145,6 +152,61 @@ fn random_reloads_keep_one_run_per_key_and_forget_what_left() {
             .start_paused(true)
             .build()
             .unwrap();
+        ThreadLines::install();
+        ThreadLines::take();
         runtime.block_on(run_seed(seed));
+    }
+}
+
+/// Lines written on this thread since it last took them. One subscriber
+/// serves the whole test binary (scoped ones can miss lines while other
+/// threads log), and writes each line to the buffer of the thread that
+/// logged it: a seed's runtime runs on its test's thread alone.
+struct ThreadLines;
+
+thread_local! {
+    static LINES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl ThreadLines {
+    fn install() {
+        static INSTALLED: Once = Once::new();
+        INSTALLED.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(|| ThreadLines)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+        });
+    }
+
+    fn take() -> String {
+        String::from_utf8(LINES.with_borrow_mut(std::mem::take)).unwrap()
+    }
+
+    /// How many outcome lines (those with an `outcome` field) each key has
+    /// among the lines taken.
+    fn outcome_lines_per_key() -> BTreeMap<String, usize> {
+        let mut lines = BTreeMap::new();
+        for line in Self::take().lines().filter(|line| line.contains(" outcome=")) {
+            let key = line
+                .split(" key=")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .unwrap();
+            *lines.entry(key.to_owned()).or_default() += 1;
+        }
+        lines
+    }
+}
+
+impl std::io::Write for ThreadLines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LINES.with_borrow_mut(|lines| lines.extend_from_slice(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -221,8 +221,11 @@ async fn next_command<K>(commands: Option<&mut UnboundedReceiver<Command<K>>>) -
     }
 }
 
+/// Writes how a run ended; `outcome` is a field of every such line (one
+/// per run), so that they can be filtered and counted.
 fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult, restarts: u32) {
     let typetag = record.typetag();
+    let outcome = OutcomeKind::of(result).as_str();
     let after = match restarts {
         0 => String::new(),
         1 => " after 1 restart".to_owned(),
@@ -230,19 +233,20 @@ fn log_outcome<K: Display>(key: &K, record: &PipelineRecord, result: &TaskResult
     };
     match result {
         Ok(TaskOutput { message: Some(message) }) => {
-            tracing::info!(%key, typetag, "pipeline completed{after}: {}", one_line(message));
+            tracing::info!(%key, typetag, outcome, "pipeline completed{after}: {}", one_line(message));
         }
-        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, "pipeline completed{after}"),
+        Ok(TaskOutput { message: None }) => tracing::info!(%key, typetag, outcome, "pipeline completed{after}"),
         Err(TaskError::Cancelled) if record.started() => {
-            tracing::info!(%key, typetag, "pipeline cancelled{after}: stopped during its restart backoff");
+            tracing::info!(%key, typetag, outcome, "pipeline cancelled{after}: stopped during its restart backoff");
         }
-        Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, "pipeline {error}"),
+        Err(error @ TaskError::Cancelled) => tracing::info!(%key, typetag, outcome, "pipeline {error}"),
         Err(TaskError::TimedOut) if record.timed_out_alone() => tracing::error!(
             %key,
             typetag,
+            outcome,
             "pipeline{after} timed out: it did not stop within the shutdown timeout once its entry changed or left; aborted"
         ),
-        Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, "pipeline {error}"),
-        Err(error) => tracing::error!(%key, typetag, "pipeline{after} {}", OneLine(error)),
+        Err(error @ TaskError::Aborted) => tracing::warn!(%key, typetag, outcome, "pipeline {error}"),
+        Err(error) => tracing::error!(%key, typetag, outcome, "pipeline{after} {}", OneLine(error)),
     }
 }
