@@ -18,10 +18,10 @@ use std::{
 };
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use tokio::runtime::Runtime;
+use tokio::{runtime::Runtime, task::JoinSet};
 use topology::{
     CancellationToken, Instance, MetricsAddress, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
-    Settings, pipeline, topology,
+    Settings, metric_names, pipeline, topology,
 };
 use topology_benches::{
     Counted, SIZES, Trivial, join_all, keys, print_ratios, runtime, spawn_and_join_raw, spawn_parked, until_started,
@@ -167,6 +167,19 @@ fn spawn_and_join_with_metrics(c: &mut Criterion, runtime: &Runtime, server: &Me
                 BatchSize::PerIteration,
             );
         });
+        // The floor: raw tasks that each record what the design asks of a
+        // run's metrics (its start jitter and its run's duration, in its
+        // typetag's histograms), through the same recorder.
+        group.bench_function(BenchmarkId::new("tokio_joinset_two_samples", size), |b| {
+            b.to_async(runtime).iter_batched(
+                || keys(size),
+                |keys| async move {
+                    let done = spawn_and_join_sampled(keys).await;
+                    assert_eq!(done, size);
+                },
+                BatchSize::PerIteration,
+            );
+        });
         group.bench_function(BenchmarkId::new("topology_with_metrics", size), |b| {
             b.to_async(runtime).iter_batched(
                 || keys(size),
@@ -183,6 +196,26 @@ fn spawn_and_join_with_metrics(c: &mut Criterion, runtime: &Runtime, server: &Me
         });
     }
     group.finish();
+}
+
+/// tokio's raw tasks, each recording a start jitter of zero and its run's
+/// duration in histograms registered once, as a typetag's are.
+async fn spawn_and_join_sampled(keys: Vec<String>) -> usize {
+    let labels = [("typetag", "bench")];
+    let jitter = metrics::histogram!(metric_names::PIPELINE_START_JITTER, &labels);
+    let run = metrics::histogram!(metric_names::PIPELINE_RUN_DURATION, &labels);
+    let mut set = JoinSet::new();
+    for key in keys {
+        let (jitter, run) = (jitter.clone(), run.clone());
+        set.spawn(async move {
+            jitter.record(0.0);
+            let began = Instant::now();
+            black_box(&key);
+            run.record(began.elapsed().as_secs_f64());
+            key
+        });
+    }
+    join_all(set).await
 }
 
 fn main() {
