@@ -231,7 +231,7 @@ fn main() {
     print_ratios(
         "spawn_and_join_with_metrics",
         "tokio_joinset",
-        &["topology_with_metrics"],
+        &["tokio_joinset_two_samples", "topology_with_metrics"],
     );
     print_ratios("start_with_metrics", "tokio_raw", &["topology_with_metrics"]);
 }
