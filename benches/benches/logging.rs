@@ -11,9 +11,8 @@
 use std::{hint::black_box, time::Duration};
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use tokio::task::JoinSet;
 use topology::{PipelineContext, PipelineRunner, RunningTopology};
-use topology_benches::{SIZES, Trivial, join_all, keys, median_ns, runtime};
+use topology_benches::{SIZES, Trivial, keys, median_ns, runtime, spawn_and_join_each};
 use tracing::Instrument;
 use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, reload, util::SubscriberInitExt};
 
@@ -71,20 +70,19 @@ fn logging(c: &mut Criterion) {
 /// tokio's raw tasks, each in a span carrying its key and typetag and
 /// writing one line that names both as it ends.
 async fn spawn_and_join_logged(keys: Vec<String>) -> usize {
-    let mut set = JoinSet::new();
-    for key in keys {
+    spawn_and_join_each(keys, |key| {
         let span = tracing::info_span!("pipeline", key = %key, typetag = "bench");
         let run = async move {
             black_box(&key);
             key
         };
-        set.spawn(async move {
+        async move {
             let key = run.instrument(span).await;
             tracing::info!(%key, typetag = "bench", "pipeline completed");
             key
-        });
-    }
-    join_all(set).await
+        }
+    })
+    .await
 }
 
 fn main() {

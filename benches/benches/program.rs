@@ -18,13 +18,14 @@ use std::{
 };
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use tokio::{runtime::Runtime, task::JoinSet};
+use tokio::runtime::Runtime;
 use topology::{
     CancellationToken, Instance, MetricsAddress, MetricsServer, PipelineContext, PipelineRunner, RunningTopology,
     Settings, metric_names, pipeline, topology,
 };
 use topology_benches::{
-    Counted, SIZES, Trivial, join_all, keys, print_ratios, runtime, spawn_and_join_raw, spawn_parked, until_started,
+    Counted, SIZES, Trivial, join_all, keys, print_ratios, runtime, spawn_and_join_each, spawn_and_join_raw,
+    spawn_parked, until_started,
 };
 
 #[derive(serde::Deserialize)]
@@ -204,18 +205,17 @@ async fn spawn_and_join_sampled(keys: Vec<String>) -> usize {
     let labels = [("typetag", "bench")];
     let jitter = metrics::histogram!(metric_names::PIPELINE_START_JITTER, &labels);
     let run = metrics::histogram!(metric_names::PIPELINE_RUN_DURATION, &labels);
-    let mut set = JoinSet::new();
-    for key in keys {
+    spawn_and_join_each(keys, |key| {
         let (jitter, run) = (jitter.clone(), run.clone());
-        set.spawn(async move {
+        async move {
             jitter.record(0.0);
             let began = Instant::now();
             black_box(&key);
             run.record(began.elapsed().as_secs_f64());
             key
-        });
-    }
-    join_all(set).await
+        }
+    })
+    .await
 }
 
 fn main() {

@@ -111,9 +111,19 @@ pub fn spawn_parked(keys: Vec<String>, token: &CancellationToken, started: &Arc<
 /// The baseline of spawn and join: one raw task per key, each returning its
 /// key at once, all joined; how many ended.
 pub async fn spawn_and_join_raw(keys: Vec<String>) -> usize {
+    spawn_and_join_each(keys, |key| async move { black_box(key) }).await
+}
+
+/// One raw task per key, each the future `task` makes of its key, all
+/// joined; how many ended without panicking.
+pub async fn spawn_and_join_each<F, T>(keys: Vec<String>, mut task: F) -> usize
+where
+    F: FnMut(String) -> T,
+    T: Future<Output = String> + Send + 'static,
+{
     let mut set = JoinSet::new();
     for key in keys {
-        set.spawn(async move { black_box(key) });
+        set.spawn(task(key));
     }
     join_all(set).await
 }
