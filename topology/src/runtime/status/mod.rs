@@ -4,8 +4,9 @@
 //! response is written. A run whose entry left the configuration leaves the
 //! board once its outcome is collected.
 
+mod listed;
+
 use std::{
-    collections::BTreeMap,
     fmt::Display,
     sync::{
         Arc, Mutex, PoisonError, RwLock, Weak,
@@ -17,12 +18,15 @@ use tokio_util::sync::CancellationToken;
 
 use serde::Serialize;
 
-use crate::runtime::record::{Listing, Phase, PipelineRecord, snapshot::Snapshot};
+use crate::runtime::{
+    record::{Listing, Phase, PipelineRecord, snapshot::Snapshot},
+    status::listed::Listed,
+};
 
 /// The records of one topology's runs, by their place in spawning order.
 #[derive(Debug, Default)]
 pub(crate) struct StatusBoard {
-    listed: RwLock<BTreeMap<u64, Arc<PipelineRecord>>>,
+    listed: RwLock<Listed>,
     next_place: AtomicU64,
 }
 
@@ -45,12 +49,12 @@ pub(crate) fn new_record(
 
 impl Listing for StatusBoard {
     fn unlist(&self, place: u64) {
-        self.write().remove(&place);
+        self.write().remove(place);
     }
 }
 
 impl StatusBoard {
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u64, Arc<PipelineRecord>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Listed> {
         self.listed.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -61,10 +65,10 @@ impl StatusBoard {
         let from = after.map_or(0, |place| place.saturating_add(1));
         let mut last = None;
         let chunk = listed
-            .range(from..)
+            .from(from)
             .take(len)
             .map(|(place, record)| {
-                last = Some(*place);
+                last = Some(place);
                 Arc::clone(record)
             })
             .collect();
