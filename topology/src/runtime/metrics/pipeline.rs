@@ -77,7 +77,7 @@ impl Distributions {
 
 /// The distributions of each `typetag` a runner has spawned, registered once
 /// each (a runner sees one or a few), and whether each key gets its own too.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct TypetagCache {
     typetags: Vec<(&'static str, Arc<Distributions>)>,
     per_key: bool,

@@ -114,18 +114,20 @@ pub(crate) struct PipelineRecord {
     task: OnceLock<AbortHandle>,
     /// The board that lists it and its place there.
     listed: Option<(Weak<dyn Listing>, u64)>,
-    /// Its `typetag`'s histograms (and its own, when asked for).
-    distributions: OnceLock<Arc<Distributions>>,
+    /// Its `typetag`'s histograms (and its own, when asked for), when
+    /// metrics are on.
+    distributions: Option<Arc<Distributions>>,
 }
 
 impl PipelineRecord {
     /// A record waiting to start, listed at `listed` when given (its key's
-    /// text is kept only then).
+    /// text is kept only then), recording its durations in `distributions`.
     pub(crate) fn new(
         key: &dyn std::fmt::Display,
         typetag: &'static str,
         stop: Option<CancellationToken>,
         listed: Option<(Weak<dyn Listing>, u64)>,
+        distributions: Option<Arc<Distributions>>,
     ) -> Self {
         Self {
             key: listed.as_ref().map(|_| key.to_string().into_boxed_str()),
@@ -138,7 +140,7 @@ impl PipelineRecord {
             cold: Mutex::new(None),
             task: OnceLock::new(),
             listed,
-            distributions: OnceLock::new(),
+            distributions,
         }
     }
 
@@ -255,14 +257,8 @@ impl PipelineRecord {
         });
     }
 
-    /// Records its durations in `distributions` from now on.
-    pub(crate) fn measure(&self, distributions: Arc<Distributions>) {
-        // Set once, before its task runs: a second set cannot come.
-        let _ = self.distributions.set(distributions);
-    }
-
     /// Where its durations go, when metrics are on.
     pub(crate) fn distributions(&self) -> Option<&Distributions> {
-        self.distributions.get().map(Arc::as_ref)
+        self.distributions.as_deref()
     }
 }

@@ -22,7 +22,7 @@ impl<K> RunningPipelines<K> {
                 sender
             }
         };
-        PipelineSpawner::new(sender, self.board.as_ref().map(Arc::downgrade))
+        PipelineSpawner::new(sender, self.board.as_ref().map(Arc::downgrade), self.typetags.clone())
     }
 }
 

@@ -134,12 +134,13 @@ impl<K> RunningPipelines<K> {
 impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     /// A record for a run of `key`, listed on the board if there is one.
     pub(super) fn record(
-        &self,
+        &mut self,
         key: &K,
         typetag: &'static str,
         stop: Option<CancellationToken>,
     ) -> Arc<PipelineRecord> {
-        new_record(self.board.as_ref(), key, typetag, stop)
+        let distributions = Distributions::for_run(key, typetag, &mut self.typetags);
+        new_record(self.board.as_ref(), key, typetag, stop, Some(distributions))
     }
 
     /// Spawns the run `work` builds from its reporter.
@@ -167,7 +168,6 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         F: Future<Output = TaskResult> + Send + 'static,
     {
         let slot = self.free.pop().unwrap_or(self.slots.len());
-        record.measure(Distributions::for_run(&key, record.typetag(), &mut self.typetags));
         let span = tracing::info_span!("pipeline", key = %key, typetag = record.typetag());
         let jitter = random_jitter(lineage.max_jitter_secs);
         let work = work(RunReporter::to(&record));

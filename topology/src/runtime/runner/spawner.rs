@@ -3,13 +3,14 @@
 
 use std::{
     fmt::Display,
-    sync::{Arc, Weak},
+    sync::{Arc, Mutex, PoisonError, Weak},
     time::Duration,
 };
 
 use tokio::sync::mpsc;
 
 use crate::runtime::{
+    metrics::pipeline::{Distributions, TypetagCache},
     record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
     status::{StatusBoard, new_record},
@@ -61,6 +62,10 @@ pub struct PipelineSpawner<K> {
     sender: mpsc::UnboundedSender<Command<K>>,
     /// The topology's board, while the topology lasts.
     board: Option<Weak<StatusBoard>>,
+    /// The histograms of each `typetag` it spawns, for the records it
+    /// makes (shared by its clones; the recorder hands the runner's and
+    /// these the same series).
+    typetags: Arc<Mutex<TypetagCache>>,
 }
 
 impl<K> Clone for PipelineSpawner<K> {
@@ -68,6 +73,7 @@ impl<K> Clone for PipelineSpawner<K> {
         Self {
             sender: self.sender.clone(),
             board: self.board.clone(),
+            typetags: Arc::clone(&self.typetags),
         }
     }
 }
@@ -123,7 +129,11 @@ impl<K: Display> PipelineSpawner<K> {
         lineage: Lineage,
     ) -> Result<Arc<PipelineRecord>, TopologyEnded> {
         let board = self.board.as_ref().and_then(Weak::upgrade);
-        let record = new_record(board.as_ref(), &key, typetag, lineage.stop.clone());
+        let distributions = {
+            let mut typetags = self.typetags.lock().unwrap_or_else(PoisonError::into_inner);
+            Distributions::for_run(&key, typetag, &mut typetags)
+        };
+        let record = new_record(board.as_ref(), &key, typetag, lineage.stop.clone(), Some(distributions));
         self.send(Command::Spawn {
             key,
             typetag,
@@ -142,9 +152,18 @@ impl<K: Display> PipelineSpawner<K> {
 }
 
 impl<K> PipelineSpawner<K> {
-    /// A spawner sending to `sender`, whose runs are listed on `board`.
-    pub(super) fn new(sender: mpsc::UnboundedSender<Command<K>>, board: Option<Weak<StatusBoard>>) -> Self {
-        Self { sender, board }
+    /// A spawner sending to `sender`, whose runs are listed on `board` and
+    /// record their durations in the histograms of `typetags`.
+    pub(super) fn new(
+        sender: mpsc::UnboundedSender<Command<K>>,
+        board: Option<Weak<StatusBoard>>,
+        typetags: TypetagCache,
+    ) -> Self {
+        Self {
+            sender,
+            board,
+            typetags: Arc::new(Mutex::new(typetags)),
+        }
     }
 
     fn send(&self, command: Command<K>) -> Result<(), TopologyEnded> {

@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     fn record(key: u64) -> Arc<PipelineRecord> {
-        Arc::new(PipelineRecord::new(&key, "job", None, None))
+        Arc::new(PipelineRecord::new(&key, "job", None, None, None))
     }
 
     fn places(listed: &Listed, from: u64) -> Vec<u64> {

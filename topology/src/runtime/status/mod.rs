@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use serde::Serialize;
 
 use crate::runtime::{
+    metrics::pipeline::Distributions,
     record::{Listing, Phase, PipelineRecord, snapshot::Snapshot},
     status::listed::Listed,
 };
@@ -36,13 +37,14 @@ pub(crate) fn new_record(
     key: &dyn Display,
     typetag: &'static str,
     stop: Option<CancellationToken>,
+    distributions: Option<Arc<Distributions>>,
 ) -> Arc<PipelineRecord> {
     let Some(board) = board else {
-        return Arc::new(PipelineRecord::new(key, typetag, stop, None));
+        return Arc::new(PipelineRecord::new(key, typetag, stop, None, distributions));
     };
     let place = board.next_place.fetch_add(1, Ordering::Relaxed);
     let listing: Weak<dyn Listing> = Arc::downgrade(board) as Weak<dyn Listing>;
-    let record = Arc::new(PipelineRecord::new(key, typetag, stop, Some((listing, place))));
+    let record = Arc::new(PipelineRecord::new(key, typetag, stop, Some((listing, place)), distributions));
     board.write().insert(place, Arc::clone(&record));
     record
 }
@@ -227,7 +229,7 @@ mod tests {
     #[test]
     fn a_run_goes_from_waiting_to_ended_and_a_forgotten_one_leaves_once_collected() {
         let board = Arc::new(StatusBoard::default());
-        let record = new_record(Some(&board), &"ingest/orders", "table", None);
+        let record = new_record(Some(&board), &"ingest/orders", "table", None, None);
         assert_eq!(state(&record), "waiting");
         record.running();
         record.iterated(Duration::from_millis(5), true);
@@ -257,7 +259,7 @@ mod tests {
     #[test]
     fn chunks_follow_the_places_left_after_removals() {
         let board = Arc::new(StatusBoard::default());
-        let records: Vec<_> = (0..5).map(|i| new_record(Some(&board), &i, "job", None)).collect();
+        let records: Vec<_> = (0..5).map(|i| new_record(Some(&board), &i, "job", None, None)).collect();
         records[1].forget();
         records[1].collected();
         let (first, last) = board.chunk(None, 2);
