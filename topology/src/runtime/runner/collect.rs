@@ -1,12 +1,12 @@
 //! Collecting outcomes: the loop that waits for every task, logs how each
 //! pipeline ended, and reports the ones aborted without an outcome.
 
-use std::{fmt::Display, sync::Arc};
+use std::{fmt::Display, sync::Arc, time::Duration};
 
 use tokio::{
     sync::mpsc::UnboundedReceiver,
     task::{Id, JoinError},
-    time::{Instant, Interval},
+    time::Interval,
 };
 
 use crate::runtime::{
@@ -71,10 +71,10 @@ impl<K: Clone + Display + Send + 'static> RunningTopology for RunningPipelines<K
                 Some(joined) = self.tasks.join_next_with_id() => {
                     // Collect whatever else has ended without another round
                     // of the select, with one reading of the clock.
-                    let now = Instant::now();
-                    self.take_joined(joined, now, &state, &mut stats);
+                    let elapsed = self.started.elapsed();
+                    self.take_joined(joined, elapsed, &state, &mut stats);
                     while let Some(joined) = self.tasks.try_join_next_with_id() {
-                        self.take_joined(joined, now, &state, &mut stats);
+                        self.take_joined(joined, elapsed, &state, &mut stats);
                     }
                 }
                 () = timer_or_wall_clock(wait_until(deadline), deadline_clock.as_ref()) => {
@@ -125,12 +125,12 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     fn take_joined(
         &mut self,
         joined: Result<(Id, Ended), JoinError>,
-        now: Instant,
+        elapsed: Duration,
         state: &Collecting,
         stats: &mut RunStats<K>,
     ) {
         match joined {
-            Ok((_, Ended { slot, result })) => self.collect(slot, result, now, stats),
+            Ok((_, Ended { slot, result })) => self.collect(slot, result, elapsed, stats),
             // Aborted together at the deadline or by force: swept up at the
             // end, each reported by what its record says it was doing.
             Err(error) if error.is_cancelled() && state.abandon_at.is_some() => {}
@@ -151,7 +151,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
                     (_, Some(entry)) => entry.record.finish_aborted(false),
                     (result, None) => result,
                 };
-                self.collect(slot, result, now, stats);
+                self.collect(slot, result, elapsed, stats);
             }
         }
     }
@@ -164,7 +164,9 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
             .position(|entry| entry.as_ref().is_some_and(|entry| entry.record.task_id() == Some(id)))
     }
 
-    fn collect(&mut self, slot: usize, result: TaskResult, now: Instant, stats: &mut RunStats<K>) {
+    /// Collects the outcome of the run in `slot`, which ended `elapsed`
+    /// after the topology started.
+    fn collect(&mut self, slot: usize, result: TaskResult, elapsed: Duration, stats: &mut RunStats<K>) {
         let Some(Slot { key, record }) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
@@ -193,7 +195,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         stats.outcomes.push(PipelineOutcome {
             key,
             result,
-            elapsed: now - self.started,
+            elapsed,
             restarts,
         });
     }
@@ -202,13 +204,13 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
     /// aborted at the deadline or by a forced shutdown. What each one's
     /// record says it was doing decides how it is reported.
     fn sweep_aborted(&mut self, state: &Collecting, stats: &mut RunStats<K>) {
-        let now = Instant::now();
+        let elapsed = self.started.elapsed();
         for slot in 0..self.slots.len() {
             let Some(entry) = &self.slots[slot] else {
                 continue;
             };
             let result = entry.record.finish_aborted(state.timed_out && !state.forced);
-            self.collect(slot, result, now, stats);
+            self.collect(slot, result, elapsed, stats);
         }
     }
 }

@@ -44,7 +44,13 @@ pub(crate) fn new_record(
     };
     let place = board.next_place.fetch_add(1, Ordering::Relaxed);
     let listing: Weak<dyn Listing> = Arc::downgrade(board) as Weak<dyn Listing>;
-    let record = Arc::new(PipelineRecord::new(key, typetag, stop, Some((listing, place)), distributions));
+    let record = Arc::new(PipelineRecord::new(
+        key,
+        typetag,
+        stop,
+        Some((listing, place)),
+        distributions,
+    ));
     board.write().insert(place, Arc::clone(&record));
     record
 }
@@ -259,7 +265,9 @@ mod tests {
     #[test]
     fn chunks_follow_the_places_left_after_removals() {
         let board = Arc::new(StatusBoard::default());
-        let records: Vec<_> = (0..5).map(|i| new_record(Some(&board), &i, "job", None, None)).collect();
+        let records: Vec<_> = (0..5)
+            .map(|i| new_record(Some(&board), &i, "job", None, None))
+            .collect();
         records[1].forget();
         records[1].collected();
         let (first, last) = board.chunk(None, 2);
