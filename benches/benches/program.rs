@@ -24,8 +24,8 @@ use topology::{
     Settings, metric_names, pipeline, topology,
 };
 use topology_benches::{
-    Counted, SIZES, Trivial, join_all, keys, print_ratios, runtime, spawn_and_join_each, spawn_and_join_raw,
-    spawn_parked, until_started,
+    Counted, SIZES, join_all, keys, print_ratios, run_trivial, runner, runtime, spawn_and_join_each,
+    spawn_and_join_raw, spawn_parked, until_started,
 };
 
 #[derive(serde::Deserialize)]
@@ -184,14 +184,7 @@ fn spawn_and_join_with_metrics(c: &mut Criterion, runtime: &Runtime, server: &Me
         group.bench_function(BenchmarkId::new("topology_with_metrics", size), |b| {
             b.to_async(runtime).iter_batched(
                 || keys(size),
-                |keys| async move {
-                    let stats = PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench")
-                        .served_by(server)
-                        .start(keys.into_iter().map(Trivial))
-                        .run_to_completion()
-                        .await;
-                    assert_eq!(stats.counts().completed, size);
-                },
+                |keys| async move { assert_eq!(run_trivial(runner().served_by(server), keys).await, size) },
                 BatchSize::PerIteration,
             );
         });

@@ -11,8 +11,7 @@ use std::{convert::Infallible, time::Duration};
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use tokio_graceful_shutdown::{SubsystemBuilder, SubsystemHandle, Toplevel};
-use topology::{PipelineContext, PipelineRunner, RunningTopology};
-use topology_benches::{SIZES, Trivial, keys, print_ratios, runtime, spawn_and_join_raw};
+use topology_benches::{SIZES, keys, print_ratios, run_trivial, runner, runtime, spawn_and_join_raw};
 
 const GROUP: &str = "spawn_and_join";
 
@@ -34,14 +33,7 @@ fn spawn_and_join(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("topology_runner", size), |b| {
             b.to_async(&runtime).iter_batched(
                 || keys(size),
-                |keys| async move {
-                    let ctx = PipelineContext::default().with_poll_jitter_secs(0);
-                    let stats = PipelineRunner::new(ctx, "bench")
-                        .start(keys.into_iter().map(Trivial))
-                        .run_to_completion()
-                        .await;
-                    assert_eq!(stats.counts().completed, size);
-                },
+                |keys| async move { assert_eq!(run_trivial(runner(), keys).await, size) },
                 BatchSize::PerIteration,
             );
         });

@@ -15,7 +15,7 @@ use std::{
 };
 
 use tokio::{runtime::Runtime, task::JoinSet};
-use topology::{CancellationToken, Pipeline};
+use topology::{CancellationToken, Pipeline, PipelineContext, PipelineRunner, RunningTopology};
 
 /// How many pipelines each figure is measured at.
 pub const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -84,6 +84,22 @@ impl Pipeline for Counted {
         self.1.cancelled().await;
         Ok(())
     }
+}
+
+/// A runner of pipelines that start at once, as every benchmark uses.
+pub fn runner() -> PipelineRunner {
+    PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench")
+}
+
+/// Runs one [`Trivial`] pipeline per key through `runner` to its end; how
+/// many completed.
+pub async fn run_trivial(runner: PipelineRunner, keys: Vec<String>) -> usize {
+    runner
+        .start(keys.into_iter().map(Trivial))
+        .run_to_completion()
+        .await
+        .counts()
+        .completed
 }
 
 /// Waits until `count` pipelines have started.

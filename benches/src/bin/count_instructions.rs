@@ -7,36 +7,24 @@
 
 use std::process::ExitCode;
 
-use topology::{
-    CancellationToken, MetricsServer, PipelineContext, PipelineRunner, PrometheusRecorder, RunningTopology,
-};
-use topology_benches::{Trivial, keys, spawn_and_join_raw};
+use topology::{CancellationToken, MetricsServer, PrometheusRecorder};
+use topology_benches::{keys, run_trivial, runner, spawn_and_join_raw};
 
 async fn run(way: &str, keys: Vec<String>) -> Result<usize, String> {
     let size = keys.len();
-    let runner = || PipelineRunner::new(PipelineContext::default().with_poll_jitter_secs(0), "bench");
     match way {
         // The keys alone: what every other way also pays, to subtract.
         "keys" => Ok(size),
         "joinset" => Ok(spawn_and_join_raw(keys).await),
-        "runner" => Ok(runner()
-            .start(keys.into_iter().map(Trivial))
-            .run_to_completion()
-            .await
-            .counts()
-            .completed),
+        "runner" => Ok(run_trivial(runner(), keys).await),
         "served" => {
             let recorder = PrometheusRecorder::install().map_err(|error| error.to_string())?;
             let server = MetricsServer::start(([127, 0, 0, 1], 0).into(), CancellationToken::new(), &recorder)
                 .await
                 .map_err(|error| error.to_string())?;
-            let stats = runner()
-                .served_by(&server)
-                .start(keys.into_iter().map(Trivial))
-                .run_to_completion()
-                .await;
+            let completed = run_trivial(runner().served_by(&server), keys).await;
             server.stop().await;
-            Ok(stats.counts().completed)
+            Ok(completed)
         }
         other => Err(format!("unknown way `{other}`: keys, joinset, runner or served")),
     }
