@@ -16,7 +16,8 @@ use crate::runtime::{
     runner::{
         RunningTopology,
         deadline::{Collecting, tick, wait_until},
-        running::{Ended, RunningPipelines, Slot, panicked},
+        run_task::{Ended, panicked},
+        running::{RunningPipelines, Slot},
         spawner::Command,
     },
     stats::{OutcomeKind, PipelineOutcome, RunStats},
@@ -170,6 +171,11 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         let Some(Slot { key, record }) = self.slots.get_mut(slot).and_then(Option::take) else {
             return;
         };
+        if self.free.len() == self.free.capacity() {
+            // Room for every slot at once: growing by doubling as thousands
+            // end copies the list again and again.
+            self.free.reserve_exact(self.slots.len() - self.free.len());
+        }
         self.free.push(slot);
         self.remaining -= 1;
         let kind = OutcomeKind::of(&result);

@@ -3,6 +3,7 @@
 mod collect;
 mod commands;
 mod deadline;
+mod run_task;
 pub(crate) mod running;
 pub(crate) mod spawner;
 

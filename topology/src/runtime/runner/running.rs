@@ -2,12 +2,8 @@
 //! run of its key and out its jitter, runs, and comes back with its slot and
 //! its result; every step is written to the run's record.
 
-use std::{any::Any, fmt::Display, panic::AssertUnwindSafe, pin::Pin, sync::Arc, time::Duration};
+use std::{fmt::Display, sync::Arc, time::Duration};
 
-use futures_util::{
-    FutureExt,
-    future::{Either, lazy, ready},
-};
 use tokio::{
     sync::mpsc::{UnboundedReceiver, UnboundedSender},
     task::JoinSet,
@@ -25,7 +21,10 @@ use crate::runtime::{
     },
     record::{PipelineRecord, lineage::Lineage},
     reporter::RunReporter,
-    runner::spawner::Command,
+    runner::{
+        run_task::{Ended, RunTask, Wait},
+        spawner::Command,
+    },
     shutdown::ShutdownHandle,
     status::{StatusBoard, new_record},
     task::{TaskError, TaskResult},
@@ -40,13 +39,6 @@ pub(super) struct Slot<K> {
 
 /// The two ends of the channel from spawners to the collecting loop.
 pub(super) type Commands<K> = (UnboundedSender<Command<K>>, UnboundedReceiver<Command<K>>);
-
-/// What a pipeline's task ends with: its slot and its result.
-/// What a run's task ends with: its slot and its result.
-pub(super) struct Ended {
-    pub(super) slot: usize,
-    pub(super) result: TaskResult,
-}
 
 /// Pipelines that have been spawned and not yet collected.
 ///
@@ -171,35 +163,19 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         let span = tracing::info_span!("pipeline", key = %key, typetag = record.typetag());
         let jitter = random_jitter(lineage.max_jitter_secs);
         let work = work(RunReporter::to(&record));
-        // Built from combinators, not an `async` block: a block that awaits
-        // the pipeline's future keeps a second copy of it in the task, and
-        // every byte of the task is paid per pipeline.
-        let body = body(slot, jitter, Arc::clone(&record), work);
         let run = if jitter.is_zero() && lineage.after.is_none() {
             if record.stopping(&self.shutdown) {
                 // Asked to stop before it was spawned: it never starts.
-                Either::Left(ready(Ended {
-                    slot,
-                    result: record.finish(Err(TaskError::Cancelled)),
-                }))
+                let _ = record.finish(Err(TaskError::Cancelled));
+                RunTask::cancelled(slot, Arc::clone(&record), work)
             } else {
-                Either::Right(Either::Left(body))
+                RunTask::new(slot, Arc::clone(&record), None, work)
             }
         } else {
             // Boxed, timers and all, so that the many pipelines without a
             // wait do not carry its state in their task.
-            let waited = wait_to_start(Arc::clone(&record), Arc::clone(&self.shutdown), lineage.after, jitter);
-            let cancelled = Arc::clone(&record);
-            Either::Right(Either::Right(waited.then(move |start| {
-                if start {
-                    Either::Left(body)
-                } else {
-                    Either::Right(ready(Ended {
-                        slot,
-                        result: cancelled.finish(Err(TaskError::Cancelled)),
-                    }))
-                }
-            })))
+            let wait = wait_to_start(Arc::clone(&record), Arc::clone(&self.shutdown), lineage.after, jitter);
+            RunTask::new(slot, Arc::clone(&record), Some(wait), work)
         };
         let run = run.instrument(span);
         if self.slots.is_empty() {
@@ -221,7 +197,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
 }
 
 /// Waits for the previous runs of the key to end, then out the start
-/// jitter; whether to start (not when the run was stopped meanwhile). A
+/// jitter; the jitter waited, or `None` when the run was stopped meanwhile. A
 /// previous run that does not stop is aborted by whoever stopped it, after
 /// the shutdown timeout.
 fn wait_to_start(
@@ -229,68 +205,17 @@ fn wait_to_start(
     shutdown: Arc<CancellationToken>,
     after: Option<Arc<PipelineRecord>>,
     jitter: Duration,
-) -> Pin<Box<dyn Future<Output = bool> + Send>> {
+) -> Wait {
     Box::pin(async move {
         let stop = record.stop_token().unwrap_or(&shutdown);
         if let Some(previous) = after {
             record.behind(Arc::clone(&previous));
             tokio::select! {
                 biased;
-                () = stop.cancelled() => return false,
+                () = stop.cancelled() => return None,
                 () = previous.settled() => {}
             }
         }
-        stop.run_until_cancelled(sleep(jitter)).await.is_some()
+        stop.run_until_cancelled(sleep(jitter)).await.map(|()| jitter)
     })
-}
-
-/// A pipeline's run once its wait is over: marked running, a panic caught
-/// as its outcome, and its end recorded.
-fn body<F>(
-    slot: usize,
-    jitter: Duration,
-    record: Arc<PipelineRecord>,
-    work: F,
-) -> impl Future<Output = Ended> + Send + 'static
-where
-    F: Future<Output = TaskResult> + Send + 'static,
-{
-    let starting = lazy(move |_| {
-        record.running();
-        if let Some(distributions) = record.distributions() {
-            distributions.started(jitter);
-        }
-        tracing::debug!(jitter_secs = jitter.as_secs_f64(), "pipeline started");
-        (record, Instant::now())
-    });
-    starting.then(move |(record, began)| {
-        // Caught here rather than from the JoinError, so the outcome always
-        // comes back with its slot and the panic's message.
-        AssertUnwindSafe(work).catch_unwind().map(move |caught| {
-            let result = match caught {
-                Ok(result) => result,
-                Err(payload) => Err(panicked(payload)),
-            };
-            if let Some(distributions) = record.distributions() {
-                distributions.run_ended(began.elapsed());
-            }
-            // Here rather than when collected: `/pipelines` shows the end
-            // even while nobody awaits the outcomes.
-            Ended {
-                slot,
-                result: record.finish(result),
-            }
-        })
-    })
-}
-
-/// The outcome of a panic. The payload is dropped here, where a payload
-/// whose own drop panics cannot take the task (and the outcome's slot) down
-/// with it; a payload that panics again is forgotten.
-pub(super) fn panicked(payload: Box<dyn Any + Send>) -> TaskError {
-    let error = TaskError::panicked(payload.as_ref());
-    if let Err(again) = std::panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
-    }
-    error
 }
