@@ -2,7 +2,7 @@
 //! those waiting for it told, and its place on the board given up once it
 //! is collected, if its entry is gone.
 
-use std::sync::{Arc, atomic::Ordering};
+use std::sync::{Arc, PoisonError, atomic::Ordering};
 
 use tokio::task::AbortHandle;
 
@@ -79,20 +79,23 @@ impl PipelineRecord {
 
     /// Keeps the handle of the task that runs it.
     pub(crate) fn spawned(&self, task: AbortHandle) {
-        // Set once, when its task is spawned: a second handle cannot come.
-        let _ = self.task.set(task);
+        *self.task.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
     }
 
     /// The id of the task that runs it, once spawned.
     pub(crate) fn task_id(&self) -> Option<tokio::task::Id> {
-        self.task.get().map(AbortHandle::id)
+        self.task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(AbortHandle::id)
     }
 
     /// Aborts its task because it did not end within its successor's wait;
     /// it ends `timed_out`.
     pub(crate) fn abort_timed_out(&self) {
         self.flags.fetch_or(TIMED_OUT_ALONE, Ordering::AcqRel);
-        if let Some(task) = self.task.get() {
+        if let Some(task) = &*self.task.lock().unwrap_or_else(PoisonError::into_inner) {
             task.abort();
         }
     }

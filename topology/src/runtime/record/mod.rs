@@ -10,7 +10,7 @@ pub(crate) mod snapshot;
 
 use std::{
     sync::{
-        Arc, Mutex, OnceLock, PoisonError, Weak,
+        Arc, Mutex, PoisonError, Weak,
         atomic::{AtomicU8, AtomicU32, Ordering},
     },
     time::Duration,
@@ -110,8 +110,10 @@ pub(crate) struct PipelineRecord {
     /// pipeline.
     cold: Mutex<Option<Box<Cold>>>,
     /// Its task, once spawned: aborted on its own when it outlives its
-    /// stop, and known by its id when it ends without an outcome.
-    task: OnceLock<AbortHandle>,
+    /// stop, and known by its id when it ends without an outcome. Behind a
+    /// lock rather than a set-once cell: the same size, and no slow path
+    /// to set it once per run.
+    task: Mutex<Option<AbortHandle>>,
     /// The board that lists it and its place there.
     listed: Option<(Weak<dyn Listing>, u64)>,
     /// Its `typetag`'s histograms (and its own, when asked for), when
@@ -120,17 +122,20 @@ pub(crate) struct PipelineRecord {
 }
 
 impl PipelineRecord {
-    /// A record waiting to start, listed at `listed` when given (its key's
-    /// text is kept only then), recording its durations in `distributions`.
+    /// A record waiting to start, listed at `listed` under its key's text
+    /// when given, recording its durations in `distributions`.
     pub(crate) fn new(
-        key: &dyn std::fmt::Display,
         typetag: &'static str,
         stop: Option<CancellationToken>,
-        listed: Option<(Weak<dyn Listing>, u64)>,
+        listed: Option<(Box<str>, Weak<dyn Listing>, u64)>,
         distributions: Option<Arc<Distributions>>,
     ) -> Self {
+        let (key, listed) = match listed {
+            Some((key, board, place)) => (Some(key), Some((board, place))),
+            None => (None, None),
+        };
         Self {
-            key: listed.as_ref().map(|_| key.to_string().into_boxed_str()),
+            key,
             typetag,
             stop,
             phase: AtomicU8::new(Phase::Waiting as u8),
@@ -138,7 +143,7 @@ impl PipelineRecord {
             outcome: AtomicU8::new(NO_OUTCOME),
             restarts: AtomicU32::new(0),
             cold: Mutex::new(None),
-            task: OnceLock::new(),
+            task: Mutex::new(None),
             listed,
             distributions,
         }

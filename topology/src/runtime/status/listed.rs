@@ -60,8 +60,8 @@ impl Listed {
 mod tests {
     use super::*;
 
-    fn record(key: u64) -> Arc<PipelineRecord> {
-        Arc::new(PipelineRecord::new(&key, "job", None, None, None))
+    fn record() -> Arc<PipelineRecord> {
+        Arc::new(PipelineRecord::new("job", None, None, None))
     }
 
     fn places(listed: &Listed, from: u64) -> Vec<u64> {
@@ -72,7 +72,7 @@ mod tests {
     fn records_stay_in_place_order_through_late_inserts_removals_and_sweeps() {
         let mut listed = Listed::default();
         for place in [0, 1, 3, 2, 4] {
-            listed.insert(place, record(place));
+            listed.insert(place, record());
         }
         assert_eq!(places(&listed, 0), [0, 1, 2, 3, 4]);
         listed.remove(1);
@@ -85,7 +85,7 @@ mod tests {
         // Three holes of five: swept.
         assert_eq!((listed.entries.len(), listed.holes), (2, 0));
         assert_eq!(places(&listed, 0), [2, 4]);
-        listed.insert(5, record(5));
+        listed.insert(5, record());
         assert_eq!(places(&listed, 3), [4, 5]);
     }
 
@@ -93,7 +93,7 @@ mod tests {
     fn a_thousand_removed_leave_no_more_entries_than_records() {
         let mut listed = Listed::default();
         for place in 0..1000 {
-            listed.insert(place, record(place));
+            listed.insert(place, record());
             if place >= 10 {
                 listed.remove(place - 10);
             }

@@ -32,23 +32,24 @@ pub(crate) struct StatusBoard {
 }
 
 /// A new run's record, listed on `board` when there is one.
-pub(crate) fn new_record(
+pub(crate) fn new_record<K: Display + ?Sized>(
     board: Option<&Arc<StatusBoard>>,
-    key: &dyn Display,
+    key: &K,
     typetag: &'static str,
     stop: Option<CancellationToken>,
     distributions: Option<Arc<Distributions>>,
 ) -> Arc<PipelineRecord> {
     let Some(board) = board else {
-        return Arc::new(PipelineRecord::new(key, typetag, stop, None, distributions));
+        return Arc::new(PipelineRecord::new(typetag, stop, None, distributions));
     };
     let place = board.next_place.fetch_add(1, Ordering::Relaxed);
     let listing: Weak<dyn Listing> = Arc::downgrade(board) as Weak<dyn Listing>;
+    // Generic, not `&dyn Display`: a `String` key is copied, not formatted.
+    let text = key.to_string().into_boxed_str();
     let record = Arc::new(PipelineRecord::new(
-        key,
         typetag,
         stop,
-        Some((listing, place)),
+        Some((text, listing, place)),
         distributions,
     ));
     board.write().insert(place, Arc::clone(&record));
