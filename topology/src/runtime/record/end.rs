@@ -125,7 +125,7 @@ impl PipelineRecord {
     }
 
     fn unlist(&self) {
-        if let Some((board, place)) = &self.listed
+        if let Some((_, board, place)) = &self.listed
             && let Some(board) = board.upgrade()
         {
             board.unlist(*place);

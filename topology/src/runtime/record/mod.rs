@@ -96,8 +96,6 @@ struct Cold {
 /// One run of one pipeline.
 #[derive(Debug)]
 pub(crate) struct PipelineRecord {
-    /// The key as text, kept only where the status board lists it.
-    key: Option<Box<str>>,
     typetag: &'static str,
     /// Its own stop, when it has one (a pipeline of the generated program);
     /// else it stops with the topology.
@@ -114,8 +112,9 @@ pub(crate) struct PipelineRecord {
     /// lock rather than a set-once cell: the same size, and no slow path
     /// to set it once per run.
     task: Mutex<Option<AbortHandle>>,
-    /// The board that lists it and its place there.
-    listed: Option<(Weak<dyn Listing>, u64)>,
+    /// The key as text, the board that lists it and its place there: the
+    /// text is kept only where a board shows it.
+    listed: Option<(Box<str>, Weak<dyn Listing>, u64)>,
     /// Its `typetag`'s histograms (and its own, when asked for), when
     /// metrics are on.
     distributions: Option<Arc<Distributions>>,
@@ -130,12 +129,7 @@ impl PipelineRecord {
         listed: Option<(Box<str>, Weak<dyn Listing>, u64)>,
         distributions: Option<Arc<Distributions>>,
     ) -> Self {
-        let (key, listed) = match listed {
-            Some((key, board, place)) => (Some(key), Some((board, place))),
-            None => (None, None),
-        };
         Self {
-            key,
             typetag,
             stop,
             phase: AtomicU8::new(Phase::Waiting as u8),
@@ -151,7 +145,7 @@ impl PipelineRecord {
 
     /// The key as the board shows it.
     pub(crate) fn key(&self) -> &str {
-        self.key.as_deref().unwrap_or_default()
+        self.listed.as_ref().map_or("", |(key, _, _)| key)
     }
 
     pub(crate) fn typetag(&self) -> &'static str {
