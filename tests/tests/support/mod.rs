@@ -96,17 +96,23 @@ impl Running {
 
     /// Waits until a stderr line contains `needle`; panics with the log after `timeout`.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_for_nth(needle, 1, timeout)
+    }
+
+    /// Waits until `count` stderr lines contain `needle` and returns the last of them;
+    /// panics with the log after `timeout`.
+    pub fn wait_for_nth(&self, needle: &str, count: usize, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         let (store, ready) = &*self.lines;
         let mut lines = store.lock().unwrap();
         loop {
-            if let Some(line) = lines.iter().find(|line| line.contains(needle)) {
+            if let Some(line) = lines.iter().filter(|line| line.contains(needle)).nth(count - 1) {
                 return line.clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(
                 !left.is_zero(),
-                "no line with {needle:?} within {timeout:?}; stderr so far:\n{}",
+                "not {count} lines with {needle:?} within {timeout:?}; stderr so far:\n{}",
                 lines.join("\n")
             );
             lines = ready.wait_timeout(lines, left).unwrap().0;
