@@ -278,3 +278,36 @@ fn a_replica_whose_share_becomes_empty_stays_up_for_the_next_reload() {
     assert_eq!(code, Some(0), "{log}");
     assert_eq!(log.matches("topology stopped").count(), 1, "{log}");
 }
+
+#[test]
+fn a_removed_entry_s_own_histograms_leave_metrics_with_it() {
+    let config = "global:\n  per_key_histograms: true\npipelines:\n  work:\n    a: {}\n    b: {}\n";
+    let program = Program::start(config, &["--poll-jitter-secs", "0"]);
+    program.running.wait_for("run start key=work/a ", WAIT);
+    program.running.wait_for("run start key=work/b ", WAIT);
+    let (_, scrape) = get(&format!("{}/metrics", program.base));
+    for key in ["work/a", "work/b"] {
+        let series = format!("topology_pipeline_key_start_jitter_seconds_count{{key=\"{key}\",typetag=\"job\"}} 1");
+        assert!(scrape.contains(&series), "{series}:\n{scrape}");
+    }
+    program.reload(
+        "global:\n  per_key_histograms: true\npipelines:\n  work:\n    b: {}\n",
+        "0 started, 1 stopped (work/a)",
+    );
+    program.rows_until("work/a", <[Value]>::is_empty);
+    let (_, scrape) = get(&format!("{}/metrics", program.base));
+    assert!(!scrape.contains("key=\"work/a\""), "{scrape}");
+    assert!(
+        scrape.contains(
+            "topology_pipeline_key_run_duration_seconds_bucket{key=\"work/b\",typetag=\"job\",le=\"+Inf\"} 0"
+        ),
+        "{scrape}"
+    );
+    // The typetag's histograms keep every run, the removed one's included.
+    assert!(
+        scrape.contains("topology_pipeline_run_duration_seconds_count{typetag=\"job\"} 1"),
+        "{scrape}"
+    );
+    let (code, log) = program.stop();
+    assert_eq!(code, Some(0), "{log}");
+}

@@ -19,7 +19,15 @@ fn a_scrape_describes_every_family_and_has_the_dashboard_gauges_from_start() {
     let address = format!("127.0.0.1:{}", free_port());
     let mut running = Running::start(
         &example("quickstart"),
-        &["--metrics-addr", &address, "--poll-jitter-secs", "0"],
+        // Per-key histograms on, so that their families are checked too.
+        &[
+            "--metrics-addr",
+            &address,
+            "--poll-jitter-secs",
+            "0",
+            "--per-key-histograms",
+            "true",
+        ],
         &[],
     );
     running.wait_for("starting", START);
@@ -52,6 +60,10 @@ fn a_scrape_describes_every_family_and_has_the_dashboard_gauges_from_start() {
             "{state}:\n{scrape}"
         );
     }
+    assert!(
+        scrape.contains("# TYPE topology_pipeline_key_start_jitter_seconds histogram"),
+        "{scrape}"
+    );
     promtool(&["check", "metrics"], Some(&scrape));
     running.signal(Signal::SIGTERM);
     assert_eq!(running.wait_exit(START).code(), Some(0), "{}", running.stderr());

@@ -36,7 +36,7 @@ declare_settings! {
         shutdown_timeout_secs: u64 = 25, Live, with_shutdown_timeout_secs;
         /// What happens when a pipeline ends failed: `isolate` keeps the others running, `shutdown` stops the topology.
         failure_policy: FailurePolicy = FailurePolicy::Isolate, Restart, with_failure_policy;
-        /// Whether each key gets its own duration and jitter histograms besides its typetag's (16 lines per key in every scrape: for small topologies).
+        /// Whether each key gets its own duration and jitter histograms besides its typetag's (48 lines per key in every scrape: for small topologies).
         per_key_histograms: bool = false, Restart, with_per_key_histograms;
         /// Whether /ready answers 503 while a pipeline has ended failed (its restart budget spent), so that the orchestrator takes the replica out of service; /health is unaffected.
         ready_requires_no_failed: bool = false, Restart, with_ready_requires_no_failed;

@@ -34,6 +34,12 @@ pub mod metric_names {
     pub const PIPELINE_ITERATION_DURATION: &str = "topology_pipeline_iteration_duration_seconds";
     /// Histogram, by `typetag`: the random delay before a pipeline started, in seconds.
     pub const PIPELINE_START_JITTER: &str = "topology_pipeline_start_jitter_seconds";
+    /// Histogram, by `key` and `typetag` (`per_key_histograms`): how long each run of the key took, in seconds.
+    pub const PIPELINE_KEY_RUN_DURATION: &str = "topology_pipeline_key_run_duration_seconds";
+    /// Histogram, by `key` and `typetag` (`per_key_histograms`): how long each iteration of the key took, in seconds.
+    pub const PIPELINE_KEY_ITERATION_DURATION: &str = "topology_pipeline_key_iteration_duration_seconds";
+    /// Histogram, by `key` and `typetag` (`per_key_histograms`): the random delay before the key started, in seconds.
+    pub const PIPELINE_KEY_START_JITTER: &str = "topology_pipeline_key_start_jitter_seconds";
     /// Counter: how many times the pipeline was restarted after a failure.
     pub const PIPELINE_RESTARTS: &str = "topology_pipeline_restarts_total";
     /// Gauge: how long the pipeline's last iteration took, in seconds.
@@ -76,6 +82,9 @@ pub mod metric_names {
         PIPELINE_RUN_DURATION,
         PIPELINE_ITERATION_DURATION,
         PIPELINE_START_JITTER,
+        PIPELINE_KEY_RUN_DURATION,
+        PIPELINE_KEY_ITERATION_DURATION,
+        PIPELINE_KEY_START_JITTER,
         PIPELINE_RESTARTS,
         PIPELINE_LAST_ITERATION_DURATION,
         PIPELINE_LAST_ITERATION_TIME,
@@ -98,14 +107,14 @@ pub(crate) use metric_names::{PERMITS_IN_USE, PERMITS_WAITING, POOLED_STORES, SH
 
 use metric_names::{
     LEASE_ACQUISITIONS, LEASE_HANDOVER_WAIT, LEASE_HANDOVERS, LEASE_RENEWALS_FAILED, LEASES_HELD, LEASES_LOST,
-    PIPELINE_ITERATION_DURATION, PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES,
-    PIPELINE_RESTARTS, PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS,
-    PIPELINE_TASK_BYTES, PIPELINES,
+    PIPELINE_ITERATION_DURATION, PIPELINE_KEY_ITERATION_DURATION, PIPELINE_KEY_RUN_DURATION, PIPELINE_KEY_START_JITTER,
+    PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
+    PIPELINE_RUN_DURATION, PIPELINE_RUNNING, PIPELINE_START_JITTER, PIPELINE_STARTS, PIPELINE_TASK_BYTES, PIPELINES,
 };
 
 /// Each metric's `# HELP` text, in the order of [`metric_names::ALL`]: what
 /// a dashboard's reader sees, and what `promtool check metrics` asks for.
-const HELP: [(&str, &str); 21] = [
+const HELP: [(&str, &str); 24] = [
     (
         PIPELINE_RUNNING,
         "1 while a run of the pipeline is running (after its start jitter, outside its restart backoff), else 0.",
@@ -126,6 +135,18 @@ const HELP: [(&str, &str); 21] = [
     (
         PIPELINE_START_JITTER,
         "The random delay before a pipeline started, in seconds.",
+    ),
+    (
+        PIPELINE_KEY_RUN_DURATION,
+        "How long each run of this key took, in seconds.",
+    ),
+    (
+        PIPELINE_KEY_ITERATION_DURATION,
+        "How long each reported iteration of this key took, in seconds.",
+    ),
+    (
+        PIPELINE_KEY_START_JITTER,
+        "The random delay before this key started, in seconds.",
     ),
     (
         PIPELINE_RESTARTS,
@@ -215,7 +236,7 @@ fn describe() {
 }
 
 /// Bucket bounds for every `_seconds` histogram: from 5 ms to an hour.
-const DURATION_BUCKETS: &[f64] = &[
+pub(crate) const DURATION_BUCKETS: &[f64] = &[
     0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
 ];
 

@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use prometheus::{
     Encoder, TextEncoder,
-    proto::{MetricFamily, MetricType},
+    proto::{self, Metric, MetricFamily, MetricType},
 };
 
 use crate::runtime::{
@@ -18,6 +18,7 @@ use crate::runtime::{
             PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
             PIPELINE_RUNNING, PIPELINE_STARTS,
         },
+        pipeline::{Distributions, KEY_HISTOGRAMS},
         states::States,
     },
     record::{Phase, PipelineRecord},
@@ -37,6 +38,9 @@ struct KeySeries {
     outcomes: [u64; OutcomeKind::ALL.len()],
     /// The latest iteration: when it ended, and how long it took.
     last_iteration: Option<(u64, f64)>,
+    /// Its own distributions, summed over its runs, when per-key histograms
+    /// are on.
+    histograms: Option<[proto::Histogram; 3]>,
 }
 
 /// How many records are read under one lock.
@@ -69,6 +73,9 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
             && series.last_iteration.is_none_or(|(seen, _)| at >= seen)
         {
             series.last_iteration = Some((at, took.as_secs_f64()));
+        }
+        if let Some(own) = record.distributions().and_then(Distributions::own) {
+            own.add_to(series.histograms.get_or_insert_with(Default::default));
         }
     });
     let families = [
@@ -139,8 +146,13 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
             },
         ),
     ];
+    let histograms = KEY_HISTOGRAMS
+        .iter()
+        .enumerate()
+        .map(|(measure, name)| histogram_family(name, measure, &keys));
     let families: Vec<MetricFamily> = families
         .into_iter()
+        .chain(histograms)
         .chain([states.family()])
         .filter(|family| !family.get_metric().is_empty())
         .collect();
@@ -150,6 +162,23 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
         tracing::error!(%error, "cannot render the per-key series");
     }
     text
+}
+
+/// The per-key histogram `name` (the `measure`-th of each key's), for the
+/// keys that have their own.
+fn histogram_family(name: &str, measure: usize, keys: &[KeySeries]) -> MetricFamily {
+    let mut family = empty_family(name, help(name), MetricType::HISTOGRAM);
+    let metrics = keys
+        .iter()
+        .filter_map(|series| {
+            let histogram = series.histograms.as_ref()?.get(measure)?.clone();
+            let mut metric = Metric::from_label(vec![label("key", &series.key), label("typetag", series.typetag)]);
+            metric.set_histogram(histogram);
+            Some(metric)
+        })
+        .collect();
+    family.set_metric(metrics);
+    family
 }
 
 /// One metric family: for each key, the values `values` gives, each with an

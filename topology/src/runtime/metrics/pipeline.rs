@@ -1,28 +1,90 @@
 //! The distributions of pipeline runs: histograms shared by every pipeline
-//! of a `typetag`, registered once, and, when asked for, one key's own.
+//! of a `typetag`, registered once, and, when asked for, one key's own,
+//! kept with its run's record.
 
 use std::{sync::Arc, time::Duration};
 
 use metrics::{Histogram, Label};
+use prometheus::{HistogramOpts, core::Metric as _, proto};
 
-use crate::runtime::metrics::metric_names::{
-    PIPELINE_ITERATION_DURATION, PIPELINE_RUN_DURATION, PIPELINE_START_JITTER,
+use crate::runtime::metrics::{
+    DURATION_BUCKETS, help,
+    metric_names::{
+        PIPELINE_ITERATION_DURATION, PIPELINE_KEY_ITERATION_DURATION, PIPELINE_KEY_RUN_DURATION,
+        PIPELINE_KEY_START_JITTER, PIPELINE_RUN_DURATION, PIPELINE_START_JITTER,
+    },
 };
 
-/// The three distributions, registered under some labels.
-#[derive(Debug)]
-struct Histograms {
-    run_duration: Histogram,
-    iteration_duration: Histogram,
-    start_jitter: Histogram,
+/// What a distribution measures; its place in each array below.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Measure {
+    RunDuration = 0,
+    IterationDuration = 1,
+    StartJitter = 2,
 }
 
-impl Histograms {
-    fn register(labels: &[Label]) -> Self {
-        Self {
-            run_duration: metrics::histogram!(PIPELINE_RUN_DURATION, labels.iter()),
-            iteration_duration: metrics::histogram!(PIPELINE_ITERATION_DURATION, labels.iter()),
-            start_jitter: metrics::histogram!(PIPELINE_START_JITTER, labels.iter()),
+/// The per-key histograms' names, in the order of [`Measure`].
+pub(crate) const KEY_HISTOGRAMS: [&str; 3] = [
+    PIPELINE_KEY_RUN_DURATION,
+    PIPELINE_KEY_ITERATION_DURATION,
+    PIPELINE_KEY_START_JITTER,
+];
+
+/// A `typetag`'s three distributions, registered with the process's
+/// `metrics` recorder, in the order of [`Measure`].
+#[derive(Debug)]
+struct TypetagHistograms([Histogram; 3]);
+
+impl TypetagHistograms {
+    fn register(typetag: &'static str) -> Self {
+        let labels = [Label::from_static_parts("typetag", typetag)];
+        Self(
+            [
+                PIPELINE_RUN_DURATION,
+                PIPELINE_ITERATION_DURATION,
+                PIPELINE_START_JITTER,
+            ]
+            .map(|name| metrics::histogram!(name, labels.iter())),
+        )
+    }
+}
+
+/// One key's own distributions, in the order of [`Measure`]. Kept with the
+/// run's record, not in the `metrics` recorder (which cannot remove a
+/// series), and served from the record like the other per-key series: they
+/// leave `/metrics` when the key's entry leaves the configuration.
+#[derive(Debug)]
+pub(crate) struct KeyHistograms([prometheus::Histogram; 3]);
+
+impl KeyHistograms {
+    /// Three empty histograms with the runtime's duration buckets; `None`
+    /// if the `prometheus` crate refused them (it checks names and bounds,
+    /// which are the runtime's own constants).
+    fn new() -> Option<Self> {
+        let make = |name: &str| {
+            prometheus::Histogram::with_opts(HistogramOpts::new(name, help(name)).buckets(DURATION_BUCKETS.to_vec()))
+        };
+        let [run, iteration, jitter] = KEY_HISTOGRAMS.map(make);
+        Some(Self([run.ok()?, iteration.ok()?, jitter.ok()?]))
+    }
+
+    /// Adds this run's counts to `sums` (one key's, over its runs), in the
+    /// order of [`Measure`].
+    pub(crate) fn add_to(&self, sums: &mut [proto::Histogram; 3]) {
+        for (histogram, sum) in self.0.iter().zip(sums.iter_mut()) {
+            let metric = histogram.metric();
+            let ours = metric.get_histogram();
+            sum.set_sample_count(sum.get_sample_count() + ours.get_sample_count());
+            sum.set_sample_sum(sum.get_sample_sum() + ours.get_sample_sum());
+            if sum.get_bucket().is_empty() {
+                sum.set_bucket(ours.get_bucket().to_vec());
+                continue;
+            }
+            let mut buckets = sum.get_bucket().to_vec();
+            for (bucket, added) in buckets.iter_mut().zip(ours.get_bucket()) {
+                bucket.set_cumulative_count(bucket.cumulative_count() + added.cumulative_count());
+            }
+            sum.set_bucket(buckets);
         }
     }
 }
@@ -31,46 +93,49 @@ impl Histograms {
 /// own when per-key histograms are on.
 #[derive(Debug)]
 pub(crate) struct Distributions {
-    shared: Arc<Histograms>,
-    own: Option<Histograms>,
+    shared: Arc<TypetagHistograms>,
+    own: Option<KeyHistograms>,
 }
 
 impl Distributions {
-    /// A run's distributions, recorded through whatever `metrics` recorder
-    /// the process has (none: nothing is kept). Without per-key histograms,
-    /// every run of a `typetag` shares one.
-    pub(crate) fn for_run(key: &dyn std::fmt::Display, typetag: &'static str, cache: &mut TypetagCache) -> Arc<Self> {
+    /// A run's distributions: its `typetag`'s, recorded through whatever
+    /// `metrics` recorder the process has (none: nothing is kept), shared
+    /// by every run of the `typetag`; and its own, when the cache says
+    /// per-key histograms are on and the run is `served` (listed on a
+    /// board, the only place they are read from).
+    pub(crate) fn for_run(typetag: &'static str, cache: &mut TypetagCache, served: bool) -> Arc<Self> {
         let shared = cache.get(typetag);
-        if !cache.per_key {
+        if !(cache.per_key && served) {
             return shared;
         }
-        let labels = [
-            Label::new("key", key.to_string()),
-            Label::from_static_parts("typetag", typetag),
-        ];
         Arc::new(Self {
             shared: Arc::clone(&shared.shared),
-            own: Some(Histograms::register(&labels)),
+            own: KeyHistograms::new(),
         })
     }
 
+    /// The key's own histograms, when per-key histograms are on.
+    pub(crate) fn own(&self) -> Option<&KeyHistograms> {
+        self.own.as_ref()
+    }
+
     pub(crate) fn started(&self, jitter: Duration) {
-        self.record(|series| &series.start_jitter, jitter);
+        self.record(Measure::StartJitter, jitter);
     }
 
     pub(crate) fn run_ended(&self, took: Duration) {
-        self.record(|series| &series.run_duration, took);
+        self.record(Measure::RunDuration, took);
     }
 
     pub(crate) fn iteration(&self, took: Duration) {
-        self.record(|series| &series.iteration_duration, took);
+        self.record(Measure::IterationDuration, took);
     }
 
-    fn record(&self, which: fn(&Histograms) -> &Histogram, value: Duration) {
+    fn record(&self, measure: Measure, value: Duration) {
         let seconds = value.as_secs_f64();
-        which(&self.shared).record(seconds);
+        self.shared.0[measure as usize].record(seconds);
         if let Some(own) = &self.own {
-            which(own).record(seconds);
+            own.0[measure as usize].observe(seconds);
         }
     }
 }
@@ -97,7 +162,7 @@ impl TypetagCache {
             return Arc::clone(series);
         }
         let series = Arc::new(Distributions {
-            shared: Arc::new(Histograms::register(&[Label::from_static_parts("typetag", typetag)])),
+            shared: Arc::new(TypetagHistograms::register(typetag)),
             own: None,
         });
         self.typetags.push((typetag, Arc::clone(&series)));

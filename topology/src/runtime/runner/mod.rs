@@ -98,8 +98,11 @@ impl PipelineRunner {
     }
 
     /// Whether each key also gets its own run-duration, iteration-duration
-    /// and start-jitter histograms, besides its `typetag`'s (16 lines per
-    /// key in every scrape: for small topologies).
+    /// and start-jitter histograms, besides its `typetag`'s (48 lines per
+    /// key in every scrape: for small topologies). They are kept with each
+    /// run's record and served, like the other per-key series, by the
+    /// endpoint given to [`served_by`](Self::served_by); an unserved runner
+    /// keeps none.
     #[must_use]
     pub fn per_key_histograms(mut self, on: bool) -> Self {
         self.per_key_histograms = on;
