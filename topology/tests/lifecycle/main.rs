@@ -134,8 +134,13 @@ pub(crate) struct Started {
 }
 
 pub(crate) async fn start(entries: &BTreeMap<&str, String>, jitter: u64, metrics: MetricsAddress) -> Started {
+    start_with(&settings(entries, jitter, metrics)).await
+}
+
+/// The test program started with `settings`.
+pub(crate) async fn start_with(settings: &topology::Settings) -> Started {
     let tracker = Arc::new(Tracker::default());
-    let running = Topology::start_with_state(&settings(entries, jitter, metrics), Arc::clone(&tracker))
+    let running = Topology::start_with_state(settings, Arc::clone(&tracker))
         .await
         .unwrap();
     Started {

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, time::Duration};
 
 use topology::{MetricsAddress, OutcomeKind};
 
-use crate::{Started, settings, start, support::get};
+use crate::{Started, settings, start, start_with, support::get};
 
 #[tokio::test(start_paused = true)]
 async fn a_replacement_stopped_before_its_predecessor_ended_never_ran() {
@@ -46,16 +46,19 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
             })
             .collect()
     };
+    // Each key with its own histograms too: they must go with it.
+    let with_histograms =
+        |n: usize| settings(&generation(n), 0, metrics).with_global(|global| global.with_per_key_histograms(true));
     let Started {
         reloader,
         handle,
         base,
         collecting,
         ..
-    } = start(&generation(0), 0, metrics).await;
+    } = start_with(&with_histograms(0)).await;
     let base = base.unwrap();
     for n in 1..=300 {
-        let report = reloader.reload(&settings(&generation(n), 0, metrics)).unwrap();
+        let report = reloader.reload(&with_histograms(n)).unwrap();
         assert_eq!((report.started.len(), report.stopped.len()), (ENTRIES, ENTRIES));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -72,8 +75,9 @@ async fn hundreds_of_reloads_leave_rows_and_series_flat() {
         .lines()
         .filter(|line| line.starts_with("topology_pipeline_") && line.contains("key=\"entry/"))
         .count();
-    // running and starts_total for each live key: nothing of the 15 000 runs gone.
-    assert_eq!(per_key, 2 * ENTRIES, "{scrape}");
+    // running and starts_total for each live key, and its three histograms
+    // of 16 lines: nothing of the 15 000 runs gone.
+    assert_eq!(per_key, (2 + 3 * 16) * ENTRIES, "{scrape}");
     handle.shutdown();
     let stats = collecting.await.unwrap();
     assert_eq!(stats.counts().total(), 301 * ENTRIES);
