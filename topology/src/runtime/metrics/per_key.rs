@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use prometheus::{
     Encoder, TextEncoder,
-    proto::{self, Metric, MetricFamily, MetricType},
+    proto::{self, LabelPair, Metric, MetricFamily, MetricType},
 };
 
 use crate::runtime::{
@@ -18,7 +18,7 @@ use crate::runtime::{
             PIPELINE_LAST_ITERATION_DURATION, PIPELINE_LAST_ITERATION_TIME, PIPELINE_OUTCOMES, PIPELINE_RESTARTS,
             PIPELINE_RUNNING, PIPELINE_STARTS,
         },
-        pipeline::{Distributions, KEY_HISTOGRAMS},
+        pipeline::{Distributions, NAMES},
         states::States,
     },
     record::{Phase, PipelineRecord},
@@ -41,6 +41,13 @@ struct KeySeries {
     /// Its own distributions, summed over its runs, when per-key histograms
     /// are on.
     histograms: Option<[proto::Histogram; 3]>,
+}
+
+impl KeySeries {
+    /// The labels every series of the key carries.
+    fn labels(&self) -> Vec<LabelPair> {
+        vec![label("key", &self.key), label("typetag", self.typetag)]
+    }
 }
 
 /// How many records are read under one lock.
@@ -146,10 +153,10 @@ pub(crate) fn render(boards: &[Arc<StatusBoard>]) -> Vec<u8> {
             },
         ),
     ];
-    let histograms = KEY_HISTOGRAMS
+    let histograms = NAMES
         .iter()
         .enumerate()
-        .map(|(measure, name)| histogram_family(name, measure, &keys));
+        .map(|(measure, (_, name))| histogram_family(name, measure, &keys));
     let families: Vec<MetricFamily> = families
         .into_iter()
         .chain(histograms)
@@ -172,7 +179,7 @@ fn histogram_family(name: &str, measure: usize, keys: &[KeySeries]) -> MetricFam
         .iter()
         .filter_map(|series| {
             let histogram = series.histograms.as_ref()?.get(measure)?.clone();
-            let mut metric = Metric::from_label(vec![label("key", &series.key), label("typetag", series.typetag)]);
+            let mut metric = Metric::from_label(series.labels());
             metric.set_histogram(histogram);
             Some(metric)
         })
@@ -194,7 +201,7 @@ fn family(
     let mut metrics = Vec::new();
     for series in keys {
         for (outcome, value) in values(series) {
-            let mut labels = vec![label("key", &series.key), label("typetag", series.typetag)];
+            let mut labels = series.labels();
             if let Some(outcome) = outcome {
                 labels.push(label("outcome", outcome));
             }

@@ -15,19 +15,21 @@ use crate::runtime::metrics::{
     },
 };
 
-/// What a distribution measures; its place in each array below.
+/// What a distribution measures; its place in [`NAMES`] and in each array
+/// of histograms below.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Measure {
+enum Measure {
     RunDuration = 0,
     IterationDuration = 1,
     StartJitter = 2,
 }
 
-/// The per-key histograms' names, in the order of [`Measure`].
-pub(crate) const KEY_HISTOGRAMS: [&str; 3] = [
-    PIPELINE_KEY_RUN_DURATION,
-    PIPELINE_KEY_ITERATION_DURATION,
-    PIPELINE_KEY_START_JITTER,
+/// Each measure's histogram names, by `typetag` and by key, in the order of
+/// [`Measure`].
+pub(crate) const NAMES: [(&str, &str); 3] = [
+    (PIPELINE_RUN_DURATION, PIPELINE_KEY_RUN_DURATION),
+    (PIPELINE_ITERATION_DURATION, PIPELINE_KEY_ITERATION_DURATION),
+    (PIPELINE_START_JITTER, PIPELINE_KEY_START_JITTER),
 ];
 
 /// A `typetag`'s three distributions, registered with the process's
@@ -38,14 +40,7 @@ struct TypetagHistograms([Histogram; 3]);
 impl TypetagHistograms {
     fn register(typetag: &'static str) -> Self {
         let labels = [Label::from_static_parts("typetag", typetag)];
-        Self(
-            [
-                PIPELINE_RUN_DURATION,
-                PIPELINE_ITERATION_DURATION,
-                PIPELINE_START_JITTER,
-            ]
-            .map(|name| metrics::histogram!(name, labels.iter())),
-        )
+        Self(NAMES.map(|(name, _)| metrics::histogram!(name, labels.iter())))
     }
 }
 
@@ -61,10 +56,10 @@ impl KeyHistograms {
     /// if the `prometheus` crate refused them (it checks names and bounds,
     /// which are the runtime's own constants).
     fn new() -> Option<Self> {
-        let make = |name: &str| {
+        let make = |(_, name): (&str, &str)| {
             prometheus::Histogram::with_opts(HistogramOpts::new(name, help(name)).buckets(DURATION_BUCKETS.to_vec()))
         };
-        let [run, iteration, jitter] = KEY_HISTOGRAMS.map(make);
+        let [run, iteration, jitter] = NAMES.map(make);
         Some(Self([run.ok()?, iteration.ok()?, jitter.ok()?]))
     }
 
@@ -76,13 +71,11 @@ impl KeyHistograms {
             let ours = metric.get_histogram();
             sum.set_sample_count(sum.get_sample_count() + ours.get_sample_count());
             sum.set_sample_sum(sum.get_sample_sum() + ours.get_sample_sum());
-            if sum.get_bucket().is_empty() {
-                sum.set_bucket(ours.get_bucket().to_vec());
-                continue;
-            }
-            let mut buckets = sum.get_bucket().to_vec();
-            for (bucket, added) in buckets.iter_mut().zip(ours.get_bucket()) {
-                bucket.set_cumulative_count(bucket.cumulative_count() + added.cumulative_count());
+            // Every run has the same bounds: the first run's buckets, then
+            // the counts of the others added bucket by bucket.
+            let mut buckets = ours.get_bucket().to_vec();
+            for (bucket, before) in buckets.iter_mut().zip(sum.get_bucket()) {
+                bucket.set_cumulative_count(bucket.cumulative_count() + before.cumulative_count());
             }
             sum.set_bucket(buckets);
         }
@@ -101,11 +94,10 @@ impl Distributions {
     /// A run's distributions: its `typetag`'s, recorded through whatever
     /// `metrics` recorder the process has (none: nothing is kept), shared
     /// by every run of the `typetag`; and its own, when the cache says
-    /// per-key histograms are on and the run is `served` (listed on a
-    /// board, the only place they are read from).
-    pub(crate) fn for_run(typetag: &'static str, cache: &mut TypetagCache, served: bool) -> Arc<Self> {
+    /// per-key histograms are on.
+    pub(crate) fn for_run(typetag: &'static str, cache: &mut TypetagCache) -> Arc<Self> {
         let shared = cache.get(typetag);
-        if !(cache.per_key && served) {
+        if !cache.per_key {
             return shared;
         }
         Arc::new(Self {

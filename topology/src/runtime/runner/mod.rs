@@ -218,8 +218,9 @@ impl PipelineRunner {
             expected,
         );
         running.failure_policy = self.failure_policy;
-        running.typetags = TypetagCache::new(self.per_key_histograms);
         running.board = self.boards.as_ref().map(|boards| boards.add());
+        // A key's own histograms are read only from a board.
+        running.typetags = TypetagCache::new(self.per_key_histograms && running.board.is_some());
         running
     }
 

@@ -131,7 +131,7 @@ impl<K: Clone + Display + Send + 'static> RunningPipelines<K> {
         typetag: &'static str,
         stop: Option<CancellationToken>,
     ) -> Arc<PipelineRecord> {
-        let distributions = Distributions::for_run(typetag, &mut self.typetags, self.board.is_some());
+        let distributions = Distributions::for_run(typetag, &mut self.typetags);
         new_record(self.board.as_ref(), key, typetag, stop, Some(distributions))
     }
 

@@ -131,7 +131,7 @@ impl<K: Display> PipelineSpawner<K> {
         let board = self.board.as_ref().and_then(Weak::upgrade);
         let distributions = {
             let mut typetags = self.typetags.lock().unwrap_or_else(PoisonError::into_inner);
-            Distributions::for_run(typetag, &mut typetags, board.is_some())
+            Distributions::for_run(typetag, &mut typetags)
         };
         let record = new_record(board.as_ref(), &key, typetag, lineage.stop.clone(), Some(distributions));
         self.send(Command::Spawn {
